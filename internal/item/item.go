@@ -1,0 +1,83 @@
+// Package item defines the one item model shared by the site's own articles
+// and by items aggregated from external feeds.
+package item
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Person is an author of an item.
+type Person struct {
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+	URL   string `json:"url,omitempty"`
+}
+
+// Image is an item's top image. URL is absolute.
+type Image struct {
+	URL     string `json:"url"`
+	Caption string `json:"caption,omitempty"`
+	Credit  string `json:"credit,omitempty"`
+	Type    string `json:"type,omitempty"`   // MIME type, e.g. image/jpeg
+	Length  int64  `json:"length,omitempty"` // bytes; 0 when unknown
+}
+
+// Origin names the external feed an aggregated item came from. The site's
+// own articles have no Origin.
+type Origin struct {
+	SourceID string `json:"source_id"`         // the [[source]] id in config
+	FeedID   string `json:"feed_id,omitempty"` // upstream feed's own id (Atom id), else its URL
+	Title    string `json:"title,omitempty"`   // upstream feed's title
+	FeedURL  string `json:"feed_url"`          // the URL we fetch
+	HomeURL  string `json:"home_url,omitempty"`
+}
+
+// Item is one article or aggregated entry.
+//
+// ID is the stable identity of the item in every output format: it never
+// changes when the item is edited. Text fields hold valid UTF-8 with no
+// characters that XML 1.0 forbids (see CleanText).
+type Item struct {
+	ID          string    `json:"id"`
+	URL         string    `json:"url"`
+	Title       string    `json:"title"`
+	Summary     string    `json:"summary,omitempty"` // plain text (the standfirst)
+	ContentHTML string    `json:"content_html,omitempty"`
+	Authors     []Person  `json:"authors,omitempty"`
+	Sections    []string  `json:"sections,omitempty"` // section slugs the item is filed under
+	Tags        []string  `json:"tags,omitempty"`
+	Image       *Image    `json:"image,omitempty"`
+	Published   time.Time `json:"published"`
+	Updated     time.Time `json:"updated"` // equals Published when never edited
+	Origin      *Origin   `json:"origin,omitempty"`
+}
+
+// Modified is the time the item last changed.
+func (it *Item) Modified() time.Time {
+	if it.Updated.After(it.Published) {
+		return it.Updated
+	}
+	return it.Published
+}
+
+// Newer orders items newest first, with the ID as a tie-breaker so that
+// every instance and every format lists items in the same order.
+func Newer(a, b *Item) bool {
+	if !a.Published.Equal(b.Published) {
+		return a.Published.After(b.Published)
+	}
+	return a.ID < b.ID
+}
+
+// HashID derives a stable identifier from parts of an item that has no id
+// of its own.
+func HashID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
