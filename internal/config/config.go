@@ -1,0 +1,156 @@
+// Package config loads config.toml strictly: an unknown key, a wrong type,
+// a duplicate section or an invalid URL is an error naming file and line.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	toml "github.com/pelletier/go-toml/v2"
+)
+
+// LatestSlug is the built-in section that carries every item.
+const LatestSlug = "latest"
+
+// Config is the whole configuration of one Syndicate instance.
+type Config struct {
+	Site     Site      `toml:"site"`
+	Server   Server    `toml:"server"`
+	Store    Store     `toml:"store"`
+	Content  Content   `toml:"content"`
+	Sections []Section `toml:"section"`
+
+	// Path is the file the configuration came from; relative paths in it
+	// are resolved against its directory.
+	Path string `toml:"-"`
+}
+
+// Site describes the publication.
+type Site struct {
+	Title       string `toml:"title"`
+	Description string `toml:"description"`
+	BaseURL     string `toml:"base_url"`
+	Language    string `toml:"language"`
+	// TagAuthority and TagDate form the RFC 4151 tag URIs used as ids.
+	// They default to base_url's host and 2026-01-01, and must not change
+	// once feeds are published, or every reader sees every item again.
+	TagAuthority string `toml:"tag_authority"`
+	TagDate      string `toml:"tag_date"`
+}
+
+// Server holds HTTP settings.
+type Server struct {
+	Listen          string   `toml:"listen"`
+	CacheMaxAge     Duration `toml:"cache_max_age"`
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+}
+
+// Store selects the store: empty redis_url means the embedded memory store.
+type Store struct {
+	RedisURL string `toml:"redis_url"`
+}
+
+// Content says where the site's own articles live.
+type Content struct {
+	Dir          string   `toml:"dir"`
+	PollInterval Duration `toml:"poll_interval"`
+}
+
+// Section is one [[section]] table.
+type Section struct {
+	Slug        string `toml:"slug"`
+	Title       string `toml:"title"`
+	Description string `toml:"description"`
+	Limit       int    `toml:"limit"`
+}
+
+// Duration is a time.Duration written as a string such as "5m".
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses Go duration syntax.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (use e.g. \"90s\", \"5m\", \"1h\")", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back in Go syntax.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Load reads, decodes, applies environment overrides to and validates the
+// file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load for bytes already read; path is used in messages and to
+// resolve relative directories.
+func Parse(path string, data []byte) (*Config, error) {
+	cfg := Defaults()
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return nil, decodeError(path, err)
+	}
+	cfg.Path = path
+	applyEnv(cfg)
+	if err := cfg.validate(newLocator(data)); err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(cfg.Content.Dir) {
+		cfg.Content.Dir = filepath.Join(filepath.Dir(path), cfg.Content.Dir)
+	}
+	return cfg, nil
+}
+
+// Defaults is the configuration an empty file yields.
+func Defaults() *Config {
+	return &Config{
+		Site: Site{
+			Title:    "Syndicate",
+			BaseURL:  "http://127.0.0.1:8080",
+			Language: "en",
+			TagDate:  "2026-01-01",
+		},
+		Server: Server{
+			Listen:          "127.0.0.1:8080",
+			CacheMaxAge:     Duration{5 * time.Minute},
+			ShutdownTimeout: Duration{10 * time.Second},
+		},
+		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}},
+	}
+}
+
+func decodeError(path string, err error) error {
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		line, _ := de.Position()
+		msg := trimTOMLPrefix(de.Error())
+		if key := joinKey(de.Key()); key != "" {
+			if msg == "unknown field" {
+				msg = fmt.Sprintf("unknown key %q", key)
+			} else {
+				msg = fmt.Sprintf("%s: %s", key, msg)
+			}
+		}
+		return fmt.Errorf("config: %s:%d: %s", path, line, msg)
+	}
+	var se *toml.StrictMissingError
+	if errors.As(err, &se) && len(se.Errors) > 0 {
+		first := se.Errors[0]
+		line, _ := first.Position()
+		return fmt.Errorf("config: %s:%d: unknown key %q", path, line, joinKey(first.Key()))
+	}
+	return fmt.Errorf("config: %s: %w", path, err)
+}

@@ -1,0 +1,123 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const validConfig = `[site]
+title = "Test Review"
+base_url = "https://news.example/"
+language = "en"
+
+[server]
+listen = "127.0.0.1:9999"
+cache_max_age = "90s"
+
+[[section]]
+slug = "asia"
+title = "Asia"
+`
+
+func TestParseValid(t *testing.T) {
+	cfg, err := Parse("/etc/syndicate/config.toml", []byte(validConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Site.BaseURL != "https://news.example" {
+		t.Errorf("base_url trailing slash kept: %q", cfg.Site.BaseURL)
+	}
+	if cfg.Site.TagAuthority != "news.example" {
+		t.Errorf("tag authority = %q, want host of base_url", cfg.Site.TagAuthority)
+	}
+	if cfg.Server.CacheMaxAge.Duration != 90*time.Second {
+		t.Errorf("cache_max_age = %v", cfg.Server.CacheMaxAge)
+	}
+	if got := []string{cfg.Sections[0].Slug, cfg.Sections[1].Slug}; got[0] != LatestSlug || got[1] != "asia" {
+		t.Errorf("sections = %v, want latest first then asia", got)
+	}
+	if cfg.Sections[1].Limit != DefaultLimit {
+		t.Errorf("default limit = %d", cfg.Sections[1].Limit)
+	}
+	if cfg.Content.Dir != "/etc/syndicate/feeds" {
+		t.Errorf("content dir not resolved against the config file: %q", cfg.Content.Dir)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, input, want string
+	}{
+		{"unknown key", "[site]\ntitle = \"x\"\ncolour = \"red\"\n", "c.toml:3: unknown key \"site.colour\""},
+		{"wrong type", "[site]\ntitle = \"x\"\n[[section]]\nslug = \"a\"\ntitle = \"A\"\nlimit = \"ten\"\n", "c.toml:6:"},
+		{"bad duration", "[server]\ncache_max_age = \"soon\"\n", "c.toml:2:"},
+		{"syntax", "[site\ntitle = 1\n", "c.toml:1:"},
+		{"duplicate key", "[site]\ntitle = \"a\"\ntitle = \"b\"\n", "c.toml:3:"},
+		{"duplicate section", "[[section]]\nslug = \"asia\"\ntitle = \"A\"\n\n[[section]]\nslug = \"asia\"\ntitle = \"B\"\n", "c.toml:6: duplicate section \"asia\""},
+		{"bad slug", "[[section]]\nslug = \"Middle East\"\ntitle = \"A\"\n", "c.toml:2: section slug \"Middle East\""},
+		{"reserved slug", "[[section]]\nslug = \"api\"\ntitle = \"A\"\n", "c.toml:2: section slug \"api\" is reserved"},
+		{"section without title", "[[section]]\nslug = \"asia\"\n", "c.toml:1: section \"asia\" has no title"},
+		{"bad base url", "[site]\ntitle = \"x\"\nbase_url = \"news.example\"\n", "c.toml:3: site.base_url"},
+		{"base url with query", "[site]\nbase_url = \"https://a.example/?x=1\"\n", "c.toml:2: site.base_url"},
+		{"bad redis url", "[store]\nredis_url = \"localhost:6379\"\n", "c.toml:2: store.redis_url"},
+		{"bad listen", "[server]\nlisten = \"8080\"\n", "c.toml:2: server.listen"},
+		{"tag authority with port", "[site]\ntag_authority = \"a.example:8080\"\n", "c.toml:2: site.tag_authority"},
+		{"bad tag date", "[site]\ntag_date = \"2026-13-01\"\n", "c.toml:2: site.tag_date"},
+		{"limit out of range", "[[section]]\nslug = \"asia\"\ntitle = \"A\"\nlimit = -1\n", "c.toml:4: section \"asia\": limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("c.toml", []byte(tt.input))
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "config: ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	t.Setenv(EnvListen, "0.0.0.0:9000")
+	t.Setenv(EnvBaseURL, "https://feeds.example")
+	t.Setenv(EnvRedisURL, "redis://127.0.0.1:6400/2")
+	cfg, err := Parse("c.toml", []byte(validConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Listen != "0.0.0.0:9000" || cfg.Site.BaseURL != "https://feeds.example" || cfg.Store.RedisURL != "redis://127.0.0.1:6400/2" {
+		t.Errorf("overrides not applied: %+v %+v %+v", cfg.Server, cfg.Site, cfg.Store)
+	}
+
+	t.Setenv(EnvBaseURL, "not a url")
+	if _, err := Parse("c.toml", []byte(validConfig)); err == nil || !strings.Contains(err.Error(), EnvBaseURL) {
+		t.Errorf("bad override error = %v, want it to name %s", err, EnvBaseURL)
+	}
+}
+
+func TestLoadShippedConfig(t *testing.T) {
+	cfg, err := Load(filepath.Join("..", "..", "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slugs := cfg.SectionSlugs()
+	for _, s := range []string{LatestSlug, "middle-east", "washington", "asia", "analysis"} {
+		if !slugs[s] {
+			t.Errorf("shipped config lacks section %q", s)
+		}
+	}
+	if _, err := os.Stat(cfg.Content.Dir); err != nil {
+		t.Errorf("content dir: %v", err)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.toml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.toml") {
+		t.Errorf("error = %v, want it to name the file", err)
+	}
+}

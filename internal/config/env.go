@@ -1,0 +1,23 @@
+package config
+
+import "os"
+
+// Environment variables that override the file, for deployments that
+// template neither the file nor the command line.
+const (
+	EnvListen   = "SYNDICATE_LISTEN"
+	EnvBaseURL  = "SYNDICATE_BASE_URL"
+	EnvRedisURL = "SYNDICATE_REDIS_URL"
+)
+
+func applyEnv(cfg *Config) {
+	if v, ok := os.LookupEnv(EnvListen); ok && v != "" {
+		cfg.Server.Listen = v
+	}
+	if v, ok := os.LookupEnv(EnvBaseURL); ok && v != "" {
+		cfg.Site.BaseURL = v
+	}
+	if v, ok := os.LookupEnv(EnvRedisURL); ok {
+		cfg.Store.RedisURL = v
+	}
+}

@@ -1,0 +1,146 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var (
+	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	tagDate     = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
+)
+
+// reservedSlugs are first path segments the server uses for itself.
+var reservedSlugs = map[string]bool{
+	"api": true, "articles": true, "media": true, "static": true,
+	"status": true, "healthz": true, "readyz": true, "metrics": true,
+}
+
+// DefaultLimit is the number of items per feed document when a section sets none.
+const DefaultLimit = 50
+
+func (c *Config) validate(loc *locator) error {
+	fail := func(table string, index int, key, format string, args ...any) error {
+		return fmt.Errorf("config: %s:%d: %s", c.Path, loc.line(table, index, key), fmt.Sprintf(format, args...))
+	}
+	if strings.TrimSpace(c.Site.Title) == "" {
+		return fail("site", 0, "title", "site.title is empty")
+	}
+	if err := checkBaseURL(c.Site.BaseURL); err != nil {
+		if v := os.Getenv(EnvBaseURL); v != "" {
+			return fmt.Errorf("config: %s: %v", EnvBaseURL, err)
+		}
+		return fail("site", 0, "base_url", "site.base_url: %v", err)
+	}
+	c.Site.BaseURL = strings.TrimRight(c.Site.BaseURL, "/")
+	if c.Site.TagAuthority == "" {
+		u, _ := url.Parse(c.Site.BaseURL)
+		c.Site.TagAuthority = u.Hostname()
+	}
+	if !slugPattern.MatchString(strings.ReplaceAll(c.Site.TagAuthority, ".", "-")) {
+		return fail("site", 0, "tag_authority", "site.tag_authority %q is not a domain name (RFC 4151 allows no port or path)", c.Site.TagAuthority)
+	}
+	if !validTagDate(c.Site.TagDate) {
+		return fail("site", 0, "tag_date", "site.tag_date %q is not a date such as 2026-01-01", c.Site.TagDate)
+	}
+	if c.Site.Language == "" {
+		return fail("site", 0, "language", "site.language is empty")
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		if os.Getenv(EnvListen) != "" {
+			return fmt.Errorf("config: %s: listen address %q: want host:port", EnvListen, c.Server.Listen)
+		}
+		return fail("server", 0, "listen", "server.listen %q: want host:port", c.Server.Listen)
+	}
+	if c.Server.CacheMaxAge.Duration < 0 {
+		return fail("server", 0, "cache_max_age", "server.cache_max_age is negative")
+	}
+	if c.Store.RedisURL != "" {
+		u, err := url.Parse(c.Store.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			if os.Getenv(EnvRedisURL) != "" {
+				return fmt.Errorf("config: %s: %q is not a redis:// or rediss:// URL", EnvRedisURL, c.Store.RedisURL)
+			}
+			return fail("store", 0, "redis_url", "store.redis_url %q is not a redis:// or rediss:// URL", c.Store.RedisURL)
+		}
+	}
+	if c.Content.Dir == "" {
+		return fail("content", 0, "dir", "content.dir is empty")
+	}
+	if c.Content.PollInterval.Duration < 100*time.Millisecond {
+		return fail("content", 0, "poll_interval", "content.poll_interval must be at least 100ms")
+	}
+	return c.validateSections(fail)
+}
+
+func (c *Config) validateSections(fail func(string, int, string, string, ...any) error) error {
+	seen := map[string]int{}
+	for i := range c.Sections {
+		s := &c.Sections[i]
+		if !slugPattern.MatchString(s.Slug) {
+			return fail("section", i, "slug", "section slug %q: use lower-case letters, digits and dashes", s.Slug)
+		}
+		if reservedSlugs[s.Slug] {
+			return fail("section", i, "slug", "section slug %q is reserved for the server's own routes", s.Slug)
+		}
+		if first, dup := seen[s.Slug]; dup {
+			return fail("section", i, "slug", "duplicate section %q (first defined in section %d)", s.Slug, first+1)
+		}
+		seen[s.Slug] = i
+		if strings.TrimSpace(s.Title) == "" {
+			return fail("section", i, "title", "section %q has no title", s.Slug)
+		}
+		if s.Limit < 0 || s.Limit > 10000 {
+			return fail("section", i, "limit", "section %q: limit %d out of range 1..10000", s.Slug, s.Limit)
+		}
+		if s.Limit == 0 {
+			s.Limit = DefaultLimit
+		}
+	}
+	if _, ok := seen[LatestSlug]; !ok {
+		c.Sections = append([]Section{{
+			Slug:        LatestSlug,
+			Title:       "Latest",
+			Description: "Every article from " + c.Site.Title + ", newest first.",
+			Limit:       DefaultLimit,
+		}}, c.Sections...)
+	}
+	return nil
+}
+
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("invalid URL %q", raw)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must not carry a query or fragment", raw)
+	}
+	return nil
+}
+
+func validTagDate(s string) bool {
+	if !tagDate.MatchString(s) {
+		return false
+	}
+	layout := "2006-01-02"[:len(s)]
+	_, err := time.Parse(layout, s)
+	return err == nil
+}
+
+// SectionSlugs returns the set of configured section slugs, latest included.
+func (c *Config) SectionSlugs() map[string]bool {
+	m := make(map[string]bool, len(c.Sections))
+	for _, s := range c.Sections {
+		m[s.Slug] = true
+	}
+	return m
+}

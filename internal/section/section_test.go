@@ -1,0 +1,83 @@
+package section
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"syndicate/internal/config"
+	"syndicate/internal/item"
+)
+
+func at(day int) time.Time { return time.Date(2026, 10, day, 9, 0, 0, 0, time.UTC) }
+
+func ids(list []*item.Item) []string {
+	var out []string
+	for _, it := range list {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+func TestBuild(t *testing.T) {
+	items := []item.Item{
+		{ID: "a", Published: at(1), Sections: []string{"asia"}},
+		{ID: "b", Published: at(3), Sections: []string{"asia", "analysis"}},
+		{ID: "c", Published: at(2), Sections: []string{"middle-east"}},
+		{ID: "d", Published: at(3), Sections: []string{"asia"}}, // same time as b: id breaks the tie
+		{ID: "e", Published: at(4), Sections: []string{"unknown"}},
+	}
+	sections := []config.Section{
+		{Slug: config.LatestSlug, Limit: 3},
+		{Slug: "asia", Limit: 50},
+		{Slug: "analysis", Limit: 50},
+		{Slug: "middle-east", Limit: 50},
+		{Slug: "washington", Limit: 50},
+	}
+	got := Build(items, sections)
+	want := map[string][]string{
+		config.LatestSlug: {"e", "b", "d"},
+		"asia":            {"b", "d", "a"},
+		"analysis":        {"b"},
+		"middle-east":     {"c"},
+		"washington":      nil,
+	}
+	for slug, w := range want {
+		if g := ids(got[slug]); !reflect.DeepEqual(g, w) {
+			t.Errorf("%s = %v, want %v", slug, g, w)
+		}
+	}
+	if _, ok := got["unknown"]; ok {
+		t.Error("an unconfigured section was built")
+	}
+}
+
+func TestTouched(t *testing.T) {
+	base := []item.Item{
+		{ID: "a", Title: "A", Sections: []string{"asia"}},
+		{ID: "b", Title: "B", Sections: []string{"middle-east"}},
+		{ID: "c", Title: "C", Sections: []string{"washington"}},
+	}
+	sameTitle := func(a, b *item.Item) bool { return a.Title == b.Title && reflect.DeepEqual(a.Sections, b.Sections) }
+	tests := []struct {
+		name  string
+		after []item.Item
+		want  map[string]bool
+	}{
+		{"nothing changed", base, map[string]bool{}},
+		{"edit in asia", []item.Item{{ID: "a", Title: "A2", Sections: []string{"asia"}}, base[1], base[2]},
+			map[string]bool{"latest": true, "asia": true}},
+		{"moved section", []item.Item{{ID: "a", Title: "A", Sections: []string{"analysis"}}, base[1], base[2]},
+			map[string]bool{"latest": true, "asia": true, "analysis": true}},
+		{"removed", base[:2], map[string]bool{"latest": true, "washington": true}},
+		{"added", append(append([]item.Item{}, base...), item.Item{ID: "d", Sections: []string{"analysis"}}),
+			map[string]bool{"latest": true, "analysis": true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Touched(base, tt.after, sameTitle); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
