@@ -23,6 +23,8 @@ type Config struct {
 	Store    Store     `toml:"store"`
 	Content  Content   `toml:"content"`
 	Sections []Section `toml:"section"`
+	Fetch    Fetch     `toml:"fetch"`
+	Sources  []Source  `toml:"source"`
 
 	// Path is the file the configuration came from; relative paths in it
 	// are resolved against its directory.
@@ -129,6 +131,7 @@ func Defaults() *Config {
 			ShutdownTimeout: Duration{10 * time.Second},
 		},
 		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}},
+		Fetch:   defaultFetch(),
 	}
 }
 

@@ -66,6 +66,13 @@ func TestParseErrors(t *testing.T) {
 		{"bad listen", "[server]\nlisten = \"8080\"\n", "c.toml:2: server.listen"},
 		{"tag authority with port", "[site]\ntag_authority = \"a.example:8080\"\n", "c.toml:2: site.tag_authority"},
 		{"bad tag date", "[site]\ntag_date = \"2026-13-01\"\n", "c.toml:2: site.tag_date"},
+		{"source unknown section", "[[source]]\nid = \"wire\"\nurl = \"https://wire.example/feed\"\nsections = [\"asai\"]\n", "c.toml:4: source \"wire\": unknown section \"asai\""},
+		{"source bad url", "[[source]]\nid = \"wire\"\nurl = \"wire.example/feed\"\nsections = [\"latest\"]\n", "c.toml:3: source \"wire\": url"},
+		{"source bad regex", "[[source]]\nid = \"wire\"\nurl = \"https://wire.example/\"\nsections = [\"latest\"]\nexclude = [\"(?i\"]\n", "c.toml:5: source \"wire\": exclude: bad regular expression"},
+		{"source duplicate id", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\n[[source]]\nid = \"wire\"\nurl = \"https://b.example/\"\nsections = [\"latest\"]\n", "c.toml:6: duplicate source \"wire\""},
+		{"source interval too short", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\ninterval = \"500ms\"\n", "c.toml:5: source \"wire\": interval"},
+		{"source no sections", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\n", "c.toml:1: source \"wire\" lists no sections"},
+		{"fetch zero workers", "[fetch]\nworkers = 0\n", "c.toml:2: fetch.workers"},
 		{"limit out of range", "[[section]]\nslug = \"asia\"\ntitle = \"A\"\nlimit = -1\n", "c.toml:4: section \"asia\": limit"},
 	}
 	for _, tt := range tests {
@@ -78,6 +85,24 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error = %q, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestSourceDefaults(t *testing.T) {
+	cfg, err := Parse("c.toml", []byte(validConfig+"\n[[source]]\nid = \"wire\"\nurl = \"https://wire.example/feed\"\nsections = [\"asia\", \"latest\"]\ninclude = [\"(?i)korea\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sources[0]
+	if s.Interval.Duration != 15*time.Minute || s.MaxItems != DefaultMaxItems || s.StaleAfter.Duration != 7*24*time.Hour {
+		t.Errorf("defaults not applied: %+v", s)
+	}
+	if len(s.IncludeRE) != 1 || !s.IncludeRE[0].MatchString("North KOREA") {
+		t.Errorf("include not compiled: %v", s.IncludeRE)
+	}
+	f := cfg.Fetch
+	if f.Timeout.Duration != 30*time.Second || f.ConnectTimeout.Duration != 10*time.Second || f.MaxBodyBytes != 10<<20 || f.MaxRedirects != 5 || f.BackoffCap.Duration != 6*time.Hour {
+		t.Errorf("fetch defaults: %+v", f)
 	}
 }
 

@@ -75,7 +75,10 @@ func (c *Config) validate(loc *locator) error {
 	if c.Content.PollInterval.Duration < 100*time.Millisecond {
 		return fail("content", 0, "poll_interval", "content.poll_interval must be at least 100ms")
 	}
-	return c.validateSections(fail)
+	if err := c.validateSections(fail); err != nil {
+		return err
+	}
+	return c.validateSources(fail)
 }
 
 func (c *Config) validateSections(fail func(string, int, string, string, ...any) error) error {

@@ -1,0 +1,133 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+)
+
+// Source is one [[source]] table: an external feed merged into sections.
+type Source struct {
+	ID         string   `toml:"id"`
+	URL        string   `toml:"url"`
+	Title      string   `toml:"title"` // overrides the upstream feed's title in attribution
+	Interval   Duration `toml:"interval"`
+	Sections   []string `toml:"sections"`
+	MaxItems   int      `toml:"max_items"`
+	Include    []string `toml:"include"`
+	Exclude    []string `toml:"exclude"`
+	StaleAfter Duration `toml:"stale_after"`
+
+	// IncludeRE and ExcludeRE are Include and Exclude compiled.
+	IncludeRE []*regexp.Regexp `toml:"-"`
+	ExcludeRE []*regexp.Regexp `toml:"-"`
+}
+
+// Fetch bounds every request to an upstream feed.
+type Fetch struct {
+	ConnectTimeout Duration `toml:"connect_timeout"`
+	Timeout        Duration `toml:"timeout"`
+	MaxBodyBytes   int64    `toml:"max_body_bytes"`
+	MaxRedirects   int      `toml:"max_redirects"`
+	UserAgent      string   `toml:"user_agent"` // default names Syndicate, its version and base_url
+	PerHost        int      `toml:"per_host"`
+	Workers        int      `toml:"workers"`
+	BackoffCap     Duration `toml:"backoff_cap"`
+}
+
+// Source defaults.
+const (
+	DefaultMaxItems = 200
+	minInterval     = time.Second
+)
+
+func defaultFetch() Fetch {
+	return Fetch{
+		ConnectTimeout: Duration{10 * time.Second},
+		Timeout:        Duration{30 * time.Second},
+		MaxBodyBytes:   10 << 20,
+		MaxRedirects:   5,
+		PerHost:        2,
+		Workers:        32,
+		BackoffCap:     Duration{6 * time.Hour},
+	}
+}
+
+func (c *Config) validateSources(fail func(string, int, string, string, ...any) error) error {
+	f := c.Fetch
+	switch {
+	case f.ConnectTimeout.Duration <= 0:
+		return fail("fetch", 0, "connect_timeout", "fetch.connect_timeout must be positive")
+	case f.Timeout.Duration <= 0:
+		return fail("fetch", 0, "timeout", "fetch.timeout must be positive")
+	case f.MaxBodyBytes <= 0:
+		return fail("fetch", 0, "max_body_bytes", "fetch.max_body_bytes must be positive")
+	case f.MaxRedirects < 0:
+		return fail("fetch", 0, "max_redirects", "fetch.max_redirects is negative")
+	case f.PerHost < 1:
+		return fail("fetch", 0, "per_host", "fetch.per_host must be at least 1")
+	case f.Workers < 1:
+		return fail("fetch", 0, "workers", "fetch.workers must be at least 1")
+	case f.BackoffCap.Duration < time.Second:
+		return fail("fetch", 0, "backoff_cap", "fetch.backoff_cap must be at least 1s")
+	}
+	sections := c.SectionSlugs()
+	seen := map[string]int{}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if !slugPattern.MatchString(s.ID) {
+			return fail("source", i, "id", "source id %q: use lower-case letters, digits and dashes", s.ID)
+		}
+		if first, dup := seen[s.ID]; dup {
+			return fail("source", i, "id", "duplicate source %q (first defined in source %d)", s.ID, first+1)
+		}
+		seen[s.ID] = i
+		u, err := url.Parse(s.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fail("source", i, "url", "source %q: url %q is not an absolute http(s) URL", s.ID, s.URL)
+		}
+		if s.Interval.Duration == 0 {
+			s.Interval.Duration = 15 * time.Minute
+		}
+		if s.Interval.Duration < minInterval {
+			return fail("source", i, "interval", "source %q: interval %v is below the minimum of 1s", s.ID, s.Interval.Duration)
+		}
+		if len(s.Sections) == 0 {
+			return fail("source", i, "sections", "source %q lists no sections", s.ID)
+		}
+		for _, slug := range s.Sections {
+			if !sections[slug] {
+				return fail("source", i, "sections", "source %q: unknown section %q", s.ID, slug)
+			}
+		}
+		if s.MaxItems < 0 {
+			return fail("source", i, "max_items", "source %q: max_items is negative", s.ID)
+		}
+		if s.MaxItems == 0 {
+			s.MaxItems = DefaultMaxItems
+		}
+		if s.StaleAfter.Duration == 0 {
+			s.StaleAfter.Duration = 7 * 24 * time.Hour
+		}
+		if s.IncludeRE, err = compileAll(s.Include); err != nil {
+			return fail("source", i, "include", "source %q: include: %v", s.ID, err)
+		}
+		if s.ExcludeRE, err = compileAll(s.Exclude); err != nil {
+			return fail("source", i, "exclude", "source %q: exclude: %v", s.ID, err)
+		}
+	}
+	return nil
+}
+
+func compileAll(patterns []string) ([]*regexp.Regexp, error) {
+	out := make([]*regexp.Regexp, 0, len(patterns))
+	for _, p := range patterns {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("bad regular expression %q: %v", p, err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
