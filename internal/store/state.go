@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Source statuses, as the health API reports them.
+const (
+	StatusPending = "pending" // never fetched yet
+	StatusOK      = "ok"
+	StatusError   = "error"
+	StatusGone    = "gone" // the upstream answered 410; not polled until its config changes
+)
+
+// SourceState is what Syndicate knows about one external feed: its health,
+// and what the next fetch needs (validators, schedule). It lives in the
+// store so that it survives restarts and is shared by a fleet.
+type SourceState struct {
+	ID                string    `json:"id"`
+	URL               string    `json:"url"` // the configured URL this state belongs to
+	Status            string    `json:"status"`
+	HTTPStatus        int       `json:"http_status"`
+	LastFetch         time.Time `json:"last_fetch"`
+	LastSuccess       time.Time `json:"last_success"`
+	NextFetch         time.Time `json:"next_fetch"`
+	ConsecutiveErrors int       `json:"consecutive_errors"`
+	LastError         string    `json:"last_error"`
+	Items             int       `json:"items"`
+	DurationMS        int64     `json:"duration_ms"`
+	MovedTo           string    `json:"moved_to"`      // new URL after a 301/308
+	LastNewItem       time.Time `json:"last_new_item"` // when a poll last brought an item not seen before
+
+	// Conditional GET validators and the hash of the last body parsed.
+	ETag         string `json:"etag"`
+	LastModified string `json:"last_modified"`
+	BodyHash     string `json:"body_hash"`
+
+	// FeedTitle, FeedID and HomeURL describe the upstream feed, for attribution.
+	FeedTitle string `json:"feed_title"`
+	FeedID    string `json:"feed_id"`
+	HomeURL   string `json:"home_url"`
+
+	History []Poll `json:"history"` // newest last, capped by the writer
+}
+
+// Poll is one fetch of a source, for the health history.
+type Poll struct {
+	At         time.Time `json:"time"`
+	Outcome    string    `json:"outcome"` // ok, not_modified, unchanged, error, gone
+	HTTPStatus int       `json:"http_status"`
+	DurationMS int64     `json:"duration_ms"`
+	NewItems   int       `json:"new_items"`
+}
+
+// SourceStates keeps SourceState per source id.
+type SourceStates interface {
+	// SourceState returns the state of id, or ErrNotFound.
+	SourceState(ctx context.Context, id string) (SourceState, error)
+	PutSourceState(ctx context.Context, id string, st SourceState) error
+}
