@@ -11,23 +11,38 @@ import (
 )
 
 // Build returns, for each configured section slug, the items it carries.
+// Items are in priority order: the site's own first, then each source in
+// the order configured. Within a section an item whose id or canonical
+// link was already taken by an earlier item is a duplicate and left out.
 // Items are shared, not copied: callers must not modify them.
 func Build(items []item.Item, sections []config.Section) map[string][]*item.Item {
 	bySlug := make(map[string][]*item.Item, len(sections))
+	seen := make(map[string]map[string]bool, len(sections))
 	for _, s := range sections {
 		bySlug[s.Slug] = nil
+		seen[s.Slug] = map[string]bool{}
+	}
+	add := func(slug string, it *item.Item) {
+		taken, ok := seen[slug]
+		if !ok {
+			return
+		}
+		link := item.CanonicalLink(it.URL)
+		if taken["id "+it.ID] || (link != "" && taken["link "+link]) {
+			return
+		}
+		taken["id "+it.ID] = true
+		if link != "" {
+			taken["link "+link] = true
+		}
+		bySlug[slug] = append(bySlug[slug], it)
 	}
 	for i := range items {
 		it := &items[i]
-		if _, ok := bySlug[config.LatestSlug]; ok {
-			bySlug[config.LatestSlug] = append(bySlug[config.LatestSlug], it)
-		}
+		add(config.LatestSlug, it)
 		for _, slug := range it.Sections {
-			if slug == config.LatestSlug {
-				continue
-			}
-			if list, ok := bySlug[slug]; ok {
-				bySlug[slug] = append(list, it)
+			if slug != config.LatestSlug {
+				add(slug, it)
 			}
 		}
 	}

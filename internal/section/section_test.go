@@ -52,6 +52,30 @@ func TestBuild(t *testing.T) {
 	}
 }
 
+func TestBuildDeduplicates(t *testing.T) {
+	wire := &item.Origin{SourceID: "wire"}
+	partner := &item.Origin{SourceID: "partner"}
+	items := []item.Item{
+		{ID: "own", URL: "https://site.example/articles/own/", Published: at(1), Sections: []string{"asia"}},
+		{ID: "w1", URL: "https://wire.example/story?utm_source=rss", Published: at(2), Sections: []string{"asia"}, Origin: wire},
+		{ID: "p1", URL: "http://WIRE.example/story/", Published: at(3), Sections: []string{"asia"}, Origin: partner},
+		{ID: "w1", URL: "https://other.example/x", Published: at(4), Sections: []string{"asia"}, Origin: partner},
+		{ID: "p2", URL: "https://site.example/articles/own", Published: at(5), Sections: []string{"asia"}, Origin: partner},
+	}
+	got := Build(items, []config.Section{{Slug: config.LatestSlug, Limit: 50}, {Slug: "asia", Limit: 50}})
+	for _, slug := range []string{"asia", config.LatestSlug} {
+		list := got[slug]
+		if g := ids(list); !reflect.DeepEqual(g, []string{"w1", "own"}) {
+			t.Errorf("%s = %v, want [w1 own]: same link or id from a later source is a duplicate", slug, g)
+		}
+		for _, it := range list {
+			if it.ID == "w1" && it.Origin != wire {
+				t.Errorf("%s: duplicate kept from the later source", slug)
+			}
+		}
+	}
+}
+
 func TestTouched(t *testing.T) {
 	base := []item.Item{
 		{ID: "a", Title: "A", Sections: []string{"asia"}},
