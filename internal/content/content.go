@@ -1,0 +1,147 @@
+// Package content loads the site's own articles: Markdown files with TOML
+// front matter, as Hugo writes them. A bad article is reported with its file
+// and line and left out, so one typo never takes the whole site down.
+package content
+
+import (
+	"cmp"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"syndicate/internal/item"
+)
+
+// Options says where articles live and how their ids and URLs are formed.
+type Options struct {
+	Dir          string          // e.g. "feeds"
+	BaseURL      string          // absolute, no trailing slash, e.g. "http://127.0.0.1:8080"
+	TagAuthority string          // e.g. "syndicate.example" (never contains a port)
+	TagDate      string          // e.g. "2026-01-01"
+	Sections     map[string]bool // known section slugs; "latest" is built in and is NOT listed by articles
+}
+
+// Problem is one bad input, printed as "file:line: message".
+//
+// Line is 0 only when the problem is about no line of a file (the directory
+// itself cannot be read); Error then prints "file: message".
+type Problem struct {
+	File    string
+	Line    int
+	Message string
+}
+
+func (p Problem) Error() string {
+	if p.Line <= 0 {
+		return fmt.Sprintf("%s: %s", p.File, p.Message)
+	}
+	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+}
+
+// mediaDir is the subfolder of Dir that holds images, not articles.
+const mediaDir = "media"
+
+// Load reads every article under opts.Dir. A bad article is reported as a
+// Problem and left out; all others are returned, newest first.
+func Load(opts Options) ([]item.Item, []Problem) {
+	files, problems := articleFiles(opts.Dir)
+	md := newMarkdown(opts.BaseURL)
+	var (
+		items []item.Item
+		owner = map[string]string{} // article id -> "file:line" that claimed it first
+	)
+	for _, path := range files {
+		a := parseFile(path, opts, md)
+		// An id is claimed even by an otherwise broken article, so which of
+		// two files keeps an id never flips while one of them is being fixed.
+		if a.id != "" {
+			if first, ok := owner[a.id]; ok {
+				a.problem(a.idLine, "duplicate id %q: already used by %s", a.id, first)
+			} else {
+				owner[a.id] = fmt.Sprintf("%s:%d", path, a.idLine)
+			}
+		}
+		if len(a.problems) > 0 {
+			problems = append(problems, a.problems...)
+			continue
+		}
+		items = append(items, a.item)
+	}
+	slices.SortFunc(items, func(a, b item.Item) int {
+		if item.Newer(&a, &b) {
+			return -1
+		}
+		if item.Newer(&b, &a) {
+			return 1
+		}
+		return 0
+	})
+	slices.SortStableFunc(problems, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	return items, problems
+}
+
+// articleFiles lists the *.md files under dir in lexical order, which makes
+// "the first file" of a duplicate id well defined. Hidden files are skipped
+// because editors keep lock and swap files there (Emacs's .#x.md is a
+// dangling symlink).
+func articleFiles(dir string) ([]string, []Problem) {
+	var files []string
+	problems := walkArticles(dir, func(path string, _ fs.DirEntry) {
+		if strings.HasSuffix(path, ".md") {
+			files = append(files, path)
+		}
+	})
+	return files, problems
+}
+
+// walkArticles calls fn for every non-hidden file under dir outside its
+// top-level media folder. A folder that cannot be read is a problem, not a
+// reason to drop the articles in the others.
+func walkArticles(dir string, fn func(path string, d fs.DirEntry)) []Problem {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return []Problem{{File: dir, Message: "cannot read article folder: " + unwrapPath(err)}}
+	}
+	root := dir
+	if info.Mode()&fs.ModeSymlink != 0 {
+		// WalkDir does not follow a symlinked root; a trailing separator
+		// makes it.
+		root += string(filepath.Separator)
+	}
+	var problems []Problem
+	media := filepath.Join(dir, mediaDir)
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			problems = append(problems, Problem{File: path, Message: "cannot read: " + unwrapPath(err)})
+			return nil
+		}
+		if path != root && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if path == media {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		fn(path, d)
+		return nil
+	})
+	return problems
+}
+
+// unwrapPath drops the path from an *fs.PathError: Problem already names it.
+func unwrapPath(err error) string {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,76 @@
+package content
+
+import (
+	"context"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"syndicate/internal/item"
+)
+
+// Watch polls opts.Dir every `every` and calls onChange with a fresh Load
+// whenever an article file is added, changed or removed, until ctx ends.
+// Files in media/ are watched too, since an article's image length comes
+// from them. Watch does not call onChange for the state it starts from: the
+// caller has just loaded it. A non-positive every means one second.
+//
+// Polling stat data, not file events, keeps it to the standard library and
+// working on network and container mounts where events do not arrive.
+func Watch(ctx context.Context, opts Options, every time.Duration, onChange func([]item.Item, []Problem)) {
+	if every <= 0 {
+		every = time.Second
+	}
+	last := snapshot(opts.Dir)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		// The snapshot is taken before loading, so a write that lands
+		// during Load shows up as a change at the next poll.
+		now := snapshot(opts.Dir)
+		if maps.Equal(now, last) {
+			continue
+		}
+		last = now
+		items, problems := Load(opts)
+		if ctx.Err() != nil {
+			return
+		}
+		onChange(items, problems)
+	}
+}
+
+type stamp struct {
+	size  int64
+	mtime int64 // UnixNano: time.Time's == also compares locations
+}
+
+func snapshot(dir string) map[string]stamp {
+	files := map[string]stamp{}
+	add := func(path string) {
+		if info, err := os.Stat(path); err == nil {
+			files[path] = stamp{info.Size(), info.ModTime().UnixNano()}
+		}
+	}
+	walkArticles(dir, func(path string, _ fs.DirEntry) {
+		if strings.HasSuffix(path, ".md") {
+			add(path)
+		}
+	})
+	media := filepath.Join(dir, mediaDir)
+	entries, _ := os.ReadDir(media)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			add(filepath.Join(media, e.Name()))
+		}
+	}
+	return files
+}

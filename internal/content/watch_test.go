@@ -1,0 +1,113 @@
+package content
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"syndicate/internal/item"
+)
+
+func writeArticle(t *testing.T, dir, id, title string) {
+	t.Helper()
+	text := fmt.Sprintf(`+++
+id = %q
+title = %q
+standfirst = "A standfirst."
+published = 2026-10-14T09:30:00Z
+sections = ["asia"]
+
+[[authors]]
+name = "Mei-Ling Zhou"
++++
+Body of %s.
+`, id, title, id)
+	if err := os.WriteFile(filepath.Join(dir, id+".md"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type loaded struct {
+	items    []item.Item
+	problems []Problem
+}
+
+// TestWatch proves the promise made to the server: an edit, an addition
+// and a removal each reach onChange within two seconds.
+func TestWatch(t *testing.T) {
+	dir := t.TempDir()
+	writeArticle(t, dir, "first", "First")
+	ctx, cancel := context.WithCancel(context.Background())
+	changes := make(chan loaded, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Watch(ctx, testOptions(dir), 200*time.Millisecond, func(items []item.Item, problems []Problem) {
+			changes <- loaded{items, problems}
+		})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	// Let Watch take its first snapshot before anything changes.
+	time.Sleep(300 * time.Millisecond)
+
+	steps := []struct {
+		name   string
+		change func()
+		titles []string
+	}{
+		{"edit", func() { writeArticle(t, dir, "first", "First, edited") }, []string{"First, edited"}},
+		{"add", func() { writeArticle(t, dir, "second", "Second") }, []string{"First, edited", "Second"}},
+		{"remove", func() { os.Remove(filepath.Join(dir, "first.md")) }, []string{"Second"}},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			s.change()
+			// A poll may land mid-write and see a half file; what matters is
+			// that the final state arrives in time.
+			deadline := time.After(2 * time.Second)
+			var last loaded
+			for {
+				select {
+				case last = <-changes:
+					if len(last.problems) == 0 && slices.Equal(titlesOf(last.items), s.titles) {
+						return
+					}
+					continue
+				case <-deadline:
+				}
+				t.Fatalf("within 2s: last titles %q, problems %v; want titles %q", titlesOf(last.items), last.problems, s.titles)
+			}
+		})
+	}
+}
+
+func TestWatchStopsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		Watch(ctx, testOptions(t.TempDir()), 50*time.Millisecond, func([]item.Item, []Problem) {})
+		close(done)
+	}()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("Watch still running after its context ended")
+	}
+}
+
+func titlesOf(items []item.Item) []string {
+	var titles []string
+	for _, it := range items {
+		titles = append(titles, it.Title)
+	}
+	slices.Sort(titles)
+	return titles
+}
