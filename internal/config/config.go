@@ -24,6 +24,7 @@ type Config struct {
 	Content  Content   `toml:"content"`
 	Sections []Section `toml:"section"`
 	Fetch    Fetch     `toml:"fetch"`
+	Log      Log       `toml:"log"`
 	Sources  []Source  `toml:"source"`
 
 	// Path is the file the configuration came from; relative paths in it
@@ -60,6 +61,13 @@ type Store struct {
 type Content struct {
 	Dir          string   `toml:"dir"`
 	PollInterval Duration `toml:"poll_interval"`
+}
+
+// Log selects the log format ("text" or "json") and level ("debug",
+// "info", "warn", "error").
+type Log struct {
+	Format string `toml:"format"`
+	Level  string `toml:"level"`
 }
 
 // Section is one [[section]] table.
@@ -132,6 +140,7 @@ func Defaults() *Config {
 		},
 		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}},
 		Fetch:   defaultFetch(),
+		Log:     Log{Format: "text", Level: "info"},
 	}
 }
 

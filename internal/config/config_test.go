@@ -73,6 +73,8 @@ func TestParseErrors(t *testing.T) {
 		{"source interval too short", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\ninterval = \"500ms\"\n", "c.toml:5: source \"wire\": interval"},
 		{"source no sections", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\n", "c.toml:1: source \"wire\" lists no sections"},
 		{"fetch zero workers", "[fetch]\nworkers = 0\n", "c.toml:2: fetch.workers"},
+		{"bad log format", "[log]\nformat = \"xml\"\n", "c.toml:2: log.format"},
+		{"bad log level", "[log]\nlevel = \"loud\"\n", "c.toml:2: log.level"},
 		{"limit out of range", "[[section]]\nslug = \"asia\"\ntitle = \"A\"\nlimit = -1\n", "c.toml:4: section \"asia\": limit"},
 	}
 	for _, tt := range tests {
@@ -137,6 +139,16 @@ func TestLoadShippedConfig(t *testing.T) {
 	}
 	if _, err := os.Stat(cfg.Content.Dir); err != nil {
 		t.Errorf("content dir: %v", err)
+	}
+}
+
+func TestLogger(t *testing.T) {
+	var buf strings.Builder
+	log := Log{Format: "json", Level: "warn"}.NewLogger(&buf)
+	log.Info("hidden")
+	log.Warn("shown", "source", "wire")
+	if out := buf.String(); strings.Contains(out, "hidden") || !strings.Contains(out, `"source":"wire"`) {
+		t.Errorf("json logger at warn wrote %q", out)
 	}
 }
 

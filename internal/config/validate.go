@@ -75,6 +75,12 @@ func (c *Config) validate(loc *locator) error {
 	if c.Content.PollInterval.Duration < 100*time.Millisecond {
 		return fail("content", 0, "poll_interval", "content.poll_interval must be at least 100ms")
 	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		return fail("log", 0, "format", "log.format %q: want \"text\" or \"json\"", c.Log.Format)
+	}
+	if _, err := c.Log.SlogLevel(); err != nil {
+		return fail("log", 0, "level", "log.level %q: want debug, info, warn or error", c.Log.Level)
+	}
 	if err := c.validateSections(fail); err != nil {
 		return err
 	}
