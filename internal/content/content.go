@@ -47,12 +47,17 @@ const mediaDir = "media"
 // Load reads every article under opts.Dir. A bad article is reported as a
 // Problem and left out; all others are returned, newest first.
 func Load(opts Options) ([]item.Item, []Problem) {
+	byFile, problems := loadFiles(opts)
+	return sortedItems(byFile), problems
+}
+
+// loadFiles is Load keyed by file, so that Watch can tell which file an
+// item came from.
+func loadFiles(opts Options) (map[string]item.Item, []Problem) {
 	files, problems := articleFiles(opts.Dir)
 	md := newMarkdown(opts.BaseURL)
-	var (
-		items []item.Item
-		owner = map[string]string{} // article id -> "file:line" that claimed it first
-	)
+	byFile := map[string]item.Item{}
+	owner := map[string]string{} // article id -> "file:line" that claimed it first
 	for _, path := range files {
 		a := parseFile(path, opts, md)
 		// An id is claimed even by an otherwise broken article, so which of
@@ -68,7 +73,18 @@ func Load(opts Options) ([]item.Item, []Problem) {
 			problems = append(problems, a.problems...)
 			continue
 		}
-		items = append(items, a.item)
+		byFile[path] = a.item
+	}
+	slices.SortStableFunc(problems, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	return byFile, problems
+}
+
+func sortedItems(byFile map[string]item.Item) []item.Item {
+	items := make([]item.Item, 0, len(byFile))
+	for _, it := range byFile {
+		items = append(items, it)
 	}
 	slices.SortFunc(items, func(a, b item.Item) int {
 		if item.Newer(&a, &b) {
@@ -79,10 +95,7 @@ func Load(opts Options) ([]item.Item, []Problem) {
 		}
 		return 0
 	})
-	slices.SortStableFunc(problems, func(a, b Problem) int {
-		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
-	})
-	return items, problems
+	return items
 }
 
 // articleFiles lists the *.md files under dir in lexical order, which makes

@@ -25,6 +25,7 @@ func Watch(ctx context.Context, opts Options, every time.Duration, onChange func
 		every = time.Second
 	}
 	last := snapshot(opts.Dir)
+	lastGood, _ := loadFiles(opts)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -40,12 +41,41 @@ func Watch(ctx context.Context, opts Options, every time.Duration, onChange func
 			continue
 		}
 		last = now
-		items, problems := Load(opts)
+		var byFile map[string]item.Item
+		var problems []Problem
+		byFile, problems, lastGood = keepLastGood(opts, lastGood)
 		if ctx.Err() != nil {
 			return
 		}
-		onChange(items, problems)
+		onChange(sortedItems(byFile), problems)
 	}
+}
+
+// keepLastGood loads the articles, and where an article that was good has
+// just been broken by an edit, keeps publishing its last good version
+// rather than pulling it from every feed: a typo must not unpublish.
+// Deleting the file still removes the article.
+func keepLastGood(opts Options, lastGood map[string]item.Item) (byFile map[string]item.Item, problems []Problem, good map[string]item.Item) {
+	byFile, problems = loadFiles(opts)
+	good = maps.Clone(byFile)
+	taken := map[string]bool{}
+	for _, it := range byFile {
+		taken[it.ID] = true
+	}
+	for i, p := range problems {
+		prev, ok := lastGood[p.File]
+		if _, exists := byFile[p.File]; exists || !ok || taken[prev.ID] {
+			continue
+		}
+		if _, err := os.Stat(p.File); err != nil {
+			continue
+		}
+		byFile[p.File] = prev
+		good[p.File] = prev
+		taken[prev.ID] = true
+		problems[i].Message += " (the last good version stays published)"
+	}
+	return byFile, problems, good
 }
 
 type stamp struct {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,4 +111,45 @@ func titlesOf(items []item.Item) []string {
 	}
 	slices.Sort(titles)
 	return titles
+}
+
+// A typo saved over a published article must not pull it from the feeds:
+// the problem is reported and the last good version stays.
+func TestWatchKeepsLastGoodVersion(t *testing.T) {
+	dir := t.TempDir()
+	writeArticle(t, dir, "first", "First")
+	writeArticle(t, dir, "other", "Other")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := make(chan loaded, 16)
+	go Watch(ctx, testOptions(dir), 100*time.Millisecond, func(items []item.Item, problems []Problem) {
+		changes <- loaded{items, problems}
+	})
+	time.Sleep(200 * time.Millisecond)
+
+	path := filepath.Join(dir, "first.md")
+	if err := os.WriteFile(path, []byte("+++\nid = \"first\"\ntitle = \n+++\nbroken\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-changes:
+		if !slices.Equal(titlesOf(got.items), []string{"Other", "First"}) && !slices.Equal(titlesOf(got.items), []string{"First", "Other"}) {
+			t.Errorf("titles after a broken edit = %q, want the last good First kept beside Other", titlesOf(got.items))
+		}
+		if len(got.problems) != 1 || !strings.Contains(got.problems[0].Error(), "first.md:3:") || !strings.Contains(got.problems[0].Message, "last good version") {
+			t.Errorf("problems = %v, want one naming first.md:3 and the kept version", got.problems)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("broken edit not noticed within 2s")
+	}
+
+	os.Remove(path)
+	select {
+	case got := <-changes:
+		if !slices.Equal(titlesOf(got.items), []string{"Other"}) || len(got.problems) != 0 {
+			t.Errorf("after deleting the broken file: %q %v, want only Other", titlesOf(got.items), got.problems)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("removal not noticed within 2s")
+	}
 }
