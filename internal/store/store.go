@@ -40,6 +40,8 @@ type Store interface {
 	// Document returns what PutDocument stored, or ErrNotFound.
 	Document(ctx context.Context, section, format string) (Document, error)
 
+	SourceStates
+
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	Close() error

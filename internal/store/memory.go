@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"syndicate/internal/item"
+)
+
+// Memory is the embedded store: everything lives in this process and is
+// gone when it stops. It is the default for a single instance.
+type Memory struct {
+	mu     sync.RWMutex
+	items  map[string][]item.Item
+	docs   map[string]Document
+	states map[string]SourceState
+}
+
+// NewMemory returns an empty Memory store.
+func NewMemory() *Memory {
+	return &Memory{
+		items:  map[string][]item.Item{},
+		docs:   map[string]Document{},
+		states: map[string]SourceState{},
+	}
+}
+
+// ReplaceItems implements Store.
+func (m *Memory) ReplaceItems(ctx context.Context, source string, items []item.Item) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	copied := make([]item.Item, len(items))
+	for i := range items {
+		copied[i] = cloneItem(items[i])
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.items[source] = copied
+	return nil
+}
+
+// Items implements Store.
+func (m *Memory) Items(ctx context.Context, source string) ([]item.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	held := m.items[source]
+	out := make([]item.Item, len(held))
+	for i := range held {
+		out[i] = cloneItem(held[i])
+	}
+	return out, nil
+}
+
+// PutDocument implements Store.
+func (m *Memory) PutDocument(ctx context.Context, section, format string, doc Document) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	doc.Body = slices.Clone(doc.Body)
+	doc.Gzip = slices.Clone(doc.Gzip)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.docs[section+"\x00"+format] = doc
+	return nil
+}
+
+// Document implements Store.
+func (m *Memory) Document(ctx context.Context, section, format string) (Document, error) {
+	if err := ctx.Err(); err != nil {
+		return Document{}, err
+	}
+	m.mu.RLock()
+	doc, ok := m.docs[section+"\x00"+format]
+	m.mu.RUnlock()
+	if !ok {
+		return Document{}, ErrNotFound
+	}
+	doc.Body = slices.Clone(doc.Body)
+	doc.Gzip = slices.Clone(doc.Gzip)
+	return doc, nil
+}
+
+// SourceState implements SourceStates.
+func (m *Memory) SourceState(ctx context.Context, id string) (SourceState, error) {
+	if err := ctx.Err(); err != nil {
+		return SourceState{}, err
+	}
+	m.mu.RLock()
+	st, ok := m.states[id]
+	m.mu.RUnlock()
+	if !ok {
+		return SourceState{}, ErrNotFound
+	}
+	st.History = slices.Clone(st.History)
+	return st, nil
+}
+
+// PutSourceState implements SourceStates.
+func (m *Memory) PutSourceState(ctx context.Context, id string, st SourceState) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st.History = slices.Clone(st.History)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.states[id] = st
+	return nil
+}
+
+// Ping implements Store.
+func (m *Memory) Ping(ctx context.Context) error { return ctx.Err() }
+
+// Close implements Store.
+func (m *Memory) Close() error { return nil }
+
+// cloneItem copies the parts of an item that share memory, so a caller
+// cannot change what the store holds.
+func cloneItem(it item.Item) item.Item {
+	it.Authors = slices.Clone(it.Authors)
+	it.Sections = slices.Clone(it.Sections)
+	it.Tags = slices.Clone(it.Tags)
+	if it.Image != nil {
+		img := *it.Image
+		it.Image = &img
+	}
+	if it.Origin != nil {
+		o := *it.Origin
+		it.Origin = &o
+	}
+	return it
+}

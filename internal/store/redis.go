@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"syndicate/internal/item"
+)
+
+// RedisOptions tunes a Redis store.
+type RedisOptions struct {
+	// Prefix namespaces every key; default "syndicate:". Tests give each
+	// store its own so that they never share state.
+	Prefix string
+	// Timeout bounds every call, so that a hung Redis slows nothing down
+	// for longer than this; default 2s.
+	Timeout time.Duration
+}
+
+// Redis keeps the store in Redis, shared by every instance of a fleet.
+//
+// Keys carry a Redis Cluster hash tag per section ({sec:slug}) or per
+// source ({src:id}), so every multi-key operation stays in one slot.
+type Redis struct {
+	client redis.UniversalClient
+	opts   RedisOptions
+}
+
+// NewRedis wraps a connected client.
+func NewRedis(client redis.UniversalClient, opts RedisOptions) *Redis {
+	if opts.Prefix == "" {
+		opts.Prefix = "syndicate:"
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 2 * time.Second
+	}
+	return &Redis{client: client, opts: opts}
+}
+
+// OpenRedis connects to a redis:// or rediss:// URL with options set for
+// fast failure: a store that does not answer must not hold up requests.
+func OpenRedis(url string) (*Redis, error) {
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: redis url: %w", err)
+	}
+	FastFail(o)
+	return NewRedis(redis.NewClient(o), RedisOptions{}), nil
+}
+
+// FastFail sets client options so that an unreachable or hung Redis is
+// noticed in about a second rather than after go-redis's long defaults.
+func FastFail(o *redis.Options) {
+	o.DialTimeout = time.Second
+	o.ReadTimeout = time.Second
+	o.WriteTimeout = time.Second
+	o.PoolTimeout = time.Second
+	o.MaxRetries = 1
+	o.ContextTimeoutEnabled = true
+}
+
+// Client is the underlying client, for fleet coordination.
+func (r *Redis) Client() redis.UniversalClient { return r.client }
+
+// Key returns the full key for name, for callers outside the package that
+// coordinate through Redis (leases, channels) with the same prefix.
+func (r *Redis) Key(name string) string { return r.opts.Prefix + name }
+
+func (r *Redis) docKey(section, format string) string {
+	return r.opts.Prefix + "{sec:" + section + "}:doc:" + format
+}
+
+func (r *Redis) itemsKey(source string) string {
+	return r.opts.Prefix + "{src:" + source + "}:items"
+}
+
+func (r *Redis) stateKey(source string) string {
+	return r.opts.Prefix + "{src:" + source + "}:state"
+}
+
+func (r *Redis) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.opts.Timeout)
+}
+
+// ReplaceItems implements Store. The delete and the writes happen in one
+// transaction, so no reader sees a source half replaced.
+func (r *Redis) ReplaceItems(ctx context.Context, source string, items []item.Item) error {
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	values := make([]any, 0, 2*len(items))
+	for i := range items {
+		b, err := json.Marshal(&items[i])
+		if err != nil {
+			return fmt.Errorf("store: redis: encode item %s of %s: %w", items[i].ID, source, err)
+		}
+		values = append(values, items[i].ID, b)
+	}
+	key := r.itemsKey(source)
+	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		if len(values) > 0 {
+			p.HSet(ctx, key, values...)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: redis: replace items of %s: %w", source, err)
+	}
+	return nil
+}
+
+// Items implements Store.
+func (r *Redis) Items(ctx context.Context, source string) ([]item.Item, error) {
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	raw, err := r.client.HGetAll(ctx, r.itemsKey(source)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: redis: items of %s: %w", source, err)
+	}
+	items := make([]item.Item, 0, len(raw))
+	for id, v := range raw {
+		var it item.Item
+		if err := json.Unmarshal([]byte(v), &it); err != nil {
+			return nil, fmt.Errorf("store: redis: decode item %s of %s: %w", id, source, err)
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// PutDocument implements Store.
+func (r *Redis) PutDocument(ctx context.Context, section, format string, doc Document) error {
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	err := r.client.HSet(ctx, r.docKey(section, format),
+		"body", doc.Body,
+		"gzip", doc.Gzip,
+		"etag", doc.ETag,
+		"lastmod", nanos(doc.LastModified),
+		"ctype", doc.ContentType,
+		"rendered", nanos(doc.RenderedAt),
+	).Err()
+	if err != nil {
+		return fmt.Errorf("store: redis: put document %s/%s: %w", section, format, err)
+	}
+	return nil
+}
+
+// Document implements Store.
+func (r *Redis) Document(ctx context.Context, section, format string) (Document, error) {
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	m, err := r.client.HGetAll(ctx, r.docKey(section, format)).Result()
+	if err != nil {
+		return Document{}, fmt.Errorf("store: redis: get document %s/%s: %w", section, format, err)
+	}
+	if len(m) == 0 {
+		return Document{}, ErrNotFound
+	}
+	doc := Document{
+		Body:         []byte(m["body"]),
+		ETag:         m["etag"],
+		ContentType:  m["ctype"],
+		LastModified: unixNanos(m["lastmod"]),
+		RenderedAt:   unixNanos(m["rendered"]),
+	}
+	if g := m["gzip"]; g != "" {
+		doc.Gzip = []byte(g)
+	}
+	return doc, nil
+}
+
+// SourceState implements SourceStates.
+func (r *Redis) SourceState(ctx context.Context, id string) (SourceState, error) {
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	b, err := r.client.Get(ctx, r.stateKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return SourceState{}, ErrNotFound
+	}
+	if err != nil {
+		return SourceState{}, fmt.Errorf("store: redis: state of %s: %w", id, err)
+	}
+	var st SourceState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return SourceState{}, fmt.Errorf("store: redis: decode state of %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// PutSourceState implements SourceStates.
+func (r *Redis) PutSourceState(ctx context.Context, id string, st SourceState) error {
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	b, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("store: redis: encode state of %s: %w", id, err)
+	}
+	if err := r.client.Set(ctx, r.stateKey(id), b, 0).Err(); err != nil {
+		return fmt.Errorf("store: redis: put state of %s: %w", id, err)
+	}
+	return nil
+}
+
+// Ping implements Store.
+func (r *Redis) Ping(ctx context.Context) error {
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	if err := r.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("store: redis: ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (r *Redis) Close() error { return r.client.Close() }
+
+// nanos writes t for unixNanos; the zero time, which has no Unix
+// nanosecond value, is written as 0.
+func nanos(t time.Time) string {
+	if t.IsZero() {
+		return "0"
+	}
+	return strconv.FormatInt(t.UnixNano(), 10)
+}
+
+func unixNanos(s string) time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

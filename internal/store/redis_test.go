@@ -1,0 +1,112 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"syndicate/internal/item"
+	"syndicate/internal/redistest"
+	"syndicate/internal/store"
+	"syndicate/internal/store/storetest"
+)
+
+func openRedis(t *testing.T, url string, opts store.RedisOptions) *store.Redis {
+	t.Helper()
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.FastFail(o)
+	r := store.NewRedis(redis.NewClient(o), opts)
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func TestRedis(t *testing.T) {
+	url := redistest.Start(t)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return openRedis(t, url, store.RedisOptions{Prefix: redistest.Prefix(t)})
+	})
+}
+
+func TestRedisKeysAreHashTagged(t *testing.T) {
+	url := redistest.Start(t)
+	prefix := redistest.Prefix(t)
+	r := openRedis(t, url, store.RedisOptions{Prefix: prefix})
+	ctx := context.Background()
+	r.PutDocument(ctx, "middle-east", "atom.xml", store.Document{Body: []byte("x"), ETag: `"x"`})
+	r.ReplaceItems(ctx, "wire", []item.Item{{ID: "a"}})
+	r.PutSourceState(ctx, "wire", store.SourceState{ID: "wire"})
+	keys, err := r.Client().Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{
+		prefix + "{sec:middle-east}:doc:atom.xml": true,
+		prefix + "{src:wire}:items":               true,
+		prefix + "{src:wire}:state":               true,
+	}
+	for _, k := range keys {
+		if !want[k] {
+			t.Errorf("unexpected key %q", k)
+		}
+		delete(want, k)
+	}
+	for k := range want {
+		t.Errorf("missing key %q", k)
+	}
+}
+
+func TestRedisPrefixIsolation(t *testing.T) {
+	url := redistest.Start(t)
+	a := openRedis(t, url, store.RedisOptions{Prefix: redistest.Prefix(t)})
+	b := openRedis(t, url, store.RedisOptions{Prefix: redistest.Prefix(t)})
+	ctx := context.Background()
+	a.PutDocument(ctx, "asia", "rss.xml", store.Document{Body: []byte("a"), ETag: `"a"`})
+	if _, err := b.Document(ctx, "asia", "rss.xml"); err != store.ErrNotFound {
+		t.Errorf("store b sees store a's document: %v", err)
+	}
+}
+
+func TestRedisDefaultPrefix(t *testing.T) {
+	r := store.NewRedis(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), store.RedisOptions{})
+	defer r.Close()
+	if k := r.Key("lease"); !strings.HasPrefix(k, "syndicate:") {
+		t.Errorf("default prefix: %q", k)
+	}
+}
+
+func TestRedisFailsFastWhenDown(t *testing.T) {
+	srv := redistest.StartServer(t)
+	r := openRedis(t, srv.URL, store.RedisOptions{Prefix: redistest.Prefix(t), Timeout: 300 * time.Millisecond})
+	ctx := context.Background()
+	if err := r.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	faults := []struct {
+		name  string
+		fault func()
+	}{{"paused", srv.Pause}, {"killed", srv.Kill}}
+	for _, f := range faults {
+		name := f.name
+		f.fault()
+		start := time.Now()
+		_, err := r.Document(ctx, "asia", "atom.xml")
+		if err == nil {
+			t.Errorf("%s: no error from a dead store", name)
+		}
+		if !strings.Contains(err.Error(), "store: redis: get document asia/atom.xml") {
+			t.Errorf("%s: error %q does not name the operation", name, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: call took %v, want about the 300ms timeout", name, d)
+		}
+		if name == "paused" {
+			srv.Resume()
+		}
+	}
+}

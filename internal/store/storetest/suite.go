@@ -1,0 +1,249 @@
+// Package storetest is the one behaviour suite every store.Store
+// implementation must pass.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"syndicate/internal/item"
+	"syndicate/internal/store"
+)
+
+// Run runs the suite; newStore returns an empty store for each subtest.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"empty store", testEmpty},
+		{"items round-trip", testItemsRoundTrip},
+		{"replace items", testReplaceItems},
+		{"sources are separate", testSourcesSeparate},
+		{"documents round-trip", testDocumentsRoundTrip},
+		{"documents are independent", testDocumentsIndependent},
+		{"returned values are copies", testNoAliasing},
+		{"source state round-trip", testSourceState},
+		{"concurrent use", testConcurrent},
+		{"canceled context", testCanceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
+	}
+}
+
+var ctx = context.Background()
+
+// sampleItem fills every field, so a lossy encoding shows.
+func sampleItem(id string) item.Item {
+	pub := time.Date(2026, 10, 14, 9, 30, 1, 123456789, time.UTC)
+	return item.Item{
+		ID: id, URL: "https://news.example/" + id, Title: "Talks in Muscat — « قطر » 中文 🙂",
+		Summary: "A standfirst & <more>", ContentHTML: "<p>Body with <a href=\"https://x.example\">link</a></p>",
+		Authors:  []item.Person{{Name: "Leila Haddad", Email: "leila@news.example", URL: "https://news.example/a/leila"}, {Name: "Tomás Ruiz"}},
+		Sections: []string{"middle-east", "analysis"}, Tags: []string{"oman", "diplomacy"},
+		Image:     &item.Image{URL: "https://news.example/i.jpg", Caption: "A harbour", Credit: "Photo: Desk", Type: "image/jpeg", Length: 18432},
+		Published: pub, Updated: pub.Add(90 * time.Minute),
+		Origin: &item.Origin{SourceID: "wire", FeedID: "urn:wire", Title: "Wire", FeedURL: "https://wire.example/feed", HomeURL: "https://wire.example/"},
+	}
+}
+
+func sampleDoc(body string) store.Document {
+	return store.Document{
+		Body:         []byte(body),
+		Gzip:         []byte{0x1f, 0x8b, 0, 0, 0xff, 0, 1},
+		ETag:         `"` + body[:min(8, len(body))] + `"`,
+		LastModified: time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC),
+		ContentType:  "application/atom+xml; charset=utf-8",
+		RenderedAt:   time.Date(2026, 11, 2, 8, 31, 0, 5, time.UTC),
+	}
+}
+
+func testEmpty(t *testing.T, s store.Store) {
+	if _, err := s.Document(ctx, "asia", "atom.xml"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Document on empty store: %v, want ErrNotFound", err)
+	}
+	if _, err := s.SourceState(ctx, "wire"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SourceState on empty store: %v, want ErrNotFound", err)
+	}
+	items, err := s.Items(ctx, "wire")
+	if err != nil || len(items) != 0 {
+		t.Errorf("Items on empty store = %v, %v", items, err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+}
+
+func testItemsRoundTrip(t *testing.T, s store.Store) {
+	want := []item.Item{sampleItem("a"), sampleItem("b")}
+	want[1].Image, want[1].Origin, want[1].Authors = nil, nil, nil
+	if err := s.ReplaceItems(ctx, "wire", want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Items(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]item.Item{}
+	for _, it := range got {
+		byID[it.ID] = it
+	}
+	for _, w := range want {
+		if g := byID[w.ID]; !reflect.DeepEqual(g, w) {
+			t.Errorf("item %s:\n got %+v\nwant %+v", w.ID, g, w)
+		}
+	}
+}
+
+func testReplaceItems(t *testing.T, s store.Store) {
+	s.ReplaceItems(ctx, "wire", []item.Item{sampleItem("old1"), sampleItem("old2")})
+	if err := s.ReplaceItems(ctx, "wire", []item.Item{sampleItem("new")}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Items(ctx, "wire")
+	if len(got) != 1 || got[0].ID != "new" {
+		t.Errorf("after replace: %d items, want only new", len(got))
+	}
+	if err := s.ReplaceItems(ctx, "wire", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Items(ctx, "wire"); len(got) != 0 {
+		t.Errorf("replace with none left %d items", len(got))
+	}
+}
+
+func testSourcesSeparate(t *testing.T, s store.Store) {
+	s.ReplaceItems(ctx, "wire", []item.Item{sampleItem("w")})
+	s.ReplaceItems(ctx, "partner", []item.Item{sampleItem("p1"), sampleItem("p2")})
+	w, _ := s.Items(ctx, "wire")
+	p, _ := s.Items(ctx, "partner")
+	if len(w) != 1 || len(p) != 2 {
+		t.Errorf("wire %d items, partner %d; want 1 and 2", len(w), len(p))
+	}
+}
+
+func testDocumentsRoundTrip(t *testing.T, s store.Store) {
+	big := bytes.Repeat([]byte("<entry>0123456789</entry>\n"), 1<<20/26)
+	for name, doc := range map[string]store.Document{
+		"small": sampleDoc("<feed/>"),
+		"1 MiB": sampleDoc(string(big)),
+		"zeros": {Body: []byte{0, 0, 1}, Gzip: []byte{0, 0}, ETag: `"z"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := s.PutDocument(ctx, "asia", "atom.xml", doc); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Document(ctx, "asia", "atom.xml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Body, doc.Body) || !bytes.Equal(got.Gzip, doc.Gzip) || got.ETag != doc.ETag ||
+				got.ContentType != doc.ContentType || !got.LastModified.Equal(doc.LastModified) || !got.RenderedAt.Equal(doc.RenderedAt) {
+				t.Errorf("document changed in the store: etag %q lastmod %v rendered %v", got.ETag, got.LastModified, got.RenderedAt)
+			}
+		})
+	}
+}
+
+func testDocumentsIndependent(t *testing.T, s store.Store) {
+	keys := [][2]string{{"asia", "atom.xml"}, {"asia", "rss.xml"}, {"middle-east", "atom.xml"}}
+	for i, k := range keys {
+		s.PutDocument(ctx, k[0], k[1], sampleDoc(fmt.Sprintf("doc-%d-body", i)))
+	}
+	for i, k := range keys {
+		got, err := s.Document(ctx, k[0], k[1])
+		if err != nil || string(got.Body) != fmt.Sprintf("doc-%d-body", i) {
+			t.Errorf("%s/%s = %q, %v", k[0], k[1], got.Body, err)
+		}
+	}
+}
+
+func testNoAliasing(t *testing.T, s store.Store) {
+	in := []item.Item{sampleItem("a")}
+	s.ReplaceItems(ctx, "wire", in)
+	in[0].Tags[0] = "changed by caller"
+	got, _ := s.Items(ctx, "wire")
+	got[0].Authors[0].Name = "changed by reader"
+	again, _ := s.Items(ctx, "wire")
+	if again[0].Tags[0] != "oman" || again[0].Authors[0].Name != "Leila Haddad" {
+		t.Error("store shares memory with its callers")
+	}
+
+	doc := sampleDoc("<feed>original</feed>")
+	s.PutDocument(ctx, "asia", "atom.xml", doc)
+	doc.Body[1] = 'X'
+	got1, _ := s.Document(ctx, "asia", "atom.xml")
+	got1.Body[2] = 'Y'
+	got2, _ := s.Document(ctx, "asia", "atom.xml")
+	if string(got2.Body) != "<feed>original</feed>" {
+		t.Errorf("document aliased: %q", got2.Body)
+	}
+}
+
+func testSourceState(t *testing.T, s store.Store) {
+	now := time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC)
+	want := store.SourceState{
+		ID: "wire", URL: "https://wire.example/feed", Status: store.StatusError, HTTPStatus: 503,
+		LastFetch: now, LastSuccess: now.Add(-time.Hour), NextFetch: now.Add(time.Minute),
+		ConsecutiveErrors: 3, LastError: "http: 503 Service Unavailable", Items: 12, DurationMS: 41,
+		MovedTo: "https://wire.example/new", ETag: `"abc"`, LastModified: "Mon, 02 Nov 2026 08:00:00 GMT",
+		BodyHash: "ff00", FeedTitle: "Wire", History: []store.Poll{{At: now, Outcome: "error", HTTPStatus: 503, DurationMS: 41}},
+	}
+	if err := s.PutSourceState(ctx, "wire", want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SourceState(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("state:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func testConcurrent(t *testing.T, s store.Store) {
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				section := fmt.Sprintf("s%d", g%3)
+				if err := s.PutDocument(ctx, section, "atom.xml", sampleDoc(fmt.Sprintf("g%d-i%d-body", g, i))); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := s.Document(ctx, section, "atom.xml"); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := s.ReplaceItems(ctx, section, []item.Item{sampleItem(fmt.Sprint(i))}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func testCanceled(t *testing.T, s store.Store) {
+	c, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Document(c, "asia", "atom.xml"); err == nil {
+		t.Error("Document with a canceled context succeeded")
+	}
+	if err := s.PutDocument(c, "asia", "atom.xml", sampleDoc("<x/>")); err == nil {
+		t.Error("PutDocument with a canceled context succeeded")
+	}
+	if err := s.ReplaceItems(c, "wire", nil); err == nil {
+		t.Error("ReplaceItems with a canceled context succeeded")
+	}
+}
