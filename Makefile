@@ -1,0 +1,32 @@
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+BENCH   ?= .
+
+.PHONY: run test bench build check fuzz lint
+
+## run: serve the sample publication on http://127.0.0.1:8080 (embedded store, no Redis needed)
+run:
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/syndicate serve --config config.toml
+
+## test: the whole suite, Redis, conformance and browser tests included
+test:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## bench: benchmarks with their naive baselines in the same run
+bench:
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 3 ./...
+
+## build: the binary in bin/
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/syndicate ./cmd/syndicate
+
+## check: validate config.toml and every article
+check:
+	$(GO) run ./cmd/syndicate check --config config.toml
+
+## fuzz: run the feed fuzzer for a minute
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzFeeds -fuzztime 60s ./internal/render/

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"syndicate/internal/app"
+	"syndicate/internal/config"
+)
+
+// build writes every document serve would answer with to dir, so that any
+// static file server can publish the same bytes.
+func build(ctx context.Context, configPath, dir string, out io.Writer) error {
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return err
+	}
+	cfg.Store.RedisURL = "" // a static build shares nothing with a fleet
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	problems, err := a.PublishOnce(ctx)
+	for _, p := range problems {
+		fmt.Fprintln(out, p.Error())
+	}
+	if err != nil {
+		return err
+	}
+	docs := a.Publisher.Documents()
+	paths := make([]string, 0, len(docs))
+	for p := range docs {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		file := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "/")))
+		if strings.HasSuffix(p, "/") {
+			file = filepath.Join(file, "index.html")
+		}
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+		if err := os.WriteFile(file, docs[p].Body, 0o644); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+	}
+	fmt.Fprintf(out, "wrote %d files to %s\n", len(paths), dir)
+	if len(problems) > 0 {
+		return errShown{len(problems)}
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+// Package publish keeps every served document up to date: when the site's
+// articles change it works out which sections the change touches, renders
+// only those again, stores the new feeds and hands the full set of
+// documents, keyed by URL path, to whoever serves them.
+package publish
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"time"
+
+	"syndicate/internal/config"
+	"syndicate/internal/item"
+	"syndicate/internal/render"
+	"syndicate/internal/section"
+	"syndicate/internal/store"
+)
+
+// Options configures a Publisher.
+type Options struct {
+	Site     render.Site
+	Sections []config.Section // "latest" included
+	Store    store.Store
+	Logger   *slog.Logger
+	// StoreTimeout bounds each store call so a slow store cannot hold
+	// back publishing; what was rendered is served either way.
+	StoreTimeout time.Duration
+}
+
+// SectionStats describes the last render of one section.
+type SectionStats struct {
+	Items      int
+	Newest     time.Time
+	RenderedAt time.Time
+	Duration   time.Duration
+	Renders    int // how many times the section has been rendered
+}
+
+// Publisher renders and holds the current documents.
+type Publisher struct {
+	opts Options
+
+	mu        sync.Mutex // serializes Publish calls
+	items     []item.Item
+	published bool
+	docs      map[string]store.Document // by URL path; replaced, never mutated
+	stats     map[string]SectionStats
+
+	listenersMu sync.Mutex
+	listeners   []func(map[string]store.Document)
+}
+
+// New returns a Publisher that has published nothing yet.
+func New(opts Options) *Publisher {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.StoreTimeout == 0 {
+		opts.StoreTimeout = 2 * time.Second
+	}
+	return &Publisher{opts: opts, docs: map[string]store.Document{}, stats: map[string]SectionStats{}}
+}
+
+// OnPublish registers fn to receive the full document set after each
+// publish. fn must not modify the map.
+func (p *Publisher) OnPublish(fn func(map[string]store.Document)) {
+	p.listenersMu.Lock()
+	defer p.listenersMu.Unlock()
+	p.listeners = append(p.listeners, fn)
+}
+
+// Documents returns the current documents by URL path. The map is shared:
+// do not modify it.
+func (p *Publisher) Documents() map[string]store.Document {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.docs
+}
+
+// Stats returns the render statistics of every section rendered so far.
+func (p *Publisher) Stats() map[string]SectionStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.stats)
+}
+
+// Publish makes items the site's articles and renders what changed. The
+// first call renders everything.
+func (p *Publisher) Publish(ctx context.Context, items []item.Item, media map[string]store.Document) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+
+	touched := section.Touched(p.items, items, itemsEqual)
+	if !p.published {
+		touched = map[string]bool{}
+		for _, s := range p.opts.Sections {
+			touched[s.Slug] = true
+		}
+	}
+	if len(touched) == 0 && p.published && mediaSame(p.docs, media) {
+		return nil
+	}
+
+	bySlug := section.Build(items, p.opts.Sections)
+	all := make([]render.Section, 0, len(p.opts.Sections))
+	for _, s := range p.opts.Sections {
+		all = append(all, render.Section{Slug: s.Slug, Title: s.Title, Description: s.Description, Items: bySlug[s.Slug]})
+	}
+
+	docs := maps.Clone(p.docs)
+	for i, sec := range all {
+		if !touched[sec.Slug] {
+			continue
+		}
+		if err := p.renderSection(ctx, docs, all, all[i]); err != nil {
+			return err
+		}
+	}
+	if err := p.renderSiteWide(docs, all, items, media); err != nil {
+		return err
+	}
+	p.items, p.docs, p.published = items, docs, true
+	p.notify(docs)
+	return nil
+}
+
+func (p *Publisher) renderSection(ctx context.Context, docs map[string]store.Document, nav []render.Section, sec render.Section) error {
+	start := time.Now()
+	feeds, err := render.Feeds(p.opts.Site, sec)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	page, err := render.SectionPage(p.opts.Site, nav, sec)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	elapsed := time.Since(start)
+
+	base := "/" + sec.Slug + "/"
+	docs[base] = page
+	var bytes int
+	for format, doc := range feeds {
+		docs[base+format] = doc
+		bytes += len(doc.Body)
+		p.storeDocument(ctx, sec.Slug, format, doc)
+	}
+	prev := p.stats[sec.Slug]
+	st := SectionStats{Items: len(sec.Items), RenderedAt: start, Duration: elapsed, Renders: prev.Renders + 1}
+	if len(sec.Items) > 0 {
+		st.Newest = sec.Items[0].Modified()
+	}
+	p.stats[sec.Slug] = st
+	p.opts.Logger.Info("rendered section", "section", sec.Slug, "items", len(sec.Items), "duration", elapsed.Round(time.Microsecond), "bytes", bytes)
+	return nil
+}
+
+// storeDocument shares a rendered feed through the store. A failure is
+// logged, not returned: the document is served from memory regardless.
+func (p *Publisher) storeDocument(ctx context.Context, slug, format string, doc store.Document) {
+	if p.opts.Store == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
+	defer cancel()
+	if err := p.opts.Store.PutDocument(ctx, slug, format, doc); err != nil {
+		p.opts.Logger.Error("store document", "section", slug, "format", format, "err", err)
+	}
+}
+
+func (p *Publisher) notify(docs map[string]store.Document) {
+	p.listenersMu.Lock()
+	listeners := p.listeners
+	p.listenersMu.Unlock()
+	for _, fn := range listeners {
+		fn(docs)
+	}
+}

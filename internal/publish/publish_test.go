@@ -1,0 +1,136 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"syndicate/internal/config"
+	"syndicate/internal/item"
+	"syndicate/internal/render"
+	"syndicate/internal/store"
+)
+
+var testSite = render.Site{
+	Title: "Test Review", BaseURL: "https://news.example", Language: "en",
+	TTL: 5 * time.Minute, TagAuthority: "news.example", TagDate: "2026-01-01",
+}
+
+var testSections = []config.Section{
+	{Slug: "latest", Title: "Latest", Limit: 50},
+	{Slug: "asia", Title: "Asia", Limit: 50},
+	{Slug: "middle-east", Title: "Middle East", Limit: 50},
+}
+
+func article(id, title string, day int, sections ...string) item.Item {
+	t := time.Date(2026, 10, day, 8, 0, 0, 0, time.UTC)
+	return item.Item{
+		ID: "tag:news.example,2026-01-01:article/" + id, URL: "https://news.example/articles/" + id + "/",
+		Title: title, Summary: "About " + title, ContentHTML: "<p>" + title + "</p>",
+		Authors: []item.Person{{Name: "A. Writer"}}, Sections: sections, Published: t, Updated: t,
+	}
+}
+
+func TestPublishRendersOnlyTouchedSections(t *testing.T) {
+	st := store.NewMemory()
+	p := New(Options{Site: testSite, Sections: testSections, Store: st})
+	var published int
+	p.OnPublish(func(map[string]store.Document) { published++ })
+
+	items := []item.Item{
+		article("one", "One", 1, "asia"),
+		article("two", "Two", 2, "middle-east"),
+	}
+	ctx := context.Background()
+	if err := p.Publish(ctx, items, nil); err != nil {
+		t.Fatal(err)
+	}
+	docs := p.Documents()
+	for _, path := range []string{"/", "/opml.xml", "/static/style.css", "/latest/atom.xml", "/asia/rss.xml", "/asia/feed.json", "/middle-east/", "/articles/one/", "/articles/two/"} {
+		if _, ok := docs[path]; !ok {
+			t.Errorf("first publish lacks %s", path)
+		}
+	}
+	if _, err := st.Document(ctx, "asia", render.FormatAtom); err != nil {
+		t.Errorf("feed not written to the store: %v", err)
+	}
+	meBefore := docs["/middle-east/atom.xml"].ETag
+
+	edited := append([]item.Item{}, items...)
+	edited[0].Title = "One, revised"
+	edited[0].Updated = edited[0].Updated.Add(time.Hour)
+	if err := p.Publish(ctx, edited, nil); err != nil {
+		t.Fatal(err)
+	}
+	stats := p.Stats()
+	if stats["asia"].Renders != 2 || stats["latest"].Renders != 2 {
+		t.Errorf("touched sections not rendered again: %+v", stats)
+	}
+	if stats["middle-east"].Renders != 1 {
+		t.Errorf("untouched middle-east rendered %d times, want 1", stats["middle-east"].Renders)
+	}
+	docs = p.Documents()
+	if got := docs["/middle-east/atom.xml"].ETag; got != meBefore {
+		t.Error("untouched section's document changed")
+	}
+	if !strings.Contains(string(docs["/asia/atom.xml"].Body), "One, revised") {
+		t.Error("edit not in the asia feed")
+	}
+	if !strings.Contains(string(docs["/articles/one/"].Body), "One, revised") {
+		t.Error("edit not on the article page")
+	}
+
+	if err := p.Publish(ctx, edited, nil); err != nil {
+		t.Fatal(err)
+	}
+	if published != 2 {
+		t.Errorf("publishing unchanged items notified %d times in all, want 2", published)
+	}
+
+	if err := p.Publish(ctx, edited[1:], nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Documents()["/articles/one/"]; ok {
+		t.Error("removed article's page still published")
+	}
+	if strings.Contains(string(p.Documents()["/asia/rss.xml"].Body), "One, revised") {
+		t.Error("removed article still in the asia feed")
+	}
+}
+
+// brokenStore fails every call, as an unreachable Redis would.
+type brokenStore struct{ store.Store }
+
+func (brokenStore) PutDocument(context.Context, string, string, store.Document) error {
+	return errors.New("connection refused")
+}
+
+func TestPublishSurvivesStoreFailure(t *testing.T) {
+	p := New(Options{Site: testSite, Sections: testSections, Store: brokenStore{store.NewMemory()}})
+	if err := p.Publish(context.Background(), []item.Item{article("one", "One", 1, "asia")}, nil); err != nil {
+		t.Fatalf("a store failure stopped publishing: %v", err)
+	}
+	if _, ok := p.Documents()["/asia/rss.xml"]; !ok {
+		t.Error("documents not served after a store failure")
+	}
+}
+
+func TestLoadMedia(t *testing.T) {
+	media, err := LoadMedia("../../feeds/media")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(media) == 0 {
+		t.Fatal("no media loaded from the sample publication")
+	}
+	for path, doc := range media {
+		if !strings.HasPrefix(path, "/media/") || doc.ETag == "" || doc.Gzip != nil {
+			t.Errorf("%s: %+v", path, doc.ContentType)
+		}
+	}
+	if m, err := LoadMedia(t.TempDir() + "/none"); err != nil || m != nil {
+		t.Errorf("missing dir: %v %v", m, err)
+	}
+}

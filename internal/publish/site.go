@@ -1,0 +1,76 @@
+package publish
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"syndicate/internal/item"
+	"syndicate/internal/render"
+	"syndicate/internal/store"
+)
+
+// renderSiteWide refreshes the documents that span sections: the index,
+// the OPML list, the stylesheet, article pages and media files.
+func (p *Publisher) renderSiteWide(docs map[string]store.Document, all []render.Section, items []item.Item, media map[string]store.Document) error {
+	index, err := render.IndexPage(p.opts.Site, all)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	docs["/"] = index
+	opml, err := render.OPML(p.opts.Site, all)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	docs["/opml.xml"] = opml
+	if _, ok := docs[render.StylesheetPath]; !ok {
+		docs[render.StylesheetPath] = render.Stylesheet()
+	}
+
+	for path := range docs {
+		if strings.HasPrefix(path, "/articles/") || strings.HasPrefix(path, "/media/") {
+			delete(docs, path)
+		}
+	}
+	old := make(map[string]*item.Item, len(p.items))
+	for i := range p.items {
+		old[p.items[i].ID] = &p.items[i]
+	}
+	for i := range items {
+		it := &items[i]
+		path := strings.TrimPrefix(it.URL, p.opts.Site.BaseURL)
+		if it.Origin != nil || !strings.HasPrefix(path, "/articles/") {
+			continue
+		}
+		if prev, ok := p.docs[path]; ok && old[it.ID] != nil && itemsEqual(old[it.ID], it) {
+			docs[path] = prev
+			continue
+		}
+		page, err := render.ArticlePage(p.opts.Site, all, it)
+		if err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+		docs[path] = page
+	}
+	for path, doc := range media {
+		docs[path] = doc
+	}
+	return nil
+}
+
+// itemsEqual reports whether two versions of an item render the same.
+func itemsEqual(a, b *item.Item) bool { return reflect.DeepEqual(a, b) }
+
+func mediaSame(docs, media map[string]store.Document) bool {
+	n := 0
+	for path, doc := range docs {
+		if !strings.HasPrefix(path, "/media/") {
+			continue
+		}
+		n++
+		if m, ok := media[path]; !ok || m.ETag != doc.ETag {
+			return false
+		}
+	}
+	return n == len(media)
+}

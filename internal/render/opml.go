@@ -1,0 +1,50 @@
+package render
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+
+	"syndicate/internal/item"
+	"syndicate/internal/store"
+)
+
+type opmlDoc struct {
+	XMLName xml.Name    `xml:"opml"`
+	Version string      `xml:"version,attr"`
+	Title   string      `xml:"head>title"`
+	Owner   string      `xml:"head>ownerName,omitempty"`
+	Docs    string      `xml:"head>docs"`
+	Outline []opmlEntry `xml:"body>outline"`
+}
+
+type opmlEntry struct {
+	Text    string `xml:"text,attr"`
+	Title   string `xml:"title,attr"`
+	Type    string `xml:"type,attr"`
+	Version string `xml:"version,attr,omitempty"`
+	XMLURL  string `xml:"xmlUrl,attr"`
+	HTMLURL string `xml:"htmlUrl,attr"`
+}
+
+// OPML lists every section feed (the Atom, RSS and JSON variants) as an
+// OPML 2.0 subscription list a reader can import at once.
+func OPML(site Site, sections []Section) (store.Document, error) {
+	doc := opmlDoc{Version: "2.0", Title: item.CleanText(site.Title) + " feeds", Owner: item.CleanText(site.Title), Docs: "http://opml.org/spec2.opml"}
+	for _, s := range sections {
+		title := item.CleanText(site.Title + ": " + s.Title)
+		home := site.BaseURL + "/" + s.Slug + "/"
+		doc.Outline = append(doc.Outline,
+			opmlEntry{Text: title, Title: title, Type: "rss", Version: "RSS2", XMLURL: home + FormatRSS, HTMLURL: home},
+		)
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return store.Document{}, fmt.Errorf("render: opml: %w", err)
+	}
+	buf.WriteByte('\n')
+	return NewDocument(buf.Bytes(), "text/x-opml; charset=utf-8", newest(sections)), nil
+}

@@ -1,0 +1,60 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"syndicate/internal/render"
+	"syndicate/internal/store"
+)
+
+// discard is a ResponseWriter that keeps nothing, so the benchmark measures
+// the handler, not a recorder's buffering.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// BenchmarkHotPath measures a cached GET answered in-process, as identity,
+// gzip and 304; BenchmarkHotPath/baseline is http.ServeContent on the
+// same bytes, the standard library's way to serve a file from memory.
+func BenchmarkHotPath(b *testing.B) {
+	doc := render.NewDocument([]byte(strings.Repeat("<item>some feed text</item>\n", 4000)), "application/rss+xml; charset=utf-8", time.Now())
+	s := New(Options{CacheMaxAge: time.Minute})
+	s.Update(map[string]store.Document{"/asia/rss.xml": doc})
+	cases := []struct {
+		name   string
+		header http.Header
+	}{
+		{"identity", http.Header{}},
+		{"gzip", http.Header{"Accept-Encoding": {"gzip, deflate, br"}}},
+		{"304", http.Header{"If-None-Match": {doc.ETag}}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/asia/rss.xml", nil)
+			req.Header = c.header
+			w := &discard{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				s.ServeHTTP(w, req)
+			}
+		})
+	}
+	b.Run("baseline-servecontent", func(b *testing.B) {
+		req := httptest.NewRequest("GET", "/asia/rss.xml", nil)
+		w := &discard{h: http.Header{}}
+		r := strings.NewReader(string(doc.Body))
+		b.ReportAllocs()
+		for b.Loop() {
+			clear(w.h)
+			r.Seek(0, 0)
+			http.ServeContent(w, req, "rss.xml", doc.LastModified, r)
+		}
+	})
+}

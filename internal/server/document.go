@@ -1,0 +1,146 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"syndicate/internal/store"
+)
+
+// entry is a document with every response header prepared, so that a
+// request only copies slice headers.
+type entry struct {
+	doc          store.Document
+	lastModified time.Time // truncated to seconds, as HTTP dates are
+
+	etag, etagGzip     []string
+	contentType        []string
+	cacheControl       []string
+	lastModifiedHeader []string
+	length, gzipLength []string
+}
+
+var (
+	varyHeader    = []string{"Accept-Encoding"}
+	gzipHeader    = []string{"gzip"}
+	nosniffHeader = []string{"nosniff"}
+)
+
+func newEntry(doc store.Document, maxAge time.Duration) *entry {
+	e := &entry{
+		doc:          doc,
+		lastModified: doc.LastModified.UTC().Truncate(time.Second),
+		etag:         []string{doc.ETag},
+		contentType:  []string{doc.ContentType},
+		cacheControl: []string{"public, max-age=" + strconv.Itoa(int(maxAge.Seconds()))},
+		length:       []string{strconv.Itoa(len(doc.Body))},
+	}
+	if !doc.LastModified.IsZero() {
+		e.lastModifiedHeader = []string{e.lastModified.Format(http.TimeFormat)}
+	}
+	if doc.Gzip != nil {
+		// The gzip bytes are another representation, so they get their
+		// own strong validator, derived so that either one revalidates.
+		e.etagGzip = []string{strings.TrimSuffix(doc.ETag, `"`) + `-gzip"`}
+		e.gzipLength = []string{strconv.Itoa(len(doc.Gzip))}
+	}
+	return e
+}
+
+func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
+	e := (*s.docs.Load())[r.URL.Path]
+	if e == nil {
+		http.NotFound(w, r)
+		return
+	}
+	s.serve(w, r, e)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
+	h := w.Header()
+	useGzip := e.etagGzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))
+	if useGzip {
+		h["Etag"] = e.etagGzip
+	} else {
+		h["Etag"] = e.etag
+	}
+	h["Cache-Control"] = e.cacheControl
+	h["Vary"] = varyHeader
+	if e.lastModifiedHeader != nil {
+		h["Last-Modified"] = e.lastModifiedHeader
+	}
+	if notModified(r, e) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Type"] = e.contentType
+	h["X-Content-Type-Options"] = nosniffHeader
+	if useGzip {
+		h["Content-Encoding"] = gzipHeader
+		h["Content-Length"] = e.gzipLength
+		w.Write(e.doc.Gzip)
+		return
+	}
+	h["Content-Length"] = e.length
+	w.Write(e.doc.Body)
+}
+
+// notModified applies RFC 9110's order: If-None-Match, when present,
+// decides alone; If-Modified-Since is consulted only without it.
+func notModified(r *http.Request, e *entry) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		return etagListMatches(inm, e)
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" || e.lastModifiedHeader == nil {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !e.lastModified.After(t)
+}
+
+// etagListMatches does the weak comparison If-None-Match calls for,
+// against either representation's tag.
+func etagListMatches(list string, e *entry) bool {
+	for list != "" {
+		var tag string
+		tag, list, _ = strings.Cut(list, ",")
+		tag = strings.TrimSpace(tag)
+		if tag == "*" {
+			return true
+		}
+		tag = strings.TrimPrefix(tag, "W/")
+		if tag == e.etag[0] || (e.etagGzip != nil && tag == e.etagGzip[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether an Accept-Encoding value allows gzip, i.e.
+// names gzip (or *) without q=0.
+func acceptsGzip(header string) bool {
+	for header != "" {
+		var part string
+		part, header, _ = strings.Cut(header, ",")
+		coding, params, _ := strings.Cut(part, ";")
+		coding = strings.TrimSpace(coding)
+		if !strings.EqualFold(coding, "gzip") && !strings.EqualFold(coding, "x-gzip") && coding != "*" {
+			continue
+		}
+		return !zeroQuality(params)
+	}
+	return false
+}
+
+func zeroQuality(params string) bool {
+	_, q, ok := strings.Cut(params, "q=")
+	if !ok {
+		return false
+	}
+	q = strings.TrimSpace(q)
+	v, err := strconv.ParseFloat(q, 64)
+	return err == nil && v == 0
+}

@@ -1,0 +1,91 @@
+// Package server answers HTTP requests from documents rendered in advance:
+// a feed request looks up bytes and headers prepared at render time, so
+// the hot path neither renders nor allocates.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"syndicate/internal/store"
+)
+
+// Options configures a Server.
+type Options struct {
+	Logger      *slog.Logger
+	CacheMaxAge time.Duration
+}
+
+// Server serves the current documents and whatever routes are added to it.
+type Server struct {
+	opts Options
+	mux  *http.ServeMux
+	docs atomic.Pointer[map[string]*entry]
+}
+
+// New returns a Server with no documents; until Update is called every
+// document route answers 404 (readiness reports this state).
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{opts: opts, mux: http.NewServeMux()}
+	empty := map[string]*entry{}
+	s.docs.Store(&empty)
+
+	// Each pattern only names the URL scheme; the document set decides
+	// which sections and formats exist, so unknown ones answer 404.
+	for _, pattern := range []string{
+		"GET /{$}",
+		"GET /opml.xml",
+		"GET /{section}/{$}",
+		"GET /{section}/{format}",
+		"GET /articles/{id}/{$}",
+		"GET /media/{name}",
+		"GET /static/{name}",
+	} {
+		s.mux.HandleFunc(pattern, s.serveDocument)
+	}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	return s
+}
+
+// Handle adds a route, for the API and status pages of later layers.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// ServeHTTP makes Server an http.Handler. A GET or HEAD of a document
+// that exists is answered before the mux, whose wildcard matching costs
+// allocations the hot path does not need; everything else (404, 405,
+// redirects, the API) goes through the mux.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if e := (*s.docs.Load())[r.URL.Path]; e != nil {
+			s.serve(w, r, e)
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// Update replaces the served documents (keyed by URL path) at once;
+// requests in flight keep the set they started with.
+func (s *Server) Update(docs map[string]store.Document) {
+	old := *s.docs.Load()
+	next := make(map[string]*entry, len(docs))
+	for path, doc := range docs {
+		if e, ok := old[path]; ok && e.doc.ETag == doc.ETag && e.doc.LastModified.Equal(doc.LastModified) {
+			next[path] = e
+			continue
+		}
+		next[path] = newEntry(doc, s.opts.CacheMaxAge)
+	}
+	s.docs.Store(&next)
+}
+
+// Documents reports how many documents are being served.
+func (s *Server) Documents() int { return len(*s.docs.Load()) }
