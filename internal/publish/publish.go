@@ -23,6 +23,9 @@ import (
 type Options struct {
 	Site     render.Site
 	Sections []config.Section // "latest" included
+	// Sources lists the external source ids in config order: where two
+	// sources carry the same story, the one listed first wins.
+	Sources []string
 	Store    store.Store
 	Logger   *slog.Logger
 	// StoreTimeout bounds each store call so a slow store cannot hold
@@ -44,7 +47,10 @@ type Publisher struct {
 	opts Options
 
 	mu        sync.Mutex // serializes Publish calls
-	items     []item.Item
+	site      []item.Item
+	external  map[string][]item.Item // by source id
+	media     map[string]store.Document
+	merged    []item.Item // what the current documents show
 	published bool
 	docs      map[string]store.Document // by URL path; replaced, never mutated
 	stats     map[string]SectionStats
@@ -61,7 +67,12 @@ func New(opts Options) *Publisher {
 	if opts.StoreTimeout == 0 {
 		opts.StoreTimeout = 2 * time.Second
 	}
-	return &Publisher{opts: opts, docs: map[string]store.Document{}, stats: map[string]SectionStats{}}
+	return &Publisher{
+		opts:     opts,
+		external: map[string][]item.Item{},
+		docs:     map[string]store.Document{},
+		stats:    map[string]SectionStats{},
+	}
 }
 
 // OnPublish registers fn to receive the full document set after each
@@ -87,13 +98,47 @@ func (p *Publisher) Stats() map[string]SectionStats {
 	return maps.Clone(p.stats)
 }
 
-// Publish makes items the site's articles and renders what changed. The
-// first call renders everything.
+// Publish makes items the site's articles and media its images, and
+// renders what changed. The first call renders everything.
 func (p *Publisher) Publish(ctx context.Context, items []item.Item, media map[string]store.Document) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.site, p.media = items, media
+	return p.republish(ctx)
+}
 
-	touched := section.Touched(p.items, items, itemsEqual)
+// PublishSource makes items the current items of an external source and
+// renders the sections that changed. Before the first Publish it only
+// records them.
+func (p *Publisher) PublishSource(ctx context.Context, source string, items []item.Item) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.external[source] = items
+	if !p.published {
+		return nil
+	}
+	return p.republish(ctx)
+}
+
+// mergedItems lists the site's articles first, then each source's items
+// in config order, which is the priority deduplication follows.
+func (p *Publisher) mergedItems() []item.Item {
+	n := len(p.site)
+	for _, items := range p.external {
+		n += len(items)
+	}
+	all := make([]item.Item, 0, n)
+	all = append(all, p.site...)
+	for _, id := range p.opts.Sources {
+		all = append(all, p.external[id]...)
+	}
+	return all
+}
+
+func (p *Publisher) republish(ctx context.Context) error {
+	items := p.mergedItems()
+	media := p.media
+	touched := section.Touched(p.merged, items, itemsEqual)
 	if !p.published {
 		touched = map[string]bool{}
 		for _, s := range p.opts.Sections {
@@ -122,7 +167,7 @@ func (p *Publisher) Publish(ctx context.Context, items []item.Item, media map[st
 	if err := p.renderSiteWide(docs, all, items, media); err != nil {
 		return err
 	}
-	p.items, p.docs, p.published = items, docs, true
+	p.merged, p.docs, p.published = items, docs, true
 	p.notify(docs)
 	return nil
 }

@@ -2,7 +2,6 @@ package publish
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -100,20 +99,59 @@ func TestPublishRendersOnlyTouchedSections(t *testing.T) {
 	}
 }
 
-// brokenStore fails every call, as an unreachable Redis would.
-type brokenStore struct{ store.Store }
-
-func (brokenStore) PutDocument(context.Context, string, string, store.Document) error {
-	return errors.New("connection refused")
-}
-
+// A store that cannot be reached (a real Redis client aimed at a closed
+// port) must not stop publishing: documents are served from memory.
 func TestPublishSurvivesStoreFailure(t *testing.T) {
-	p := New(Options{Site: testSite, Sections: testSections, Store: brokenStore{store.NewMemory()}})
+	dead, err := store.OpenRedis("redis://127.0.0.1:1/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	p := New(Options{Site: testSite, Sections: testSections, Store: dead, StoreTimeout: 200 * time.Millisecond})
 	if err := p.Publish(context.Background(), []item.Item{article("one", "One", 1, "asia")}, nil); err != nil {
 		t.Fatalf("a store failure stopped publishing: %v", err)
 	}
 	if _, ok := p.Documents()["/asia/rss.xml"]; !ok {
 		t.Error("documents not served after a store failure")
+	}
+}
+
+func TestPublishSourceMergesExternalItems(t *testing.T) {
+	p := New(Options{Site: testSite, Sections: testSections, Store: store.NewMemory(), Sources: []string{"wire", "partner"}})
+	ctx := context.Background()
+	external := func(source, id, link string, day int, sections ...string) item.Item {
+		it := article(id, source+" "+id, day, sections...)
+		it.ID, it.URL = id, link
+		it.Origin = &item.Origin{SourceID: source, Title: source, FeedURL: "https://" + source + ".example/feed"}
+		return it
+	}
+	// Recorded before the first Publish, shown from it on.
+	p.PublishSource(ctx, "partner", []item.Item{external("partner", "p1", "https://news.example/shared-story?utm_source=x", 5, "middle-east")})
+	if err := p.Publish(ctx, []item.Item{article("own", "Own", 1, "asia")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(p.Documents()["/middle-east/atom.xml"].Body), "partner p1") {
+		t.Fatal("partner item missing from middle-east")
+	}
+	before := p.Stats()
+
+	// wire is listed first, so its copy of the shared story wins.
+	if err := p.PublishSource(ctx, "wire", []item.Item{external("wire", "w1", "https://news.example/shared-story", 4, "middle-east")}); err != nil {
+		t.Fatal(err)
+	}
+	me := string(p.Documents()["/middle-east/atom.xml"].Body)
+	if !strings.Contains(me, "wire w1") || strings.Contains(me, "partner p1") {
+		t.Errorf("dedup by canonical link did not keep the first source's copy")
+	}
+	after := p.Stats()
+	if after["asia"].Renders != before["asia"].Renders {
+		t.Error("asia rendered again for a change that only touched middle-east")
+	}
+	if after["middle-east"].Renders != before["middle-east"].Renders+1 || after["latest"].Renders != before["latest"].Renders+1 {
+		t.Errorf("middle-east and latest not rendered again: %+v", after)
+	}
+	if _, ok := p.Documents()["/articles/w1/"]; ok {
+		t.Error("an aggregated item got an article page of its own")
 	}
 }
 

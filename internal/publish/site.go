@@ -32,9 +32,11 @@ func (p *Publisher) renderSiteWide(docs map[string]store.Document, all []render.
 			delete(docs, path)
 		}
 	}
-	old := make(map[string]*item.Item, len(p.items))
-	for i := range p.items {
-		old[p.items[i].ID] = &p.items[i]
+	old := make(map[string]*item.Item, len(p.merged))
+	for i := range p.merged {
+		if p.merged[i].Origin == nil {
+			old[p.merged[i].ID] = &p.merged[i]
+		}
 	}
 	for i := range items {
 		it := &items[i]

@@ -72,7 +72,7 @@ func Build(items []item.Item, sections []config.Section) map[string][]*item.Item
 func Touched(before, after []item.Item, equal func(a, b *item.Item) bool) map[string]bool {
 	old := make(map[string]*item.Item, len(before))
 	for i := range before {
-		old[before[i].ID] = &before[i]
+		old[identity(&before[i])] = &before[i]
 	}
 	touched := map[string]bool{}
 	mark := func(it *item.Item) {
@@ -83,8 +83,8 @@ func Touched(before, after []item.Item, equal func(a, b *item.Item) bool) map[st
 	}
 	for i := range after {
 		it := &after[i]
-		prev, ok := old[it.ID]
-		delete(old, it.ID)
+		prev, ok := old[identity(it)]
+		delete(old, identity(it))
 		if ok && equal(prev, it) {
 			continue
 		}
@@ -97,4 +97,13 @@ func Touched(before, after []item.Item, equal func(a, b *item.Item) bool) map[st
 		mark(gone)
 	}
 	return touched
+}
+
+// identity tells items apart across sources, which may reuse each
+// other's ids.
+func identity(it *item.Item) string {
+	if it.Origin == nil {
+		return it.ID
+	}
+	return it.Origin.SourceID + "\x00" + it.ID
 }
