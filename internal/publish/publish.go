@@ -26,8 +26,8 @@ type Options struct {
 	// Sources lists the external source ids in config order: where two
 	// sources carry the same story, the one listed first wins.
 	Sources []string
-	Store    store.Store
-	Logger   *slog.Logger
+	Store   store.Store
+	Logger  *slog.Logger
 	// StoreTimeout bounds each store call so a slow store cannot hold
 	// back publishing; what was rendered is served either way.
 	StoreTimeout time.Duration
