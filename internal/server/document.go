@@ -20,6 +20,8 @@ type entry struct {
 	cacheControl       []string
 	lastModifiedHeader []string
 	length, gzipLength []string
+
+	served, notModified Counter // nil for documents that are not feeds
 }
 
 var (
@@ -72,8 +74,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 		h["Last-Modified"] = e.lastModifiedHeader
 	}
 	if notModified(r, e) {
+		if e.notModified != nil {
+			e.notModified.Inc()
+		}
 		w.WriteHeader(http.StatusNotModified)
 		return
+	}
+	if e.served != nil {
+		e.served.Inc()
 	}
 	h["Content-Type"] = e.contentType
 	h["X-Content-Type-Options"] = nosniffHeader

@@ -6,6 +6,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,7 +17,14 @@ import (
 type Options struct {
 	Logger      *slog.Logger
 	CacheMaxAge time.Duration
+	// FeedCounter, when set, returns the counter of feed responses with
+	// the given status code. It is called when documents change, never
+	// per request, so counting costs the hot path one atomic add.
+	FeedCounter func(section, format string, code int) Counter
 }
+
+// Counter is the one method of a Prometheus counter the server needs.
+type Counter interface{ Inc() }
 
 // Server serves the current documents and whatever routes are added to it.
 type Server struct {
@@ -82,9 +90,33 @@ func (s *Server) Update(docs map[string]store.Document) {
 			next[path] = e
 			continue
 		}
-		next[path] = newEntry(doc, s.opts.CacheMaxAge)
+		e := newEntry(doc, s.opts.CacheMaxAge)
+		if s.opts.FeedCounter != nil {
+			if section, format, ok := feedPath(path); ok {
+				e.served = s.opts.FeedCounter(section, format, http.StatusOK)
+				e.notModified = s.opts.FeedCounter(section, format, http.StatusNotModified)
+			}
+		}
+		next[path] = e
 	}
 	s.docs.Store(&next)
+}
+
+// feedPath splits "/{section}/{format}" for a feed format.
+func feedPath(path string) (section, format string, ok bool) {
+	rest, found := strings.CutPrefix(path, "/")
+	if !found {
+		return "", "", false
+	}
+	section, format, ok = strings.Cut(rest, "/")
+	if !ok || section == "" || strings.Contains(format, "/") {
+		return "", "", false
+	}
+	switch format {
+	case "rss.xml", "atom.xml", "feed.json":
+		return section, format, true
+	}
+	return "", "", false
 }
 
 // Documents reports how many documents are being served.

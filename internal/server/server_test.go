@@ -220,3 +220,35 @@ func TestUpdateSwapsDocuments(t *testing.T) {
 		t.Errorf("document dropped from the set still served: %d", resp.StatusCode)
 	}
 }
+
+type countingCounter struct{ n int }
+
+func (c *countingCounter) Inc() { c.n++ }
+
+func TestFeedCounters(t *testing.T) {
+	counters := map[string]*countingCounter{}
+	s := New(Options{FeedCounter: func(section, format string, code int) Counter {
+		key := section + " " + format + " " + http.StatusText(code)
+		if counters[key] == nil {
+			counters[key] = &countingCounter{}
+		}
+		return counters[key]
+	}})
+	feed := render.NewDocument([]byte("<rss/>"), "application/rss+xml; charset=utf-8", modified)
+	s.Update(map[string]store.Document{"/asia/rss.xml": feed, "/asia/": feed})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	do(t, "GET", ts.URL+"/asia/rss.xml", nil)
+	do(t, "GET", ts.URL+"/asia/rss.xml", nil)
+	do(t, "GET", ts.URL+"/asia/rss.xml", map[string]string{"If-None-Match": feed.ETag})
+	do(t, "GET", ts.URL+"/asia/", nil)
+	if got := counters["asia rss.xml OK"]; got == nil || got.n != 2 {
+		t.Errorf("200 counter = %+v, want 2", got)
+	}
+	if got := counters["asia rss.xml Not Modified"]; got == nil || got.n != 1 {
+		t.Errorf("304 counter = %+v, want 1", got)
+	}
+	if len(counters) != 2 {
+		t.Errorf("counters made for non-feed documents: %v", counters)
+	}
+}
