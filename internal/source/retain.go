@@ -1,0 +1,105 @@
+package source
+
+import (
+	"slices"
+
+	"syndicate/internal/config"
+	"syndicate/internal/item"
+)
+
+// retain merges a poll's items with those stored for the source and keeps
+// the newest max_items. An item that left the upstream feed stays until
+// newer ones push it out; an item still listed takes its new version.
+//
+// Stored items are brought in line with the current configuration
+// (sections, attribution, filters), so that a changed config applies even
+// when the upstream has nothing new. They are copied, never modified:
+// the store may share them with readers.
+func retain(p *parsed, stored []item.Item, src *config.Source, origin item.Origin) []item.Item {
+	max := src.MaxItems
+	if max <= 0 {
+		max = config.DefaultMaxItems
+	}
+	var fresh []item.Item
+	if p != nil {
+		fresh = p.items
+		if p.allDated {
+			sortNewest(fresh)
+		}
+		// With undated items the feed's own order is the only recency we
+		// know; cutting by date instead would let items beyond max_items
+		// come back as "new" on every poll and push the others out.
+		if len(fresh) > max {
+			fresh = fresh[:max]
+		}
+	}
+	out := make([]item.Item, 0, len(fresh)+len(stored))
+	out = append(out, fresh...)
+	have := make(map[string]bool, len(fresh))
+	for i := range fresh {
+		have[fresh[i].ID] = true
+	}
+	for _, it := range stored {
+		if have[it.ID] {
+			continue
+		}
+		have[it.ID] = true
+		if !slices.Equal(it.Sections, src.Sections) {
+			it.Sections = slices.Clone(src.Sections)
+		}
+		if it.Origin == nil || *it.Origin != origin {
+			o := origin
+			it.Origin = &o
+		}
+		if keep(src, &it) {
+			out = append(out, it)
+		}
+	}
+	sortNewest(out)
+	if len(out) > max {
+		out = out[:max]
+	}
+	return out
+}
+
+func sortNewest(items []item.Item) {
+	slices.SortStableFunc(items, func(a, b item.Item) int {
+		switch {
+		case item.Newer(&a, &b):
+			return -1
+		case item.Newer(&b, &a):
+			return 1
+		}
+		return 0
+	})
+}
+
+// sameItems reports whether two sets of items would render the same.
+func sameItems(a, b []item.Item) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	byID := make(map[string]*item.Item, len(b))
+	for i := range b {
+		byID[b[i].ID] = &b[i]
+	}
+	for i := range a {
+		o, ok := byID[a[i].ID]
+		if !ok || !sameItem(&a[i], o) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameItem compares field by field: times with Equal, since an item that
+// went through a store comes back with another Location.
+func sameItem(a, b *item.Item) bool {
+	return a.ID == b.ID && a.URL == b.URL && a.Title == b.Title && a.Summary == b.Summary &&
+		a.ContentHTML == b.ContentHTML &&
+		slices.Equal(a.Authors, b.Authors) && slices.Equal(a.Sections, b.Sections) &&
+		slices.Equal(a.Tags, b.Tags) &&
+		((a.Image == nil && b.Image == nil) || (a.Image != nil && b.Image != nil && *a.Image == *b.Image)) &&
+		((a.Origin == nil && b.Origin == nil) || (a.Origin != nil && b.Origin != nil && *a.Origin == *b.Origin)) &&
+		a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated)
+}

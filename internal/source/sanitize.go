@@ -1,0 +1,302 @@
+package source
+
+import (
+	"bytes"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"syndicate/internal/item"
+)
+
+// videoEmbed is the short list of players whose iframes survive
+// sanitizing. The host must be followed by a path at once, so that
+// "www.youtube.com.evil.example" or "www.youtube.com@evil.example" do not
+// pass.
+var videoEmbed = regexp.MustCompile(`^(?:https:)?//(?:www\.youtube-nocookie\.com|www\.youtube\.com|player\.vimeo\.com)/(?:embed|video)/[^\s"'<>\\]*$`)
+
+// iframeSandbox lets an embedded player run while keeping it from the
+// page around it.
+const iframeSandbox = `allow-scripts allow-same-origin`
+
+// linkRel is set on every link: aggregated content is not ours to vouch
+// for, and the target page gets neither our window nor our URL.
+const linkRel = `nofollow noopener noreferrer`
+
+// policy is built once: bluemonday policies are safe for concurrent use
+// once configured, and building one is far dearer than using it.
+var policy = sync.OnceValue(func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	// rel and target are set after URLs are resolved (see finishHTML), so
+	// that relative links get them too.
+	p.RequireNoFollowOnLinks(false)
+	p.AllowAttrs("src").Matching(videoEmbed).OnElements("iframe")
+	p.AllowAttrs("allowfullscreen").Matching(regexp.MustCompile(`^(|allowfullscreen|true)$`)).OnElements("iframe")
+	return p
+})
+
+// sanitizeHTML makes upstream HTML safe to republish: bluemonday's UGC
+// policy drops scripts, styles, event handlers, foreign iframes and
+// javascript:, data: and vbscript: URLs; finishHTML then makes the
+// remaining URLs absolute against base and sets rel and sandbox.
+func sanitizeHTML(s string, base *url.URL) string {
+	if strings.TrimSpace(s) == "" {
+		return ""
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	buf.Grow(len(s))
+	if err := policy().SanitizeReaderToWriter(strings.NewReader(s), buf); err != nil {
+		return "" // what bluemonday's Sanitize does with input it cannot tokenize
+	}
+	return item.CleanText(strings.TrimSpace(finishHTML(buf.Bytes(), base)))
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// finishHTML rewrites the tags of bluemonday's output that need it. That
+// output is regular enough to scan without a parser: attribute values are
+// double-quoted with <, >, " and & escaped, so a tag ends at the first >.
+func finishHTML(s []byte, base *url.URL) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	last := 0
+	for i := 0; i < len(s); {
+		j := bytes.IndexByte(s[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j
+		k := bytes.IndexByte(s[i:], '>')
+		if k < 0 {
+			break
+		}
+		end := i + k + 1
+		b.Write(s[last:i])
+		fixTag(&b, s[i:end], base)
+		last, i = end, end
+	}
+	b.Write(s[last:])
+	return b.String()
+}
+
+// fixTag writes one tag to b, its URL attribute made absolute and rel or
+// sandbox added where the element needs them.
+func fixTag(b *strings.Builder, tag []byte, base *url.URL) {
+	var urlAttr, extra string
+	switch tagName(tag) {
+	case "a":
+		urlAttr, extra = "href", ` rel="`+linkRel+`"`
+	case "area":
+		urlAttr = "href"
+	case "img", "audio", "video", "source":
+		urlAttr = "src"
+	case "iframe":
+		urlAttr, extra = "src", ` sandbox="`+iframeSandbox+`"`
+	case "blockquote", "q", "del", "ins":
+		urlAttr = "cite"
+	default:
+		b.Write(tag)
+		return
+	}
+	vs, ve, ok := attrValue(tag, urlAttr)
+	if !ok && urlAttr == "href" {
+		extra = "" // an anchor without a link needs no rel
+	}
+	if ok && !isAbsHTTP(tag[vs:ve]) {
+		raw := html.UnescapeString(string(tag[vs:ve]))
+		if abs, ok := resolve(base, raw); ok {
+			b.Write(tag[:vs])
+			b.WriteString(html.EscapeString(abs))
+			tag = tag[ve:]
+		}
+	}
+	if extra == "" {
+		b.Write(tag)
+		return
+	}
+	end := len(tag) - 1
+	if bytes.HasSuffix(tag, []byte("/>")) {
+		end--
+	}
+	b.Write(tag[:end])
+	b.WriteString(extra)
+	b.Write(tag[end:])
+}
+
+// isAbsHTTP is the common case of a URL that needs no resolving.
+func isAbsHTTP(v []byte) bool {
+	return (bytes.HasPrefix(v, []byte("https://")) || bytes.HasPrefix(v, []byte("http://"))) && len(v) > 8
+}
+
+func tagName(tag []byte) string {
+	i := 1
+	for i < len(tag) && tag[i] != ' ' && tag[i] != '>' && tag[i] != '/' {
+		i++
+	}
+	switch n := string(tag[1:i]); n { // the switch keeps the conversion free
+	case "a", "area", "img", "audio", "video", "source", "iframe", "blockquote", "q", "del", "ins":
+		return n
+	}
+	return ""
+}
+
+// attrValue finds name="…" in a tag as bluemonday writes it.
+func attrValue(tag []byte, name string) (start, end int, ok bool) {
+	i := bytes.Index(tag, []byte(" "+name+`="`))
+	if i < 0 {
+		return 0, 0, false
+	}
+	start = i + len(name) + 3
+	e := bytes.IndexByte(tag[start:], '"')
+	if e < 0 {
+		return 0, 0, false
+	}
+	return start, start + e, true
+}
+
+// resolve makes ref absolute against base. Only http(s) and mailto URLs
+// are returned as usable.
+func resolve(base *url.URL, ref string) (string, bool) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return "", false
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return "", false
+	}
+	if !u.IsAbs() {
+		if base == nil {
+			return "", false
+		}
+		u = base.ResolveReference(u)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		if u.Host == "" {
+			return "", false
+		}
+		return u.String(), true
+	case "mailto":
+		return u.String(), true
+	}
+	return "", false
+}
+
+// resolveHTTP is resolve limited to http(s): item links, images and homes.
+func resolveHTTP(base *url.URL, ref string) string {
+	s, ok := resolve(base, ref)
+	if !ok || strings.HasPrefix(s, "mailto:") {
+		return ""
+	}
+	return s
+}
+
+// plainText turns a title or summary, which feeds fill with anything from
+// plain text to escaped HTML, into plain text: markup stripped, entities
+// decoded, whitespace collapsed, characters XML forbids removed.
+func plainText(s string) string {
+	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
+		return item.CleanText(collapse(s))
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	z := html.NewTokenizer(strings.NewReader(s))
+	skip := 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return item.CleanText(collapse(b.String()))
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+			tn, _ := z.TagName()
+			a := atom.Lookup(tn)
+			switch a {
+			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Title:
+				if tt == html.StartTagToken {
+					skip++
+				} else if tt == html.EndTagToken && skip > 0 {
+					skip--
+				}
+				continue
+			}
+			if blockish(a) {
+				b.WriteByte(' ')
+			}
+		}
+	}
+}
+
+// blockish elements separate words when stripped.
+func blockish(a atom.Atom) bool {
+	switch a {
+	case atom.Br, atom.P, atom.Div, atom.Li, atom.Ul, atom.Ol, atom.Tr, atom.Td, atom.Th,
+		atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Blockquote, atom.Pre,
+		atom.Hr, atom.Section, atom.Article, atom.Figure, atom.Figcaption, atom.Table, atom.Dd, atom.Dt:
+		return true
+	}
+	return false
+}
+
+func collapse(s string) string {
+	if !needsCollapse(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func needsCollapse(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return true
+	}
+	prevSpace := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
+			return true // non-ASCII may hold spaces such as U+00A0; let Fields decide
+		}
+		if c == ' ' {
+			if prevSpace {
+				return true
+			}
+			prevSpace = true
+		} else {
+			prevSpace = false
+		}
+	}
+	return false
+}
+
+// truncate cuts s to at most n runes at a word boundary, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := 0
+	for i := range s {
+		if n == 0 {
+			cut = i
+			break
+		}
+		n--
+	}
+	if sp := strings.LastIndexByte(s[:cut], ' '); sp > cut/2 {
+		cut = sp
+	}
+	return strings.TrimRight(s[:cut], " ,;:.-") + "…"
+}
