@@ -3,14 +3,18 @@
 package redistest
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,11 +29,15 @@ type Server struct {
 	t    testing.TB
 	dir  string
 	args []string
-	cmd  *exec.Cmd
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once cmd has been waited for
 }
 
-// Start returns the URL of a Redis for this test: REDIS_URL when set (use
-// Prefix for every key then), else a server of its own.
+// Start returns the URL of a Redis for this test: REDIS_URL when set, else
+// a server of its own. A REDIS_URL server is shared, so every test must
+// give its keys a Prefix of its own.
 func Start(t testing.TB) string {
 	t.Helper()
 	if url := os.Getenv("REDIS_URL"); url != "" {
@@ -59,68 +67,147 @@ func Require(t testing.TB) string {
 	return path
 }
 
-// StartServer starts a redis-server on a free loopback port, always its
-// own process (REDIS_URL is ignored), so that the test may stop, kill,
-// pause and restart it. Extra arguments are passed to redis-server.
+// StartServer starts a redis-server on a free loopback port. It is always
+// a process of its own, whatever REDIS_URL says, because the test may
+// stop, kill, pause and restart it. Extra arguments go to redis-server.
 func StartServer(t testing.TB, extra ...string) *Server {
 	t.Helper()
 	Require(t)
-	port := FreePort(t)
-	s := &Server{
-		t:    t,
-		dir:  t.TempDir(),
-		Port: port,
-		Addr: "127.0.0.1:" + strconv.Itoa(port),
-		URL:  "redis://127.0.0.1:" + strconv.Itoa(port) + "/0",
+	s := &Server{t: t, dir: t.TempDir()}
+	// Registered first so that a start that fails halfway leaks no process.
+	t.Cleanup(s.Kill)
+	var err error
+	// The free port can be taken between FreePort and redis-server's
+	// bind, so a few fresh ports are tried.
+	for range 3 {
+		s.setPort(FreePort(t), extra)
+		if err = s.start(); err == nil {
+			return s
+		}
 	}
+	t.Fatalf("redistest: %v", err)
+	return nil
+}
+
+func (s *Server) setPort(port int, extra []string) {
+	s.Port = port
+	s.Addr = "127.0.0.1:" + strconv.Itoa(port)
+	s.URL = "redis://" + s.Addr + "/0"
 	s.args = append([]string{
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no",
 		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log"),
 	}, extra...)
-	s.start()
-	t.Cleanup(s.Stop)
-	return s
 }
 
-func (s *Server) start() {
-	s.t.Helper()
-	s.cmd = exec.Command("redis-server", s.args...)
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("redistest: start redis-server: %v", err)
+func (s *Server) start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cmd := exec.Command("redis-server", s.args...)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start redis-server: %w", err)
 	}
-	if err := WaitReady(s.Addr, 5*time.Second); err != nil {
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	s.cmd, s.exited = cmd, exited
+	if err := s.waitOwn(5 * time.Second); err != nil {
+		s.signalLocked(syscall.SIGKILL)
+		<-exited
+		s.cmd = nil
 		log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-		s.t.Fatalf("redistest: %v\n%s", err, log)
+		return fmt.Errorf("redis-server on %s: %w\n%s", s.Addr, err, log)
+	}
+	return nil
+}
+
+// waitOwn waits until our own process answers: a PING alone could be
+// answered by another server that won the race for the port.
+func (s *Server) waitOwn(within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("exited before answering")
+		default:
+		}
+		pid, err := serverPID(s.Addr)
+		if err == nil && pid == s.cmd.Process.Pid {
+			return nil
+		}
+		if err == nil {
+			err = fmt.Errorf("port answered by another redis-server (pid %d)", pid)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready within %v: %w", within, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// Stop ends the server; safe to call twice.
+// Stop shuts the server down as an operator would, with SIGTERM, and
+// kills it if it has not gone within 5s. Safe to call when stopped.
 func (s *Server) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
 		return
 	}
-	s.cmd.Process.Signal(syscall.SIGCONT) // a paused server cannot exit
-	s.cmd.Process.Kill()
-	s.cmd.Wait()
+	s.signalLocked(syscall.SIGTERM)
+	s.signalLocked(syscall.SIGCONT) // a paused server cannot act on SIGTERM
+	select {
+	case <-s.exited:
+	case <-time.After(5 * time.Second):
+		s.signalLocked(syscall.SIGKILL)
+		<-s.exited
+	}
 	s.cmd = nil
 }
 
-// Kill ends the server with SIGKILL, as a crash would.
-func (s *Server) Kill() { s.Stop() }
+// Kill ends the server with SIGKILL, as a crash would. Safe to call when
+// stopped.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	s.signalLocked(syscall.SIGKILL)
+	<-s.exited
+	s.cmd = nil
+}
 
-// Restart starts a fresh, empty server on the same port.
+// Restart starts a fresh, empty server on the same port (nothing is
+// persisted). It stops a running server first.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
-	s.start()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("redistest: restart: %v", err)
+	}
 }
 
-// Pause freezes the server with SIGSTOP: connections stay open, nothing answers.
-func (s *Server) Pause() { s.cmd.Process.Signal(syscall.SIGSTOP) }
+// Pause freezes the server with SIGSTOP: connections are accepted by the
+// kernel and stay open, but nothing answers, as with a hung server.
+func (s *Server) Pause() { s.signal("Pause", syscall.SIGSTOP) }
 
 // Resume undoes Pause.
-func (s *Server) Resume() { s.cmd.Process.Signal(syscall.SIGCONT) }
+func (s *Server) Resume() { s.signal("Resume", syscall.SIGCONT) }
+
+func (s *Server) signal(op string, sig syscall.Signal) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		s.t.Fatalf("redistest: %s: server on %s is not running", op, s.Addr)
+	}
+	s.signalLocked(sig)
+}
+
+func (s *Server) signalLocked(sig syscall.Signal) {
+	// An error means the process has already exited, which is what every
+	// caller wants anyway.
+	s.cmd.Process.Signal(sig)
+}
 
 // FreePort returns a loopback TCP port nothing listens on now.
 func FreePort(t testing.TB) int {
@@ -137,33 +224,46 @@ func FreePort(t testing.TB) int {
 func WaitReady(addr string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
-		if pingOnce(addr) == nil {
+		_, err := serverPID(addr)
+		if err == nil {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("redis at %s did not answer PING within %v", addr, within)
+			return fmt.Errorf("redistest: redis at %s did not answer within %v: %w", addr, within, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-func pingOnce(addr string) error {
+// serverPID asks the Redis at addr for its process id, which also proves
+// it answers. It speaks the protocol directly so that readiness does not
+// depend on a client library's pooling and retries.
+func serverPID(addr string) (int, error) {
 	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(200 * time.Millisecond))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
+	c.SetDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, err := io.WriteString(c, "INFO server\r\n"); err != nil {
+		return 0, err
 	}
-	buf := make([]byte, 7)
-	n, err := c.Read(buf)
+	r := bufio.NewReader(c)
+	head, err := r.ReadString('\n')
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if string(buf[:n]) != "+PONG\r\n" {
-		return fmt.Errorf("unexpected reply %q", buf[:n])
+	if !strings.HasPrefix(head, "$") {
+		// -LOADING and the like: up, but not ready yet.
+		return 0, fmt.Errorf("reply %q", strings.TrimSpace(head))
 	}
-	return nil
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return 0, fmt.Errorf("no process_id in INFO: %w", err)
+		}
+		if v, ok := strings.CutPrefix(line, "process_id:"); ok {
+			return strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
 }

@@ -22,7 +22,18 @@ func openRedis(t *testing.T, url string, opts store.RedisOptions) *store.Redis {
 	}
 	store.FastFail(o)
 	r := store.NewRedis(redis.NewClient(o), opts)
-	t.Cleanup(func() { r.Close() })
+	t.Cleanup(func() {
+		// A shared REDIS_URL server outlives the test: leave it as found.
+		if opts.Prefix != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			keys, _ := r.Client().Keys(ctx, opts.Prefix+"*").Result()
+			if len(keys) > 0 {
+				r.Client().Del(ctx, keys...)
+			}
+		}
+		r.Close()
+	})
 	return r
 }
 
@@ -97,7 +108,7 @@ func TestRedisFailsFastWhenDown(t *testing.T) {
 		start := time.Now()
 		_, err := r.Document(ctx, "asia", "atom.xml")
 		if err == nil {
-			t.Errorf("%s: no error from a dead store", name)
+			t.Fatalf("%s: no error from a dead store", name)
 		}
 		if !strings.Contains(err.Error(), "store: redis: get document asia/atom.xml") {
 			t.Errorf("%s: error %q does not name the operation", name, err)
@@ -108,5 +119,33 @@ func TestRedisFailsFastWhenDown(t *testing.T) {
 		if name == "paused" {
 			srv.Resume()
 		}
+	}
+}
+
+func TestOpenRedis(t *testing.T) {
+	url := redistest.Start(t)
+	r, err := store.OpenRedis(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Ping(context.Background()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+	o := r.Client().(*redis.Client).Options()
+	if o.DialTimeout != time.Second || o.ReadTimeout != time.Second || o.WriteTimeout != time.Second ||
+		o.PoolTimeout != time.Second || o.MaxRetries != 1 || !o.ContextTimeoutEnabled {
+		t.Errorf("client options not set for fast failure: %+v", o)
+	}
+
+	for _, bad := range []string{"http://127.0.0.1:6379", "redis://127.0.0.1:6379/notadb", "::"} {
+		if _, err := store.OpenRedis(bad); err == nil || !strings.HasPrefix(err.Error(), "store: redis") {
+			t.Errorf("OpenRedis(%q) = %v, want a store: redis error", bad, err)
+		}
+	}
+	if r, err := store.OpenRedis("rediss://127.0.0.1:6380/2"); err != nil {
+		t.Errorf("rediss URL: %v", err)
+	} else {
+		r.Close()
 	}
 }

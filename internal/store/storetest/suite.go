@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,10 +29,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"replace items", testReplaceItems},
 		{"sources are separate", testSourcesSeparate},
 		{"documents round-trip", testDocumentsRoundTrip},
+		{"document overwrite", testDocumentOverwrite},
 		{"documents are independent", testDocumentsIndependent},
 		{"returned values are copies", testNoAliasing},
 		{"source state round-trip", testSourceState},
 		{"concurrent use", testConcurrent},
+		{"readers see whole writes", testWholeWrites},
 		{"canceled context", testCanceled},
 	}
 	for _, tt := range tests {
@@ -124,8 +128,11 @@ func testSourcesSeparate(t *testing.T, s store.Store) {
 	s.ReplaceItems(ctx, "partner", []item.Item{sampleItem("p1"), sampleItem("p2")})
 	w, _ := s.Items(ctx, "wire")
 	p, _ := s.Items(ctx, "partner")
-	if len(w) != 1 || len(p) != 2 {
-		t.Errorf("wire %d items, partner %d; want 1 and 2", len(w), len(p))
+	if got := ids(w); got != "w" {
+		t.Errorf("wire holds %s, want w", got)
+	}
+	if got := ids(p); got != "p1,p2" {
+		t.Errorf("partner holds %s, want p1,p2", got)
 	}
 }
 
@@ -144,11 +151,29 @@ func testDocumentsRoundTrip(t *testing.T, s store.Store) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got.Body, doc.Body) || !bytes.Equal(got.Gzip, doc.Gzip) || got.ETag != doc.ETag ||
-				got.ContentType != doc.ContentType || !got.LastModified.Equal(doc.LastModified) || !got.RenderedAt.Equal(doc.RenderedAt) {
+			if !sameDoc(got, doc) {
 				t.Errorf("document changed in the store: etag %q lastmod %v rendered %v", got.ETag, got.LastModified, got.RenderedAt)
 			}
 		})
+	}
+}
+
+// A smaller document must not inherit anything from the one it replaces.
+func testDocumentOverwrite(t *testing.T, s store.Store) {
+	if err := s.PutDocument(ctx, "asia", "atom.xml", sampleDoc("<feed>first</feed>")); err != nil {
+		t.Fatal(err)
+	}
+	second := store.Document{Body: []byte("<feed>second</feed>"), ETag: `"2"`}
+	if err := s.PutDocument(ctx, "asia", "atom.xml", second); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Document(ctx, "asia", "atom.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Body) != "<feed>second</feed>" || len(got.Gzip) != 0 || got.ETag != `"2"` ||
+		got.ContentType != "" || !got.LastModified.IsZero() || !got.RenderedAt.IsZero() {
+		t.Errorf("after overwrite: %+v", got)
 	}
 }
 
@@ -171,8 +196,9 @@ func testNoAliasing(t *testing.T, s store.Store) {
 	in[0].Tags[0] = "changed by caller"
 	got, _ := s.Items(ctx, "wire")
 	got[0].Authors[0].Name = "changed by reader"
+	got[0].Image.Caption = "changed by reader"
 	again, _ := s.Items(ctx, "wire")
-	if again[0].Tags[0] != "oman" || again[0].Authors[0].Name != "Leila Haddad" {
+	if again[0].Tags[0] != "oman" || again[0].Authors[0].Name != "Leila Haddad" || again[0].Image.Caption != "A harbour" {
 		t.Error("store shares memory with its callers")
 	}
 
@@ -184,6 +210,10 @@ func testNoAliasing(t *testing.T, s store.Store) {
 	got2, _ := s.Document(ctx, "asia", "atom.xml")
 	if string(got2.Body) != "<feed>original</feed>" {
 		t.Errorf("document aliased: %q", got2.Body)
+	}
+	s.PutDocument(ctx, "asia", "atom.xml", sampleDoc("<feed>replaced</feed>"))
+	if string(got2.Body) != "<feed>original</feed>" {
+		t.Errorf("a later Put changed a document a reader holds: %q", got2.Body)
 	}
 }
 
@@ -234,16 +264,74 @@ func testConcurrent(t *testing.T, s store.Store) {
 	wg.Wait()
 }
 
+// Every method must give up on a canceled context and say so.
 func testCanceled(t *testing.T, s store.Store) {
 	c, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := s.Document(c, "asia", "atom.xml"); err == nil {
-		t.Error("Document with a canceled context succeeded")
+	calls := map[string]func() error{
+		"Document":       func() error { _, err := s.Document(c, "asia", "atom.xml"); return err },
+		"PutDocument":    func() error { return s.PutDocument(c, "asia", "atom.xml", sampleDoc("<x/>")) },
+		"Items":          func() error { _, err := s.Items(c, "wire"); return err },
+		"ReplaceItems":   func() error { return s.ReplaceItems(c, "wire", nil) },
+		"SourceState":    func() error { _, err := s.SourceState(c, "wire"); return err },
+		"PutSourceState": func() error { return s.PutSourceState(c, "wire", store.SourceState{ID: "wire"}) },
+		"Ping":           func() error { return s.Ping(c) },
 	}
-	if err := s.PutDocument(c, "asia", "atom.xml", sampleDoc("<x/>")); err == nil {
-		t.Error("PutDocument with a canceled context succeeded")
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a canceled context: %v, want context.Canceled", name, err)
+		}
 	}
-	if err := s.ReplaceItems(c, "wire", nil); err == nil {
-		t.Error("ReplaceItems with a canceled context succeeded")
+}
+
+// testWholeWrites catches torn writes: while writers swap whole documents
+// and whole item sets, every read must return exactly one of them.
+func testWholeWrites(t *testing.T, s store.Store) {
+	sets := [][]item.Item{
+		{sampleItem("a1"), sampleItem("a2"), sampleItem("a3")},
+		{sampleItem("b1"), sampleItem("b2")},
 	}
+	docs := []store.Document{sampleDoc("<feed>aaaaaaaaaa</feed>"), {Body: []byte("<feed>b</feed>"), ETag: `"<feed>b"`}}
+	s.ReplaceItems(ctx, "wire", sets[0])
+	s.PutDocument(ctx, "asia", "atom.xml", docs[0])
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 30 {
+				if g%2 == 0 {
+					s.ReplaceItems(ctx, "wire", sets[i%2])
+					s.PutDocument(ctx, "asia", "atom.xml", docs[i%2])
+					continue
+				}
+				items, err := s.Items(ctx, "wire")
+				if got := ids(items); err != nil || (got != "a1,a2,a3" && got != "b1,b2") {
+					t.Errorf("torn item set %s, %v", got, err)
+					return
+				}
+				doc, err := s.Document(ctx, "asia", "atom.xml")
+				if err != nil || !sameDoc(doc, docs[0]) && !sameDoc(doc, docs[1]) {
+					t.Errorf("torn document %+v, %v", doc, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// sameDoc compares documents by content: an empty and a nil byte slice
+// are the same, and times are equal whatever their location.
+func sameDoc(a, b store.Document) bool {
+	return bytes.Equal(a.Body, b.Body) && bytes.Equal(a.Gzip, b.Gzip) && a.ETag == b.ETag &&
+		a.ContentType == b.ContentType && a.LastModified.Equal(b.LastModified) && a.RenderedAt.Equal(b.RenderedAt)
+}
+
+// ids lists the ids of items, sorted, for comparing sets.
+func ids(items []item.Item) string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.ID)
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
 }
