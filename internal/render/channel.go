@@ -1,0 +1,237 @@
+package render
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"syndicate/internal/item"
+)
+
+// channel is what every format of one section shares: the site and
+// section fields cleaned and the URLs and ids derived from them, computed
+// once per render.
+type channel struct {
+	sec    Section
+	err    error // a site setting no feed can be built with
+	base   string
+	scheme string // the base URL's, for scheme-relative links
+	// tagPrefix is "tag:{authority},{date}:" for the ids this package mints.
+	tagPrefix string
+	page      string // the section's HTML page, which every format links to
+
+	title, description, siteTitle string
+	lang                          string // "" when Site.Language is not a language tag
+	ttl                           int    // minutes
+
+	updated      time.Time // newest item change, as written in the feeds
+	lastModified time.Time
+	entries      []*entry
+	runs         []int // index of the first entry of each run
+}
+
+func newChannel(site Site, sec Section) *channel {
+	c := &channel{sec: sec}
+	c.base = strings.TrimRight(site.BaseURL, "/")
+	c.tagPrefix, c.err = tagPrefix(site)
+	if u, err := checkBase(c.base); err != nil {
+		c.err = err
+	} else {
+		c.scheme = u.Scheme
+	}
+	c.page = c.base + "/" + sec.Slug + "/"
+
+	c.siteTitle = clean(site.Title)
+	if c.siteTitle == "" {
+		c.siteTitle = generator
+	}
+	c.title = clean(sec.Title)
+	switch {
+	case c.title == "":
+		c.title = c.siteTitle + ": " + clean(sec.Slug)
+	case clean(site.Title) != "":
+		c.title = c.siteTitle + ": " + c.title
+	}
+	c.description = clean(sec.Description)
+	if c.description == "" {
+		c.description = c.title
+	}
+	if languageTag.MatchString(site.Language) {
+		c.lang = site.Language
+	}
+	// RSS counts whole minutes; round up so a reader never polls sooner
+	// than the cache allows.
+	c.ttl = int((site.TTL + time.Minute - 1) / time.Minute)
+	if c.ttl < 1 {
+		c.ttl = 1
+	}
+
+	c.entries = make([]*entry, 0, len(sec.Items))
+	for _, it := range sec.Items {
+		if it == nil {
+			continue
+		}
+		c.entries = append(c.entries, &entry{raw: it, key: itemHash(site, it)})
+		if m := it.Modified(); m.After(c.lastModified) {
+			c.lastModified = m
+		}
+		if u := updatedTime(it); u.After(c.updated) {
+			c.updated = u
+		}
+	}
+	c.runs = runStarts(c.entries)
+	if c.lastModified.IsZero() {
+		c.lastModified = emptyTime
+	} else {
+		c.lastModified = c.lastModified.UTC()
+	}
+	if c.updated.IsZero() {
+		c.updated = emptyTime
+	}
+	return c
+}
+
+// languageTag is the RFC 3066 shape Atom's xml:lang requires.
+var languageTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+
+// tagAuthority is RFC 4151's authorityName, lower case (as validators
+// expect): a DNS name or an email address, never a port.
+var (
+	tagAuthority = regexp.MustCompile(`^([a-z0-9._+-]+@)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	tagDate      = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
+)
+
+func tagPrefix(site Site) (string, error) {
+	auth := strings.ToLower(site.TagAuthority)
+	if !tagAuthority.MatchString(auth) {
+		return "", fmt.Errorf("site tag authority %q is not a domain name or email address", site.TagAuthority)
+	}
+	if !tagDate.MatchString(site.TagDate) || !validDate(site.TagDate) {
+		return "", fmt.Errorf("site tag date %q is not YYYY, YYYY-MM or YYYY-MM-DD", site.TagDate)
+	}
+	return "tag:" + auth + "," + site.TagDate + ":", nil
+}
+
+func validDate(s string) bool {
+	layout := "2006-01-02"[:len(s)]
+	_, err := time.Parse(layout, s)
+	return err == nil
+}
+
+func checkBase(base string) (*url.URL, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("site base URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("site base URL %q is not an absolute http(s) URL", base)
+	}
+	return u, nil
+}
+
+// abs makes a site-relative link ("/media/x.jpg") or a scheme-relative
+// one ("//cdn.example/x.jpg") absolute, as feeds must hold no relative
+// URLs. Anything else is returned trimmed but unchanged: guessing what a
+// bare word is relative to would only invent URLs.
+func (c *channel) abs(link string) string {
+	link = strings.TrimSpace(link)
+	switch {
+	case strings.HasPrefix(link, "//"):
+		return c.scheme + ":" + link
+	case strings.HasPrefix(link, "/"):
+		return c.base + link
+	}
+	return link
+}
+
+// stableID is an item's id in all three formats. An id that is already a
+// URI validators accept (http(s) URL, tag: or urn:) is used as it is;
+// anything else, such as an external feed's numeric guid, becomes a tag URI
+// under the site's authority, qualified by the source so that two sources'
+// "12345" stay distinct. Either way it never changes while the item's id
+// does not.
+func (c *channel) stableID(it *item.Item) string {
+	id := strings.TrimSpace(clean(it.ID))
+	if id == "" {
+		// Nothing to derive from but the item's identity as we know it.
+		id = strings.TrimSpace(clean(it.URL))
+		if id == "" {
+			return c.tagPrefix + "item/" + item.HashID(it.Title, it.Published.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	if acceptedURI(id) {
+		return id
+	}
+	if it.Origin != nil {
+		return c.tagPrefix + "source/" + tagEscape(clean(it.Origin.SourceID)) + "/" + tagEscape(id)
+	}
+	return c.tagPrefix + "item/" + tagEscape(id)
+}
+
+// uriChars is what the W3C validator allows in a URI; anything else (an
+// IRI's non-ASCII letters included) draws a warning, so such ids are
+// derived rather than passed through.
+var (
+	uriChars = regexp.MustCompile(`^[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,#]+$`)
+	tagURI   = regexp.MustCompile(`^tag:([a-z0-9\-._]+@)?[a-z0-9.\-]+,\d{4}(-\d{2}(-\d{2})?)?:[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,]*(#[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,]*)?$`)
+	urnURI   = regexp.MustCompile(`^urn:[a-zA-Z0-9][a-zA-Z0-9-]{1,31}:([a-zA-Z0-9()+,.:=@;$_!*'\-]|%[0-9A-Fa-f]{2})+$`)
+)
+
+func acceptedURI(s string) bool {
+	if !uriChars.MatchString(s) {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "http", "https":
+		return u.Host != ""
+	case "tag":
+		return tagURI.MatchString(s)
+	case "urn":
+		return urnURI.MatchString(s)
+	}
+	return false
+}
+
+// absoluteURL reports whether s is a full http(s) URL validators accept
+// where RSS requires one (source url, enclosure url, permalinks).
+func absoluteURL(s string) bool {
+	if !uriChars.MatchString(s) {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// tagEscape percent-encodes s for a tag URI's specific part, keeping only
+// characters that RFC 4151 and the validators' canonical form both leave
+// alone, with upper-case hex as canonical form requires.
+func tagEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if tagSafe(ch) {
+			b.WriteByte(ch)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[ch>>4])
+		b.WriteByte(hex[ch&15])
+	}
+	return b.String()
+}
+
+func tagSafe(ch byte) bool {
+	switch {
+	case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/", ch) >= 0
+}
