@@ -22,6 +22,7 @@ func serve(ctx context.Context, configPath string, logOut io.Writer) error {
 		return err
 	}
 	log := cfg.Log.NewLogger(logOut)
+	app.Version = Version()
 	a, err := app.New(cfg, log)
 	if err != nil {
 		return err

@@ -7,8 +7,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
 	"syndicate/internal/config"
@@ -17,6 +20,7 @@ import (
 	"syndicate/internal/publish"
 	"syndicate/internal/render"
 	"syndicate/internal/server"
+	"syndicate/internal/source"
 	"syndicate/internal/store"
 )
 
@@ -27,6 +31,13 @@ type App struct {
 	Store     store.Store
 	Publisher *publish.Publisher
 	Server    *server.Server
+	Poller    *source.Poller // nil when no sources are configured
+
+	// pending holds source ids whose stored items changed and are not
+	// yet republished; wake tells republishSources there is work.
+	pendingMu sync.Mutex
+	pending   map[string]bool
+	wake      chan struct{}
 
 	content content.Options
 }
@@ -41,17 +52,34 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		}
 		st = r
 	}
+	sourceIDs := make([]string, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		sourceIDs[i] = s.ID
+	}
 	a := &App{
 		Config: cfg,
 		Log:    log,
 		Store:  st,
 		Publisher: publish.New(publish.Options{
-			Site: Site(cfg), Sections: cfg.Sections, Store: st, Logger: log,
+			Site: Site(cfg), Sections: cfg.Sections, Sources: sourceIDs, Store: st, Logger: log,
 		}),
 		Server:  server.New(server.Options{Logger: log, CacheMaxAge: cfg.Server.CacheMaxAge.Duration}),
 		content: ContentOptions(cfg),
+		pending: map[string]bool{},
+		wake:    make(chan struct{}, 1),
 	}
 	a.Publisher.OnPublish(a.Server.Update)
+	if len(cfg.Sources) > 0 {
+		a.Poller = source.NewPoller(source.Options{
+			Sources:   cfg.Sources,
+			Fetch:     cfg.Fetch,
+			Store:     st,
+			States:    st,
+			UserAgent: source.UserAgent(Version, cfg.Site.BaseURL),
+			Logger:    log,
+			OnChange:  a.sourceChanged,
+		})
+	}
 	return a, nil
 }
 
@@ -78,12 +106,25 @@ func ContentOptions(cfg *config.Config) content.Options {
 	}
 }
 
-// Start publishes the articles once, then keeps watching them until ctx
-// ends. It returns the problems of the first load (already logged).
+// Version is reported in the User-Agent sent to upstream feeds; the
+// command sets it at start-up.
+var Version = "dev"
+
+// Start publishes the articles, with whatever the store already holds of
+// each source, then keeps watching the articles and polling the sources
+// until ctx ends. It returns the problems of the first load (already
+// logged).
 func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
+	for _, s := range a.Config.Sources {
+		a.loadSource(ctx, s.ID)
+	}
 	items, problems := content.Load(a.content)
 	if err := a.publish(ctx, items, problems); err != nil {
 		return problems, err
+	}
+	if a.Poller != nil {
+		go a.republishSources(ctx)
+		go a.Poller.Run(ctx)
 	}
 	go content.Watch(ctx, a.content, a.Config.Content.PollInterval.Duration, func(items []item.Item, problems []content.Problem) {
 		if err := a.publish(ctx, items, problems); err != nil {
@@ -91,6 +132,48 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 		}
 	})
 	return problems, nil
+}
+
+// sourceChanged runs on the poller's goroutine, so it only notes the
+// source; republishSources does the rendering. Several changes to one
+// source before it gets there cost one render.
+func (a *App) sourceChanged(id string) {
+	a.pendingMu.Lock()
+	a.pending[id] = true
+	a.pendingMu.Unlock()
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (a *App) republishSources(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.wake:
+		}
+		a.pendingMu.Lock()
+		ids := slices.Sorted(maps.Keys(a.pending))
+		clear(a.pending)
+		a.pendingMu.Unlock()
+		for _, id := range ids {
+			a.loadSource(ctx, id)
+		}
+	}
+}
+
+// loadSource publishes what the store holds for source id.
+func (a *App) loadSource(ctx context.Context, id string) {
+	items, err := a.Store.Items(ctx, id)
+	if err != nil {
+		a.Log.Error("load source items", "source", id, "err", err)
+		return
+	}
+	if err := a.Publisher.PublishSource(ctx, id, items); err != nil {
+		a.Log.Error("publish source", "source", id, "err", err)
+	}
 }
 
 // Handler serves the instance's routes.
