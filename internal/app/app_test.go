@@ -225,6 +225,7 @@ func TestAggregatedItemsInEveryFormat(t *testing.T) {
 	}
 
 	t.Run("conformance", func(t *testing.T) {
+		conformance.W3CRules(t, front.URL+"/middle-east/rss.xml", rss, front.URL+"/middle-east/atom.xml", atom)
 		conformance.Atom(t, atom)
 		conformance.JSONFeed(t, jsonFeed)
 	})
@@ -248,6 +249,8 @@ func TestSamplePublicationConforms(t *testing.T) {
 	docs := a.Publisher.Documents()
 	for _, s := range cfg.Sections {
 		t.Run(s.Slug, func(t *testing.T) {
+			base := cfg.Site.BaseURL + "/" + s.Slug + "/"
+			conformance.W3CRules(t, base+"rss.xml", docs["/"+s.Slug+"/rss.xml"].Body, base+"atom.xml", docs["/"+s.Slug+"/atom.xml"].Body)
 			conformance.Atom(t, docs["/"+s.Slug+"/atom.xml"].Body)
 			conformance.JSONFeed(t, docs["/"+s.Slug+"/feed.json"].Body)
 		})
