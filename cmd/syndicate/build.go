@@ -21,7 +21,7 @@ func build(ctx context.Context, configPath, dir string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg.Store.RedisURL = "" // a static build shares nothing with a fleet
+	cfg.Store.RedisURL, cfg.Store.RedisAddrs = "", nil // a static build shares nothing with a fleet
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(cfg, log)
 	if err != nil {

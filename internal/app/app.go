@@ -44,13 +44,10 @@ type App struct {
 
 // New builds an instance; nothing runs until Start.
 func New(cfg *config.Config, log *slog.Logger) (*App, error) {
-	var st store.Store = store.NewMemory()
-	if cfg.Store.RedisURL != "" {
-		r, err := store.OpenRedis(cfg.Store.RedisURL)
-		if err != nil {
-			return nil, fmt.Errorf("app: %w", err)
-		}
-		st = r
+	store.RouteLogs(log)
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
 	}
 	sourceIDs := make([]string, len(cfg.Sources))
 	for i, s := range cfg.Sources {

@@ -52,10 +52,27 @@ type Server struct {
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
 }
 
-// Store selects the store: empty redis_url means the embedded memory store.
+// Store selects the store. With neither redis_url nor redis_addrs set it
+// is the embedded memory store. redis_url names a standalone Redis;
+// redis_addrs with redis_master_name a Sentinel set; redis_addrs alone a
+// Cluster.
 type Store struct {
-	RedisURL string `toml:"redis_url"`
+	RedisURL        string   `toml:"redis_url"`
+	RedisAddrs      []string `toml:"redis_addrs"`
+	RedisMasterName string   `toml:"redis_master_name"`
+	RedisUsername   string   `toml:"redis_username"`
+	RedisPassword   string   `toml:"redis_password"`
+	RedisDB         int      `toml:"redis_db"`
+	RedisTLS        bool     `toml:"redis_tls"`
+	// Timeout bounds every store call; a slower store counts as down.
+	Timeout Duration `toml:"timeout"`
+	// Prefix namespaces every key, so that several deployments can share
+	// one Redis.
+	Prefix string `toml:"prefix"`
 }
+
+// UsesRedis reports whether a Redis store is configured.
+func (s Store) UsesRedis() bool { return s.RedisURL != "" || len(s.RedisAddrs) > 0 }
 
 // Content says where the site's own articles live.
 type Content struct {
@@ -138,6 +155,7 @@ func Defaults() *Config {
 			CacheMaxAge:     Duration{5 * time.Minute},
 			ShutdownTimeout: Duration{10 * time.Second},
 		},
+		Store:   Store{Timeout: Duration{500 * time.Millisecond}, Prefix: "syndicate:"},
 		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}},
 		Fetch:   defaultFetch(),
 		Log:     Log{Format: "text", Level: "info"},

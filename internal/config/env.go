@@ -17,7 +17,11 @@ func applyEnv(cfg *Config) {
 	if v, ok := os.LookupEnv(EnvBaseURL); ok && v != "" {
 		cfg.Site.BaseURL = v
 	}
-	if v, ok := os.LookupEnv(EnvRedisURL); ok {
+	if v, ok := os.LookupEnv(EnvRedisURL); ok && v != "" {
+		// The override names one standalone Redis and replaces any
+		// Sentinel or Cluster addresses in the file.
 		cfg.Store.RedisURL = v
+		cfg.Store.RedisAddrs = nil
+		cfg.Store.RedisMasterName = ""
 	}
 }

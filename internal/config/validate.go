@@ -69,6 +69,23 @@ func (c *Config) validate(loc *locator) error {
 			return fail("store", 0, "redis_url", "store.redis_url %q is not a redis:// or rediss:// URL", c.Store.RedisURL)
 		}
 	}
+	if c.Store.RedisURL != "" && len(c.Store.RedisAddrs) > 0 && os.Getenv(EnvRedisURL) == "" {
+		return fail("store", 0, "redis_addrs", "store: set redis_url or redis_addrs, not both")
+	}
+	for _, addr := range c.Store.RedisAddrs {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fail("store", 0, "redis_addrs", "store.redis_addrs: %q: want host:port", addr)
+		}
+	}
+	if c.Store.RedisMasterName != "" && len(c.Store.RedisAddrs) == 0 {
+		return fail("store", 0, "redis_master_name", "store.redis_master_name needs redis_addrs (the Sentinel addresses)")
+	}
+	if c.Store.Timeout.Duration <= 0 {
+		return fail("store", 0, "timeout", "store.timeout must be positive")
+	}
+	if c.Store.Prefix == "" || strings.ContainsAny(c.Store.Prefix, "{} ") {
+		return fail("store", 0, "prefix", "store.prefix %q: must be non-empty without braces or spaces (braces would break Cluster hash tags)", c.Store.Prefix)
+	}
 	if c.Content.Dir == "" {
 		return fail("content", 0, "dir", "content.dir is empty")
 	}

@@ -15,6 +15,7 @@ type Memory struct {
 	items  map[string][]item.Item
 	docs   map[string]Document
 	states map[string]SourceState
+	leases memoryLeases
 }
 
 // NewMemory returns an empty Memory store.

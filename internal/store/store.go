@@ -41,6 +41,7 @@ type Store interface {
 	Document(ctx context.Context, section, format string) (Document, error)
 
 	SourceStates
+	Leases
 
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error

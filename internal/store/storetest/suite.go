@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"concurrent use", testConcurrent},
 		{"readers see whole writes", testWholeWrites},
 		{"canceled context", testCanceled},
+		{"leases", testLeases},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -334,4 +335,31 @@ func ids(items []item.Item) string {
 	}
 	slices.Sort(out)
 	return strings.Join(out, ",")
+}
+
+func testLeases(t *testing.T, s store.Store) {
+	ok, err := s.Acquire(ctx, "src:wire:poll", 300*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatalf("first Acquire = %v, %v; want true", ok, err)
+	}
+	if ok, _ := s.Acquire(ctx, "src:wire:poll", time.Second); ok {
+		t.Error("a held lease was acquired again")
+	}
+	if ok, _ := s.Acquire(ctx, "src:partner:poll", time.Second); !ok {
+		t.Error("another source's lease is blocked")
+	}
+	if err := s.Extend(ctx, "src:wire:poll", 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(120 * time.Millisecond)
+	if ok, _ := s.Acquire(ctx, "src:wire:poll", time.Second); !ok {
+		t.Error("a lease shortened by Extend did not expire")
+	}
+	if err := s.Extend(ctx, "src:wire:poll", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if ok, _ := s.Acquire(ctx, "src:wire:poll", time.Second); ok {
+		t.Error("a lease lengthened by Extend expired at its first TTL")
+	}
 }

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"syndicate/internal/config"
+)
+
+// Open returns the store cfg asks for: the embedded memory store, or a
+// Redis store on a standalone server (redis_url), a Sentinel set
+// (redis_addrs and redis_master_name) or a Cluster (redis_addrs alone).
+func Open(cfg config.Store) (Store, error) {
+	if !cfg.UsesRedis() {
+		return NewMemory(), nil
+	}
+	opts := &redis.UniversalOptions{
+		Addrs:      cfg.RedisAddrs,
+		MasterName: cfg.RedisMasterName,
+		Username:   cfg.RedisUsername,
+		Password:   cfg.RedisPassword,
+		DB:         cfg.RedisDB,
+	}
+	if cfg.RedisURL != "" {
+		o, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: redis_url: %w", err)
+		}
+		opts.Addrs = []string{o.Addr}
+		opts.DB = o.DB
+		opts.TLSConfig = o.TLSConfig
+		if o.Username != "" || o.Password != "" {
+			opts.Username, opts.Password = o.Username, o.Password
+		}
+	} else if len(cfg.RedisAddrs) > 0 && cfg.RedisMasterName == "" {
+		// One seed address is enough to discover a Cluster.
+		opts.IsClusterMode = true
+	}
+	if cfg.RedisTLS && opts.TLSConfig == nil {
+		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	fastFailUniversal(opts, cfg.Timeout.Duration)
+	client := redis.NewUniversalClient(opts)
+	return NewRedis(client, RedisOptions{Prefix: cfg.Prefix, Timeout: cfg.Timeout.Duration}), nil
+}
+
+// fastFailUniversal sets client options so that an unreachable or hung
+// Redis is noticed within the store timeout rather than after go-redis's
+// long defaults, and a reconnect happens at the next call by itself.
+func fastFailUniversal(o *redis.UniversalOptions, timeout time.Duration) {
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	o.DialTimeout = timeout
+	o.ReadTimeout = timeout
+	o.WriteTimeout = timeout
+	o.PoolTimeout = timeout
+	o.MaxRetries = 1
+	o.ContextTimeoutEnabled = true
+}
+
+// RouteLogs sends go-redis's own messages (one per failed dial while Redis
+// is down) to log at debug level instead of standard error.
+func RouteLogs(log *slog.Logger) { redis.SetLogger(slogBridge{log}) }
+
+type slogBridge struct{ log *slog.Logger }
+
+func (b slogBridge) Printf(ctx context.Context, format string, v ...any) {
+	b.log.DebugContext(ctx, "redis client", "msg", strings.TrimSpace(fmt.Sprintf(format, v...)))
+}
