@@ -39,14 +39,13 @@ func oneLine(s string) string {
 }
 
 // classify turns whatever the HTTP client returned into a pollError.
-// timeout is the request deadline, named in the message.
-func classify(err error, timeout time.Duration) *pollError {
+// timeout and connectTimeout are the configured bounds, named in messages.
+func classify(err error, timeout, connectTimeout time.Duration) *pollError {
 	var pe *pollError
 	if errors.As(err, &pe) {
 		return pe
 	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+	if errors.Is(err, context.DeadlineExceeded) {
 		return failf("timeout", "no response within %v", timeout)
 	}
 	var dns *net.DNSError
@@ -54,7 +53,14 @@ func classify(err error, timeout time.Duration) *pollError {
 		if dns.IsNotFound {
 			return failf("dns", "no such host %s", dns.Name)
 		}
-		return failf("dns", "%s", dns.Err)
+		return failf("dns", "lookup %s: %s", dns.Name, dns.Err)
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		if op.Timeout() {
+			return failf("connect", "no connection within %v", connectTimeout)
+		}
+		return failf("connect", "%v", op.Err)
 	}
 	var certErr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
@@ -63,9 +69,9 @@ func classify(err error, timeout time.Duration) *pollError {
 	if errors.As(err, &certErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr) || errors.As(err, &recErr) {
 		return failf("tls", "%v", unwrapURL(err))
 	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return failf("connect", "%v", op.Err)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return failf("timeout", "no response within %v", timeout)
 	}
 	return failf("network", "%v", unwrapURL(err))
 }

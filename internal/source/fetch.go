@@ -31,6 +31,7 @@ const acceptFeeds = "application/rss+xml, application/atom+xml, application/feed
 type fetcher struct {
 	client    *http.Client
 	timeout   time.Duration
+	connect   time.Duration
 	maxBody   int64
 	maxRedir  int
 	userAgent string
@@ -53,6 +54,7 @@ type response struct {
 func newFetcher(f config.Fetch, userAgent string) *fetcher {
 	fe := &fetcher{
 		timeout:   f.Timeout.Duration,
+		connect:   f.ConnectTimeout.Duration,
 		maxBody:   f.MaxBodyBytes,
 		maxRedir:  f.MaxRedirects,
 		userAgent: userAgent,
@@ -131,7 +133,7 @@ func (f *fetcher) get(ctx context.Context, rawURL, etag, lastModified string, no
 
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, classify(err, f.timeout)
+		return nil, classify(err, f.timeout, f.connect)
 	}
 	defer func() {
 		// Draining a little lets the connection be reused; a body we did not
@@ -175,7 +177,7 @@ func (f *fetcher) get(ctx context.Context, rawURL, etag, lastModified string, no
 		if ctx.Err() != nil {
 			return nil, failf("timeout", "no response within %v", f.timeout)
 		}
-		return nil, classify(err, f.timeout)
+		return nil, classify(err, f.timeout, f.connect)
 	}
 	sum := sha256.Sum256(body)
 	r.body = body

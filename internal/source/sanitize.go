@@ -80,7 +80,15 @@ func finishHTML(s []byte, base *url.URL) string {
 		}
 		end := i + k + 1
 		b.Write(s[last:i])
-		fixTag(&b, s[i:end], base)
+		if !fixTag(&b, s[i:end], base) {
+			// An iframe whose src was refused: drop it up to its end tag
+			// (an iframe holds only text until then).
+			if c := bytes.Index(s[end:], []byte("</iframe>")); c >= 0 {
+				end += c + len("</iframe>")
+			} else {
+				end = len(s)
+			}
+		}
 		last, i = end, end
 	}
 	b.Write(s[last:])
@@ -88,14 +96,13 @@ func finishHTML(s []byte, base *url.URL) string {
 }
 
 // fixTag writes one tag to b, its URL attribute made absolute and rel or
-// sandbox added where the element needs them.
-func fixTag(b *strings.Builder, tag []byte, base *url.URL) {
+// sandbox added where the element needs them. It writes nothing and
+// returns false for an iframe left without a src.
+func fixTag(b *strings.Builder, tag []byte, base *url.URL) bool {
 	var urlAttr, extra string
 	switch tagName(tag) {
-	case "a":
+	case "a", "area":
 		urlAttr, extra = "href", ` rel="`+linkRel+`"`
-	case "area":
-		urlAttr = "href"
 	case "img", "audio", "video", "source":
 		urlAttr = "src"
 	case "iframe":
@@ -104,11 +111,14 @@ func fixTag(b *strings.Builder, tag []byte, base *url.URL) {
 		urlAttr = "cite"
 	default:
 		b.Write(tag)
-		return
+		return true
 	}
 	vs, ve, ok := attrValue(tag, urlAttr)
-	if !ok && urlAttr == "href" {
+	switch {
+	case !ok && urlAttr == "href":
 		extra = "" // an anchor without a link needs no rel
+	case !ok && extra != "" && urlAttr == "src":
+		return false
 	}
 	if ok && !isAbsHTTP(tag[vs:ve]) {
 		raw := html.UnescapeString(string(tag[vs:ve]))
@@ -120,7 +130,7 @@ func fixTag(b *strings.Builder, tag []byte, base *url.URL) {
 	}
 	if extra == "" {
 		b.Write(tag)
-		return
+		return true
 	}
 	end := len(tag) - 1
 	if bytes.HasSuffix(tag, []byte("/>")) {
@@ -129,6 +139,7 @@ func fixTag(b *strings.Builder, tag []byte, base *url.URL) {
 	b.Write(tag[:end])
 	b.WriteString(extra)
 	b.Write(tag[end:])
+	return true
 }
 
 // isAbsHTTP is the common case of a URL that needs no resolving.

@@ -76,6 +76,8 @@ func TestSanitizeURLs(t *testing.T) {
 		{`<a href="java&#x09;script:alert(1)">t</a>`, `t`},
 		{`<iframe src="//www.youtube.com/embed/v1"></iframe>`, `<iframe src="https://www.youtube.com/embed/v1" sandbox="allow-scripts allow-same-origin"></iframe>`},
 		{`<iframe src="https://www.youtube.com@evil.example/embed/v1"></iframe>`, ``},
+		{`<p>a<iframe src="https://evil.example/" allowfullscreen>text</iframe>b</p>`, `<p>ab</p>`},
+		{`<map name="m"><area href="/x" alt="x"></map>`, `<map name="m"><area href="https://site.example/x" alt="x" ` + rel + `></map>`},
 		{`<p>5 &lt; 6 &amp; 7 &gt; 3</p>`, `<p>5 &lt; 6 &amp; 7 &gt; 3</p>`},
 	}
 	for _, tt := range tests {

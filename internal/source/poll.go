@@ -1,0 +1,241 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"syndicate/internal/config"
+	"syndicate/internal/item"
+	"syndicate/internal/store"
+)
+
+// result is what a poll found, before it is recorded.
+type result struct {
+	outcome  string
+	res      *response
+	err      *pollError
+	meta     *feedMeta
+	items    int // held after the poll; -1 when unknown
+	newItems int
+	changed  bool
+}
+
+// pollNow fetches src and records what came of it. The caller holds the
+// source's lock and a fetch slot.
+func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.SourceState) (store.SourceState, error) {
+	started := time.Now()
+	now := p.now()
+	p.mu.Lock()
+	first := !p.checked[src.ID]
+	p.mu.Unlock()
+
+	etag, lastMod, hash := st.ETag, st.LastModified, st.BodyHash
+	var stored []item.Item
+	var storeErr error
+	if first {
+		// The first poll since start checks the stored items against the
+		// configuration, which may have changed; if the store lost them,
+		// validators would only fetch a 304 with nothing to show.
+		stored, storeErr = p.items(ctx, src.ID)
+		if storeErr == nil && len(stored) == 0 && st.Items > 0 {
+			etag, lastMod, hash = "", "", ""
+		}
+	}
+
+	r := result{items: -1}
+	res, err := p.fetcher.get(ctx, src.URL, etag, lastMod, now)
+	if ctx.Err() != nil {
+		// Shutting down: this poll says nothing about the upstream.
+		return st, fmt.Errorf("source: %s: %w", src.ID, ctx.Err())
+	}
+	r.res = res
+	switch {
+	case err != nil:
+		r.outcome, r.err = outcomeError, classify(err, p.fetch.Timeout.Duration, p.fetch.ConnectTimeout.Duration)
+	case res.status == 410:
+		r.outcome = outcomeGone
+	case res.status == 304 || res.hash == hash:
+		r.outcome = outcomeUnchanged
+		if res.status == 304 {
+			r.outcome = outcomeNotModified
+		}
+		if first {
+			r.err = p.reconcile(ctx, src, st, stored, storeErr, &r)
+		}
+	default:
+		r.outcome = outcomeOK
+		if stored == nil && storeErr == nil {
+			stored, storeErr = p.items(ctx, src.ID)
+		}
+		r.err = p.update(ctx, src, now, res, stored, storeErr, &r)
+	}
+	if r.err != nil {
+		r.outcome = outcomeError
+	} else if r.outcome != outcomeGone {
+		p.mu.Lock()
+		p.checked[src.ID] = true
+		p.mu.Unlock()
+	}
+
+	p.record(&st, src, now, time.Since(started), &r)
+	putErr := p.states.PutSourceState(ctx, src.ID, st)
+	if r.changed && p.onChange != nil {
+		p.onChange(src.ID)
+	}
+	p.logPoll(src, &st, &r, time.Since(started))
+	switch {
+	case r.err != nil:
+		return st, fmt.Errorf("source: %s: %w", src.ID, r.err)
+	case putErr != nil:
+		return st, fmt.Errorf("source: %s: state: %w", src.ID, putErr)
+	}
+	return st, nil
+}
+
+func (p *Poller) items(ctx context.Context, id string) ([]item.Item, error) {
+	items, err := p.store.Items(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return items, err
+}
+
+// update turns a new body into the source's items and stores them.
+func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, res *response, stored []item.Item, storeErr error, r *result) *pollError {
+	if storeErr != nil {
+		return failf("store", "%v", storeErr)
+	}
+	prev := make(map[string]*item.Item, len(stored))
+	for i := range stored {
+		prev[stored[i].ID] = &stored[i]
+	}
+	parsed, err := process(res.body, res.contentType, res.finalURL, src, now, prev)
+	if err != nil {
+		var pe *pollError
+		if errors.As(err, &pe) {
+			return pe
+		}
+		return failf("parse", "%v", err)
+	}
+	r.meta = &parsed.meta
+	origin := item.Origin{SourceID: src.ID, FeedID: parsed.meta.id, Title: src.Title, FeedURL: src.URL, HomeURL: parsed.meta.home}
+	if origin.Title == "" {
+		origin.Title = parsed.meta.title
+	}
+	final := retain(parsed, stored, src, origin)
+	for i := range final {
+		if prev[final[i].ID] == nil {
+			r.newItems++
+		}
+	}
+	r.items = len(final)
+	if !sameItems(final, stored) {
+		if err := p.store.ReplaceItems(ctx, src.ID, final); err != nil {
+			return failf("store", "%v", err)
+		}
+		r.changed = true
+	}
+	return nil
+}
+
+// reconcile applies the configuration to the stored items when the
+// upstream has nothing new to parse.
+func (p *Poller) reconcile(ctx context.Context, src *config.Source, st store.SourceState, stored []item.Item, storeErr error, r *result) *pollError {
+	if storeErr != nil {
+		return failf("store", "%v", storeErr)
+	}
+	origin := item.Origin{SourceID: src.ID, FeedID: st.FeedID, Title: src.Title, FeedURL: src.URL, HomeURL: st.HomeURL}
+	if origin.Title == "" {
+		origin.Title = st.FeedTitle
+	}
+	final := retain(nil, stored, src, origin)
+	r.items = len(final)
+	if sameItems(final, stored) {
+		return nil
+	}
+	if err := p.store.ReplaceItems(ctx, src.ID, final); err != nil {
+		return failf("store", "%v", err)
+	}
+	r.changed = true
+	return nil
+}
+
+// record writes what a poll found into the source's state.
+func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time, took time.Duration, r *result) {
+	capDelay := p.fetch.BackoffCap.Duration
+	st.ID, st.URL = src.ID, src.URL
+	st.LastFetch = now
+	st.DurationMS = took.Milliseconds()
+	st.HTTPStatus = 0
+	if r.res != nil {
+		st.HTTPStatus = r.res.status
+	} else if r.err != nil {
+		st.HTTPStatus = r.err.status
+	}
+	if r.items >= 0 {
+		st.Items = r.items
+	}
+	done := p.now()
+	switch r.outcome {
+	case outcomeError:
+		st.Status = store.StatusError
+		st.ConsecutiveErrors++
+		st.LastError = r.err.Error()
+		st.NextFetch = done.Add(afterError(src.Interval.Duration, st.ConsecutiveErrors, r.err.retryAfter, capDelay))
+	case outcomeGone:
+		st.Status = store.StatusGone
+		st.LastError = "http: 410 Gone"
+		st.NextFetch = time.Time{}
+		st.MovedTo = r.res.movedTo
+	default:
+		st.Status = store.StatusOK
+		st.ConsecutiveErrors = 0
+		st.LastError = ""
+		st.LastSuccess = now
+		st.MovedTo = r.res.movedTo
+		// A 304 may carry fresh validators; one without keeps the old.
+		if r.res.etag != "" || r.outcome == outcomeOK {
+			st.ETag = r.res.etag
+		}
+		if r.res.lastModified != "" || r.outcome == outcomeOK {
+			st.LastModified = r.res.lastModified
+		}
+		p.mu.Lock()
+		if r.meta != nil {
+			p.ttl[src.ID] = r.meta.ttl
+		}
+		ttl := p.ttl[src.ID]
+		p.mu.Unlock()
+		if r.meta != nil {
+			st.BodyHash = r.res.hash
+			st.FeedTitle, st.FeedID, st.HomeURL = r.meta.title, r.meta.id, r.meta.home
+		}
+		if r.newItems > 0 {
+			st.LastNewItem = now
+		}
+		st.NextFetch = done.Add(afterSuccess(src.Interval.Duration, ttl, r.res.maxAge, r.res.retryAfter, capDelay))
+	}
+	st.History = append(st.History, store.Poll{
+		At:         now,
+		Outcome:    r.outcome,
+		HTTPStatus: st.HTTPStatus,
+		DurationMS: st.DurationMS,
+		NewItems:   r.newItems,
+	})
+	if over := len(st.History) - historyLen; over > 0 {
+		st.History = append([]store.Poll(nil), st.History[over:]...)
+	}
+}
+
+func (p *Poller) logPoll(src *config.Source, st *store.SourceState, r *result, took time.Duration) {
+	if r.err != nil {
+		p.log.Warn("poll failed", "source", src.ID, "url", src.URL, "outcome", r.outcome,
+			"status", st.HTTPStatus, "duration", took, "err", r.err.Error(),
+			"consecutive_errors", st.ConsecutiveErrors, "next", st.NextFetch)
+		return
+	}
+	p.log.Info("poll", "source", src.ID, "outcome", r.outcome, "status", st.HTTPStatus,
+		"duration", took, "new_items", r.newItems, "items", st.Items)
+}

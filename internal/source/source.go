@@ -1,0 +1,150 @@
+// Package source polls the external feeds configured as [[source]] and
+// keeps their items, cleaned and sanitized, in the store.
+//
+// A poll is one conditional GET, bounded in time, size and redirects;
+// then, when the body is new, charset repair, parsing, normalizing to
+// item.Item, sanitizing, filtering and merging with what the store
+// already holds for the source. Every poll leaves a store.SourceState
+// behind: health for operators, validators and schedule for the next
+// poll.
+package source
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"syndicate/internal/config"
+	"syndicate/internal/store"
+)
+
+// historyLen caps SourceState.History.
+const historyLen = 50
+
+// Poll outcomes, as recorded in store.Poll.Outcome.
+const (
+	outcomeOK          = "ok"
+	outcomeNotModified = "not_modified"
+	outcomeUnchanged   = "unchanged"
+	outcomeError       = "error"
+	outcomeGone        = "gone"
+)
+
+// Options configures a Poller.
+type Options struct {
+	Sources []config.Source // validated; the Poller keeps its own copy
+	Fetch   config.Fetch    // zero fields take config's defaults
+	Store   store.Store     // where each source's items are kept
+	States  store.SourceStates
+	// UserAgent is sent unless Fetch.UserAgent is set; see UserAgent.
+	UserAgent string
+	Logger    *slog.Logger
+	// OnChange is called after a poll changed the items stored for
+	// sourceID. It runs on the polling goroutine: hand slow work off.
+	OnChange func(sourceID string)
+	// Now is the clock for item dates and schedules; time.Now by default.
+	Now func() time.Time
+}
+
+// UserAgent is the default User-Agent: it names Syndicate, its version and
+// the site, so that upstream operators can see who polls them.
+func UserAgent(version, baseURL string) string {
+	ua := "Syndicate"
+	if version != "" {
+		ua += "/" + version
+	}
+	if baseURL != "" {
+		ua += " (+" + baseURL + ")"
+	}
+	return ua
+}
+
+// Poller polls sources on their schedules.
+type Poller struct {
+	sources  []*config.Source
+	byID     map[string]*config.Source
+	fetch    config.Fetch
+	fetcher  *fetcher
+	store    store.Store
+	states   store.SourceStates
+	log      *slog.Logger
+	onChange func(string)
+	now      func() time.Time
+
+	workers chan struct{} // Fetch.Workers slots, shared by every poll
+
+	mu      sync.Mutex
+	hosts   map[string]chan struct{} // Fetch.PerHost slots per host
+	busy    map[string]*sync.Mutex   // one poll of a source at a time
+	checked map[string]bool          // stored items checked against config since start
+	ttl     map[string]time.Duration // last RSS ttl seen, for polls that parse nothing
+}
+
+// NewPoller prepares a Poller; nothing is fetched until Run, Cycle or
+// PollOnce.
+func NewPoller(o Options) *Poller {
+	f := withDefaults(o.Fetch)
+	ua := f.UserAgent
+	if ua == "" {
+		ua = o.UserAgent
+	}
+	if ua == "" {
+		ua = UserAgent("", "")
+	}
+	p := &Poller{
+		byID:     make(map[string]*config.Source, len(o.Sources)),
+		fetch:    f,
+		fetcher:  newFetcher(f, ua),
+		store:    o.Store,
+		states:   o.States,
+		log:      o.Logger,
+		onChange: o.OnChange,
+		now:      o.Now,
+		workers:  make(chan struct{}, f.Workers),
+		hosts:    map[string]chan struct{}{},
+		busy:     map[string]*sync.Mutex{},
+		checked:  map[string]bool{},
+		ttl:      map[string]time.Duration{},
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	for i := range o.Sources {
+		s := o.Sources[i]
+		if s.Interval.Duration <= 0 {
+			s.Interval.Duration = 15 * time.Minute
+		}
+		p.sources = append(p.sources, &s)
+		p.byID[s.ID] = &s
+		p.busy[s.ID] = &sync.Mutex{}
+	}
+	return p
+}
+
+func withDefaults(f config.Fetch) config.Fetch {
+	if f.ConnectTimeout.Duration <= 0 {
+		f.ConnectTimeout.Duration = 10 * time.Second
+	}
+	if f.Timeout.Duration <= 0 {
+		f.Timeout.Duration = 30 * time.Second
+	}
+	if f.MaxBodyBytes <= 0 {
+		f.MaxBodyBytes = 10 << 20
+	}
+	if f.MaxRedirects < 0 {
+		f.MaxRedirects = 0
+	}
+	if f.PerHost < 1 {
+		f.PerHost = 2
+	}
+	if f.Workers < 1 {
+		f.Workers = 32
+	}
+	if f.BackoffCap.Duration < time.Second {
+		f.BackoffCap.Duration = 6 * time.Hour
+	}
+	return f
+}
