@@ -1,0 +1,60 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"syndicate/internal/config"
+	"syndicate/internal/item"
+	"syndicate/internal/redistest"
+	"syndicate/internal/store"
+	"syndicate/internal/store/storetest"
+)
+
+// The shared suite on a real 3-master Cluster: every multi-key operation
+// must stay in one hash slot, or Redis answers CROSSSLOT.
+func TestRedisCluster(t *testing.T) {
+	cluster := redistest.StartCluster(t)
+	open := func(t *testing.T) *store.Redis {
+		st, err := store.Open(config.Store{RedisAddrs: cluster.Addrs[:1], Timeout: config.Duration{Duration: 2 * time.Second}, Prefix: redistest.Prefix(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st.(*store.Redis)
+	}
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
+
+	// Sources and sections spread over the masters, as they would in use.
+	r := open(t)
+	ctx := context.Background()
+	for _, id := range []string{"wire", "partner", "agency", "blog", "ministry", "thinktank"} {
+		if err := r.ReplaceItems(ctx, id, []item.Item{{ID: id + "-1"}, {ID: id + "-2"}}); err != nil {
+			t.Fatalf("replace items of %s: %v", id, err)
+		}
+	}
+	masters := map[string]bool{}
+	for _, id := range []string{"wire", "partner", "agency", "blog", "ministry", "thinktank"} {
+		slot, err := r.Client().ClusterKeySlot(ctx, "{src:"+id+"}").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		masters[masterOf(slot)] = true
+	}
+	if len(masters) < 2 {
+		t.Errorf("six sources all hashed to one master: the test proves little")
+	}
+}
+
+// masterOf names the third of the slot space redis-cli gives each of
+// three masters.
+func masterOf(slot int64) string {
+	switch {
+	case slot <= 5460:
+		return "first"
+	case slot <= 10922:
+		return "second"
+	}
+	return "third"
+}
