@@ -64,7 +64,7 @@ func process(body []byte, contentType, feedURL string, src *config.Source, now t
 		if gi == nil {
 			continue
 		}
-		it, dated := n.item(i, gi)
+		it, body := n.item(i, gi)
 		if seen[it.ID] {
 			continue // the first occurrence wins
 		}
@@ -72,7 +72,9 @@ func process(body []byte, contentType, feedURL string, src *config.Source, now t
 		if !keep(src, &it) {
 			continue
 		}
-		out.allDated = out.allDated && dated
+		// Sanitizing is the dearest step: only for items that stay.
+		it.ContentHTML = body.html()
+		out.allDated = out.allDated && body.dated
 		out.items = append(out.items, it)
 	}
 	return out, nil
@@ -144,9 +146,25 @@ func newNormalizer(f *gofeed.Feed, feedURL string, src *config.Source, now time.
 	return n
 }
 
-// item normalizes the i-th item. dated reports whether the feed gave it a
-// date of its own.
-func (n *normalizer) item(i int, gi *gofeed.Item) (it item.Item, dated bool) {
+// itemBody is an item's content before sanitizing, and whether the
+// feed dated the item.
+type itemBody struct {
+	raw    string
+	isText bool
+	base   *url.URL
+	dated  bool
+}
+
+func (b itemBody) html() string {
+	if b.isText {
+		return textToHTML(b.raw)
+	}
+	return sanitizeHTML(b.raw, b.base)
+}
+
+// item normalizes the i-th item, all but its ContentHTML, which the
+// returned itemBody makes.
+func (n *normalizer) item(i int, gi *gofeed.Item) (item.Item, itemBody) {
 	link := n.link(i, gi)
 	contentBase := n.base
 	if link != "" {
@@ -154,12 +172,6 @@ func (n *normalizer) item(i int, gi *gofeed.Item) (it item.Item, dated bool) {
 	}
 
 	body, isText := n.content(i, gi)
-	var contentHTML string
-	if isText {
-		contentHTML = textToHTML(body)
-	} else {
-		contentHTML = sanitizeHTML(body, contentBase)
-	}
 
 	var summary string
 	switch {
@@ -188,20 +200,20 @@ func (n *normalizer) item(i int, gi *gofeed.Item) (it item.Item, dated bool) {
 	id := qualifyID(n.src.ID, raw)
 
 	origin := n.origin
-	it = item.Item{
-		ID:          id,
-		URL:         link,
-		Title:       title,
-		Summary:     summary,
-		ContentHTML: contentHTML,
-		Authors:     n.authors(i, gi, contentBase),
-		Sections:    slices.Clone(n.src.Sections),
-		Tags:        tags(gi.Categories),
-		Image:       n.image(gi, contentBase),
-		Origin:      &origin,
+	it := item.Item{
+		ID:       id,
+		URL:      link,
+		Title:    title,
+		Summary:  summary,
+		Authors:  n.authors(i, gi, contentBase),
+		Sections: slices.Clone(n.src.Sections),
+		Tags:     tags(gi.Categories),
+		Image:    n.image(gi, contentBase),
+		Origin:   &origin,
 	}
+	var dated bool
 	it.Published, it.Updated, dated = n.dates(i, gi, n.prev[id])
-	return it, dated
+	return it, itemBody{raw: body, isText: isText, base: contentBase, dated: dated}
 }
 
 // link is the item's absolute http(s) link. An RSS item with no link but a
