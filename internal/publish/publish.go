@@ -31,6 +31,12 @@ type Options struct {
 	// StoreTimeout bounds each store call so a slow store cannot hold
 	// back publishing; what was rendered is served either way.
 	StoreTimeout time.Duration
+	// Fleet is set when the store is shared by several instances: a
+	// section is then rendered once across the fleet (see sectionFeeds).
+	Fleet bool
+	// Version is the software version; output of another version is
+	// never taken from the store.
+	Version string
 }
 
 // SectionStats describes the last render of one section.
@@ -39,7 +45,8 @@ type SectionStats struct {
 	Newest     time.Time
 	RenderedAt time.Time
 	Duration   time.Duration
-	Renders    int // how many times the section has been rendered
+	Renders    int // how many times this instance rendered the section
+	Adopted    int // how many times it took another instance's rendering
 }
 
 // Publisher renders and holds the current documents.
@@ -174,7 +181,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 
 func (p *Publisher) renderSection(ctx context.Context, docs map[string]store.Document, nav []render.Section, sec render.Section) error {
 	start := time.Now()
-	feeds, err := render.Feeds(p.opts.Site, sec)
+	feeds, rendered, err := p.sectionFeeds(ctx, sec)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
@@ -190,15 +197,26 @@ func (p *Publisher) renderSection(ctx context.Context, docs map[string]store.Doc
 	for format, doc := range feeds {
 		docs[base+format] = doc
 		bytes += len(doc.Body)
-		p.storeDocument(ctx, sec.Slug, format, doc)
+		if rendered {
+			p.storeDocument(ctx, sec.Slug, format, doc)
+		}
 	}
 	prev := p.stats[sec.Slug]
-	st := SectionStats{Items: len(sec.Items), RenderedAt: start, Duration: elapsed, Renders: prev.Renders + 1}
+	st := SectionStats{Items: len(sec.Items), RenderedAt: start, Duration: elapsed, Renders: prev.Renders, Adopted: prev.Adopted}
+	if rendered {
+		st.Renders++
+	} else {
+		st.Adopted++
+	}
 	if len(sec.Items) > 0 {
 		st.Newest = sec.Items[0].Modified()
 	}
 	p.stats[sec.Slug] = st
-	p.opts.Logger.Info("rendered section", "section", sec.Slug, "items", len(sec.Items), "duration", elapsed.Round(time.Microsecond), "bytes", bytes)
+	msg := "rendered section"
+	if !rendered {
+		msg = "took section rendered by another instance"
+	}
+	p.opts.Logger.Info(msg, "section", sec.Slug, "items", len(sec.Items), "duration", elapsed.Round(time.Microsecond), "bytes", bytes)
 	return nil
 }
 

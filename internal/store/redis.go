@@ -145,6 +145,7 @@ func (r *Redis) PutDocument(ctx context.Context, section, format string, doc Doc
 		"lastmod", nanos(doc.LastModified),
 		"ctype", doc.ContentType,
 		"rendered", nanos(doc.RenderedAt),
+		"input", doc.Input,
 	).Err()
 	if err != nil {
 		return fmt.Errorf("store: redis: put document %s/%s: %w", section, format, err)
@@ -169,6 +170,7 @@ func (r *Redis) Document(ctx context.Context, section, format string) (Document,
 		ContentType:  m["ctype"],
 		LastModified: unixNanos(m["lastmod"]),
 		RenderedAt:   unixNanos(m["rendered"]),
+		Input:        m["input"],
 	}
 	if g := m["gzip"]; g != "" {
 		doc.Gzip = []byte(g)

@@ -22,6 +22,10 @@ type Document struct {
 	LastModified time.Time
 	ContentType  string
 	RenderedAt   time.Time
+	// Input identifies what the document was rendered from, so that an
+	// instance of a fleet holding the same input can take the stored
+	// bytes instead of rendering them again.
+	Input string
 }
 
 // Store is what Syndicate keeps outside the process's own memory.

@@ -67,6 +67,7 @@ func sampleDoc(body string) store.Document {
 		LastModified: time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC),
 		ContentType:  "application/atom+xml; charset=utf-8",
 		RenderedAt:   time.Date(2026, 11, 2, 8, 31, 0, 5, time.UTC),
+		Input:        "in-" + body[:min(8, len(body))],
 	}
 }
 
@@ -173,7 +174,7 @@ func testDocumentOverwrite(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	if string(got.Body) != "<feed>second</feed>" || len(got.Gzip) != 0 || got.ETag != `"2"` ||
-		got.ContentType != "" || !got.LastModified.IsZero() || !got.RenderedAt.IsZero() {
+		got.ContentType != "" || !got.LastModified.IsZero() || !got.RenderedAt.IsZero() || got.Input != "" {
 		t.Errorf("after overwrite: %+v", got)
 	}
 }
@@ -324,7 +325,7 @@ func testWholeWrites(t *testing.T, s store.Store) {
 // are the same, and times are equal whatever their location.
 func sameDoc(a, b store.Document) bool {
 	return bytes.Equal(a.Body, b.Body) && bytes.Equal(a.Gzip, b.Gzip) && a.ETag == b.ETag &&
-		a.ContentType == b.ContentType && a.LastModified.Equal(b.LastModified) && a.RenderedAt.Equal(b.RenderedAt)
+		a.ContentType == b.ContentType && a.LastModified.Equal(b.LastModified) && a.RenderedAt.Equal(b.RenderedAt) && a.Input == b.Input
 }
 
 // ids lists the ids of items, sorted, for comparing sets.
