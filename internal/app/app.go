@@ -33,6 +33,8 @@ type App struct {
 	Server    *server.Server
 	Poller    *source.Poller // nil when no sources are configured
 
+	fleet *fleet // nil unless the store is Redis
+
 	// pending holds source ids whose stored items changed and are not
 	// yet republished; wake tells republishSources there is work.
 	pendingMu sync.Mutex
@@ -59,6 +61,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		Store:  st,
 		Publisher: publish.New(publish.Options{
 			Site: Site(cfg), Sections: cfg.Sections, Sources: sourceIDs, Store: st, Logger: log,
+			StoreTimeout: cfg.Store.Timeout.Duration, Fleet: cfg.Store.UsesRedis(), Version: Version,
 		}),
 		Server:  server.New(server.Options{Logger: log, CacheMaxAge: cfg.Server.CacheMaxAge.Duration}),
 		content: ContentOptions(cfg),
@@ -66,6 +69,9 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		wake:    make(chan struct{}, 1),
 	}
 	a.Publisher.OnPublish(a.Server.Update)
+	if r, ok := st.(*store.Redis); ok {
+		a.fleet = newFleet(a, r)
+	}
 	if len(cfg.Sources) > 0 {
 		a.Poller = source.NewPoller(source.Options{
 			Sources:   cfg.Sources,
@@ -123,6 +129,9 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 		go a.republishSources(ctx)
 		go a.Poller.Run(ctx)
 	}
+	if a.fleet != nil {
+		go a.fleet.run(ctx)
+	}
 	go content.Watch(ctx, a.content, a.Config.Content.PollInterval.Duration, func(items []item.Item, problems []content.Problem) {
 		if err := a.publish(ctx, items, problems); err != nil {
 			a.Log.Error("republish after edit", "err", err)
@@ -157,20 +166,76 @@ func (a *App) republishSources(ctx context.Context) {
 		a.pendingMu.Unlock()
 		for _, id := range ids {
 			a.loadSource(ctx, id)
+			if a.fleet != nil {
+				a.fleet.notify(ctx, id)
+			}
 		}
 	}
 }
 
-// loadSource publishes what the store holds for source id.
+// loadSource publishes what the store holds for source id, together with
+// what this instance already publishes of it: a store that lost data (a
+// Redis restarted empty, a failover to a cold replica) must never shrink a
+// section. Where the store holds less than this instance, the union is
+// written back, which re-seeds it.
 func (a *App) loadSource(ctx context.Context, id string) {
-	items, err := a.Store.Items(ctx, id)
+	src := a.source(id)
+	if src == nil {
+		return
+	}
+	stored, err := a.Store.Items(ctx, id)
 	if err != nil {
 		a.Log.Error("load source items", "source", id, "err", err)
 		return
 	}
+	items := union(stored, a.Publisher.SourceItems(id), src.MaxItems)
+	if len(items) > len(stored) {
+		a.Log.Warn("store holds fewer items than published; re-seeding it", "source", id, "stored", len(stored), "published", len(items))
+		if err := a.Store.ReplaceItems(ctx, id, items); err != nil {
+			a.Log.Error("re-seed source items", "source", id, "err", err)
+		}
+	}
 	if err := a.Publisher.PublishSource(ctx, id, items); err != nil {
 		a.Log.Error("publish source", "source", id, "err", err)
 	}
+}
+
+// union is stored plus the held items it lacks, newest first, cut to max:
+// what the store would hold had it kept everything. Where both have an
+// item, the stored version (the newer edit) wins.
+func union(stored, held []item.Item, max int) []item.Item {
+	out := slices.Clone(stored)
+	have := make(map[string]bool, len(stored))
+	for i := range stored {
+		have[stored[i].ID] = true
+	}
+	for _, it := range held {
+		if !have[it.ID] {
+			out = append(out, it)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b item.Item) int {
+		switch {
+		case item.Newer(&a, &b):
+			return -1
+		case item.Newer(&b, &a):
+			return 1
+		}
+		return 0
+	})
+	if max > 0 && len(out) > max {
+		out = out[:max]
+	}
+	return out
+}
+
+func (a *App) source(id string) *config.Source {
+	for i := range a.Config.Sources {
+		if a.Config.Sources[i].ID == id {
+			return &a.Config.Sources[i]
+		}
+	}
+	return nil
 }
 
 // Handler serves the instance's routes.

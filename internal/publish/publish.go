@@ -241,3 +241,11 @@ func (p *Publisher) notify(docs map[string]store.Document) {
 		fn(docs)
 	}
 }
+
+// SourceItems returns the items of source id as last published. The slice
+// is shared: do not modify it.
+func (p *Publisher) SourceItems(id string) []item.Item {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.external[id]
+}
