@@ -1,0 +1,155 @@
+// Package metrics holds Syndicate's Prometheus metrics in a registry of
+// its own, so that tests and several instances in one process never share
+// counters, and exposes them for scraping.
+//
+// Every label value comes from configuration (source ids, section slugs,
+// format names) or from a small fixed set (poll outcomes, HTTP status
+// codes), never from URLs or request input, so the number of series stays
+// bounded however the service is used.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"syndicate/internal/store"
+)
+
+// Poll results, the values of the result label. They match
+// store.Poll.Outcome.
+var results = []string{"ok", "not_modified", "unchanged", "error", "gone"}
+
+// Metrics is one instance's set of metrics.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	fetches           *prometheus.CounterVec
+	fetchDuration     *prometheus.HistogramVec
+	sourceItems       *prometheus.GaugeVec
+	consecutiveErrors *prometheus.GaugeVec
+	lastSuccess       *prometheus.GaugeVec
+	feedRequests      *prometheus.CounterVec
+	renderDuration    *prometheus.HistogramVec
+	storeErrors       *prometheus.CounterVec
+	storeUp           prometheus.Gauge
+}
+
+// New returns a Metrics whose registry also carries the Go runtime and
+// process collectors.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "syndicate_source_fetch_total",
+			Help: "Polls of external sources, by source and result (ok, not_modified, unchanged, error, gone).",
+		}, []string{"source", "result"}),
+		fetchDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "syndicate_source_fetch_duration_seconds",
+			Help: "Time a poll of an external source took, request and processing.",
+			// Up to the default fetch timeout of 30s, where slow upstreams end.
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30},
+		}, []string{"source"}),
+		sourceItems: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syndicate_source_items",
+			Help: "Items held for an external source after its last poll.",
+		}, []string{"source"}),
+		consecutiveErrors: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syndicate_source_consecutive_errors",
+			Help: "Polls of an external source that failed in a row; 0 after a success.",
+		}, []string{"source"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "syndicate_source_last_success_timestamp_seconds",
+			Help: "Unix time of an external source's last successful poll.",
+		}, []string{"source"}),
+		feedRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "syndicate_feed_requests_total",
+			Help: "Requests for section feeds, by section, format and HTTP status code.",
+		}, []string{"section", "format", "code"}),
+		renderDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "syndicate_render_duration_seconds",
+			Help: "Time to render every document of a section.",
+			// Renders take from well under a millisecond to a few seconds
+			// for very large sections.
+			Buckets: prometheus.ExponentialBuckets(.0005, 2, 14),
+		}, []string{"section"}),
+		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "syndicate_store_errors_total",
+			Help: "Failed store operations, by operation.",
+		}, []string{"op"}),
+		storeUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "syndicate_store_up",
+			Help: "1 when the store answered its last health check, else 0.",
+		}),
+	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.fetches, m.fetchDuration, m.sourceItems, m.consecutiveErrors, m.lastSuccess,
+		m.feedRequests, m.renderDuration, m.storeErrors, m.storeUp,
+	)
+	return m
+}
+
+// Registry is the registry the metrics live in, for collectors that other
+// packages want exposed alongside.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the registry in the Prometheus exposition formats.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		Registry: m.reg, // counts its own failures as promhttp_metric_handler_errors_total
+		// A metric that fails to collect must not hide all the others.
+		ErrorHandling: promhttp.ContinueOnError,
+	})
+}
+
+// ObservePoll records one poll p of a source and the state st the poll
+// left behind.
+func (m *Metrics) ObservePoll(st store.SourceState, p store.Poll) {
+	id := st.ID
+	// Every result series exists from a source's first poll, so that
+	// rate() and alerts on errors see a 0 rather than no data.
+	result := "error"
+	for _, r := range results {
+		m.fetches.WithLabelValues(id, r)
+		if r == p.Outcome {
+			result = r // anything unknown counts as an error: the label set stays fixed
+		}
+	}
+	m.fetches.WithLabelValues(id, result).Inc()
+	m.fetchDuration.WithLabelValues(id).Observe(float64(p.DurationMS) / 1000)
+	m.sourceItems.WithLabelValues(id).Set(float64(st.Items))
+	m.consecutiveErrors.WithLabelValues(id).Set(float64(st.ConsecutiveErrors))
+	if !st.LastSuccess.IsZero() {
+		m.lastSuccess.WithLabelValues(id).Set(float64(st.LastSuccess.UnixNano()) / 1e9)
+	}
+}
+
+// ObserveRender records that rendering section took d.
+func (m *Metrics) ObserveRender(section string, d time.Duration) {
+	m.renderDuration.WithLabelValues(section).Observe(d.Seconds())
+}
+
+// StoreError counts a failed store operation, such as "put_document".
+func (m *Metrics) StoreError(op string) { m.storeErrors.WithLabelValues(op).Inc() }
+
+// SetStoreUp records the outcome of a store health check.
+func (m *Metrics) SetStoreUp(up bool) {
+	if up {
+		m.storeUp.Set(1)
+	} else {
+		m.storeUp.Set(0)
+	}
+}
+
+// FeedRequestCounter returns the counter of requests for section's format
+// answered with code. The server looks the counters up once per document
+// and keeps them, so that counting a request is one atomic add.
+func (m *Metrics) FeedRequestCounter(section, format string, code int) prometheus.Counter {
+	return m.feedRequests.WithLabelValues(section, format, strconv.Itoa(code))
+}

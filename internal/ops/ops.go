@@ -1,0 +1,134 @@
+// Package ops serves what operators look at: readiness, the state of
+// every external source and section as JSON, Prometheus metrics and a
+// server-rendered status page.
+//
+// The route names are a public contract (probes, dashboards and alerts
+// point at them): /readyz, /api/v1/sources, /api/v1/sources/{id},
+// /api/v1/sections, /metrics and /status.
+package ops
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"syndicate/internal/config"
+	"syndicate/internal/metrics"
+	"syndicate/internal/render"
+	"syndicate/internal/store"
+)
+
+// Deps is what the operator endpoints read. Every func may be called
+// concurrently from many requests.
+type Deps struct {
+	// Sources are the configured sources, in config order.
+	Sources []config.Source
+	// States returns the current source states, in any order; sources
+	// without one are reported as pending. It may answer from an
+	// in-memory copy when the store is down.
+	States func(ctx context.Context) ([]store.SourceState, error)
+	// Store is pinged for health; nil counts as healthy (nothing to reach).
+	Store store.Store
+	// Sections describes every section's last render, in nav order.
+	Sections func() []SectionInfo
+	// Ready reports whether the first render has finished; nil means ready.
+	Ready func() bool
+	// Metrics, when set, is served at /metrics and told the store's health.
+	Metrics *metrics.Metrics
+	// Site gives the status page its title, nav links and stylesheet.
+	Site render.Site
+	// Now is the clock; time.Now by default.
+	Now func() time.Time
+}
+
+// SectionInfo describes one section's last render.
+type SectionInfo struct {
+	Slug, Title    string
+	Items          int
+	Newest         time.Time // the newest item's last change
+	RenderedAt     time.Time
+	RenderDuration time.Duration
+	Formats        map[string]FormatInfo // by format name, e.g. "rss.xml"
+}
+
+// FormatInfo describes one rendered feed.
+type FormatInfo struct {
+	Bytes, GzipBytes int
+	ETag             string
+}
+
+// pingTimeout bounds the store health check, so that a hung store makes
+// /readyz slow by no more than this rather than failing the probe.
+const pingTimeout = 500 * time.Millisecond
+
+// defaultStaleAfter is config's default, for sources that did not come
+// through config validation.
+const defaultStaleAfter = 7 * 24 * time.Hour
+
+// Register adds the operator routes through handle, such as
+// (*server.Server).Handle.
+func Register(handle func(pattern string, h http.Handler), d Deps) {
+	h := &handler{d: d}
+	if h.d.Now == nil {
+		h.d.Now = time.Now
+	}
+	handle("GET /readyz", http.HandlerFunc(h.readyz))
+	handle("GET /api/v1/sources", http.HandlerFunc(h.listSources))
+	handle("GET /api/v1/sources/{id}", http.HandlerFunc(h.oneSource))
+	handle("GET /api/v1/sections", http.HandlerFunc(h.listSections))
+	handle("GET /status", http.HandlerFunc(h.status))
+	if d.Metrics != nil {
+		handle("GET /metrics", d.Metrics.Handler())
+	}
+}
+
+type handler struct {
+	d Deps
+}
+
+func (h *handler) ready() bool { return h.d.Ready == nil || h.d.Ready() }
+
+func (h *handler) sections() []SectionInfo {
+	if h.d.Sections == nil {
+		return nil
+	}
+	return h.d.Sections()
+}
+
+// pingStore checks the store and records the outcome in the metrics.
+func (h *handler) pingStore(ctx context.Context) error {
+	if h.d.Store == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	err := h.d.Store.Ping(ctx)
+	if h.d.Metrics != nil {
+		h.d.Metrics.SetStoreUp(err == nil)
+	}
+	return err
+}
+
+func storeState(err error) string {
+	if err != nil {
+		return "unreachable"
+	}
+	return "ok"
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	// The response is already under way; a failed write means the client
+	// went away and there is no one left to tell.
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}

@@ -1,0 +1,119 @@
+package ops
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"syndicate/internal/render"
+	"syndicate/internal/store"
+)
+
+//go:embed templates/status.html
+var templateFS embed.FS
+
+var statusTemplate = template.Must(template.New("status.html").Funcs(template.FuncMap{
+	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+}).ParseFS(templateFS, "templates/status.html"))
+
+// badges lists the statuses the page counts, in the order it shows them.
+var badges = []string{"ok", "error", "stale", "gone", store.StatusPending}
+
+type statusPage struct {
+	Site   render.Site
+	Nav    []SectionInfo
+	Now    time.Time
+	Ready  readiness
+	Error  string // why there are no rows
+	Counts []statusCount
+	Rows   []statusRow
+}
+
+type statusCount struct {
+	Badge string
+	N     int
+}
+
+type statusRow struct {
+	ID, Name, URL, MovedTo string
+	Badge                  string
+	HTTPStatus             int
+	LastSuccess            time.Time
+	LastSuccessAgo         string
+	NextFetch              time.Time
+	NextFetchIn            string
+	ConsecutiveErrors      int
+	LastError              string
+	Items                  int
+	Spark                  sparkline
+}
+
+func (h *handler) status(w http.ResponseWriter, r *http.Request) {
+	sources, err, pingErr := h.snapshot(r.Context())
+	page := statusPage{
+		Site:  h.d.Site,
+		Nav:   h.sections(),
+		Now:   h.d.Now(),
+		Ready: h.checkReadiness(sources, err, pingErr),
+	}
+	code := http.StatusOK
+	if err != nil {
+		page.Error = err.Error()
+		code = http.StatusServiceUnavailable
+	}
+	counts := map[string]int{}
+	for i := range sources {
+		s := &sources[i]
+		counts[s.badge()]++
+		page.Rows = append(page.Rows, h.row(s, page.Now))
+	}
+	for _, b := range badges {
+		page.Counts = append(page.Counts, statusCount{Badge: b, N: counts[b]})
+	}
+
+	var buf bytes.Buffer
+	if err := statusTemplate.Execute(&buf, page); err != nil {
+		// Only a broken template fails here, which the tests catch.
+		slog.Error("ops: status page", "err", err)
+		http.Error(w, "ops: status page: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	// Titles and errors come from upstream feeds; the page needs no
+	// script at all, so none may run whatever slips through.
+	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'self' "+h.d.Site.BaseURL+"; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+func (h *handler) row(s *source, now time.Time) statusRow {
+	st := s.st
+	row := statusRow{
+		ID: s.cfg.ID, Name: s.name(), URL: s.cfg.URL, MovedTo: st.MovedTo,
+		Badge:             s.badge(),
+		HTTPStatus:        st.HTTPStatus,
+		LastSuccess:       st.LastSuccess,
+		LastSuccessAgo:    ago(now, st.LastSuccess),
+		NextFetch:         st.NextFetch,
+		NextFetchIn:       until(now, st.NextFetch),
+		ConsecutiveErrors: st.ConsecutiveErrors,
+		LastError:         st.LastError,
+		Items:             st.Items,
+		Spark:             newSparkline(s.history()),
+	}
+	switch s.status {
+	case store.StatusGone:
+		row.NextFetchIn = "not polled"
+	case store.StatusPending:
+		if st.NextFetch.IsZero() {
+			row.NextFetchIn = "soon"
+		}
+	}
+	return row
+}
