@@ -12,11 +12,14 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"syndicate/internal/config"
 	"syndicate/internal/content"
 	"syndicate/internal/item"
+	"syndicate/internal/metrics"
+	"syndicate/internal/ops"
 	"syndicate/internal/publish"
 	"syndicate/internal/render"
 	"syndicate/internal/server"
@@ -32,6 +35,10 @@ type App struct {
 	Publisher *publish.Publisher
 	Server    *server.Server
 	Poller    *source.Poller // nil when no sources are configured
+	Metrics   *metrics.Metrics
+
+	ready      atomic.Bool                         // the first publish has finished
+	lastStates atomic.Pointer[[]store.SourceState] // for the health API while the store is down
 
 	fleet *fleet // nil unless the store is Redis
 
@@ -51,19 +58,28 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	m := metrics.New()
 	sourceIDs := make([]string, len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		sourceIDs[i] = s.ID
 	}
 	a := &App{
-		Config: cfg,
-		Log:    log,
-		Store:  st,
+		Config:  cfg,
+		Log:     log,
+		Store:   st,
+		Metrics: m,
 		Publisher: publish.New(publish.Options{
 			Site: Site(cfg), Sections: cfg.Sections, Sources: sourceIDs, Store: st, Logger: log,
 			StoreTimeout: cfg.Store.Timeout.Duration, Fleet: cfg.Store.UsesRedis(), Version: Version,
+			OnRender: m.ObserveRender, OnStoreError: m.StoreError,
 		}),
-		Server:  server.New(server.Options{Logger: log, CacheMaxAge: cfg.Server.CacheMaxAge.Duration}),
+		Server: server.New(server.Options{
+			Logger:      log,
+			CacheMaxAge: cfg.Server.CacheMaxAge.Duration,
+			FeedCounter: func(section, format string, code int) server.Counter {
+				return m.FeedRequestCounter(section, format, code)
+			},
+		}),
 		content: ContentOptions(cfg),
 		pending: map[string]bool{},
 		wake:    make(chan struct{}, 1),
@@ -72,6 +88,15 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 	if r, ok := st.(*store.Redis); ok {
 		a.fleet = newFleet(a, r)
 	}
+	ops.Register(a.Server.Handle, ops.Deps{
+		Sources:  cfg.Sources,
+		States:   a.sourceStates,
+		Store:    st,
+		Sections: ops.PublisherSections(a.Publisher, cfg.Sections),
+		Ready:    a.ready.Load,
+		Metrics:  m,
+		Site:     Site(cfg),
+	})
 	if len(cfg.Sources) > 0 {
 		a.Poller = source.NewPoller(source.Options{
 			Sources:   cfg.Sources,
@@ -125,6 +150,7 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 	if err := a.publish(ctx, items, problems); err != nil {
 		return problems, err
 	}
+	a.ready.Store(true)
 	if a.Poller != nil {
 		go a.republishSources(ctx)
 		go a.Poller.Run(ctx)
@@ -236,6 +262,20 @@ func (a *App) source(id string) *config.Source {
 		}
 	}
 	return nil
+}
+
+// sourceStates reads the sources' health from the store, or, while the
+// store cannot answer, the last states it gave.
+func (a *App) sourceStates(ctx context.Context) ([]store.SourceState, error) {
+	states, err := ops.StoreStates(a.Store, a.Config.Sources)(ctx)
+	if err == nil {
+		a.lastStates.Store(&states)
+		return states, nil
+	}
+	if last := a.lastStates.Load(); last != nil {
+		return *last, nil
+	}
+	return nil, err
 }
 
 // Handler serves the instance's routes.

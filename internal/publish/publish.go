@@ -37,6 +37,10 @@ type Options struct {
 	// Version is the software version; output of another version is
 	// never taken from the store.
 	Version string
+	// OnRender, when set, is told how long each section render took.
+	OnRender func(section string, d time.Duration)
+	// OnStoreError, when set, is told of every failed store write.
+	OnStoreError func(op string)
 }
 
 // SectionStats describes the last render of one section.
@@ -190,6 +194,9 @@ func (p *Publisher) renderSection(ctx context.Context, docs map[string]store.Doc
 		return fmt.Errorf("publish: %w", err)
 	}
 	elapsed := time.Since(start)
+	if rendered && p.opts.OnRender != nil {
+		p.opts.OnRender(sec.Slug, elapsed)
+	}
 
 	base := "/" + sec.Slug + "/"
 	docs[base] = page
@@ -229,6 +236,9 @@ func (p *Publisher) storeDocument(ctx context.Context, slug, format string, doc 
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
 	defer cancel()
 	if err := p.opts.Store.PutDocument(ctx, slug, format, doc); err != nil {
+		if p.opts.OnStoreError != nil {
+			p.opts.OnStoreError("put_document")
+		}
 		p.opts.Logger.Error("store document", "section", slug, "format", format, "err", err)
 	}
 }
