@@ -106,6 +106,8 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 			UserAgent: source.UserAgent(Version, cfg.Site.BaseURL),
 			Logger:    log,
 			OnChange:  a.sourceChanged,
+			OnPoll:    m.ObservePoll,
+			Leases:    leasesFor(st),
 		})
 	}
 	return a, nil
@@ -260,6 +262,15 @@ func (a *App) source(id string) *config.Source {
 		if a.Config.Sources[i].ID == id {
 			return &a.Config.Sources[i]
 		}
+	}
+	return nil
+}
+
+// leasesFor returns the store's leases when the store is shared; a lone
+// instance has nobody to take turns with.
+func leasesFor(st store.Store) store.Leases {
+	if _, shared := st.(*store.Redis); shared {
+		return st
 	}
 	return nil
 }

@@ -80,6 +80,9 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	}
 
 	p.record(&st, src, now, time.Since(started), &r)
+	if p.onPoll != nil {
+		p.onPoll(st, st.History[len(st.History)-1])
+	}
 	putErr := p.states.PutSourceState(ctx, src.ID, st)
 	if r.changed && p.onChange != nil {
 		p.onChange(src.ID)

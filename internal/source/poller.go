@@ -88,8 +88,10 @@ func (p *Poller) Run(ctx context.Context) error {
 				d := done{id: src.ID, next: st.NextFetch, gone: st.Status == store.StatusGone}
 				if !d.next.After(p.now()) {
 					// No schedule came back (the store failed, or ctx
-					// ended): try again in a while rather than at once.
-					d.next = p.now().Add(time.Minute)
+					// ended): try again in a while rather than at once,
+					// and no later than the source's own interval, so that
+					// polling resumes promptly once the store is back.
+					d.next = p.now().Add(min(src.Interval.Duration, time.Minute))
 				}
 				finished <- d
 			}()
@@ -131,13 +133,37 @@ func (p *Poller) poll(ctx context.Context, src *config.Source, mode pollMode) (s
 	if mode == scheduled && st.NextFetch.After(p.now()) {
 		return st, nil
 	}
+	if mode != manual && p.leases != nil {
+		won, err := p.leases.Acquire(ctx, leaseName(src.ID), src.Interval.Duration)
+		if err != nil {
+			return st, fmt.Errorf("source: %s: %w", src.ID, err)
+		}
+		if !won {
+			// Another instance is polling it now; its schedule will be in
+			// the state by the time this one looks again.
+			st.NextFetch = p.now().Add(src.Interval.Duration)
+			return st, nil
+		}
+	}
 	release, err := p.acquire(ctx, src)
 	if err != nil {
 		return st, fmt.Errorf("source: %s: %w", src.ID, err)
 	}
 	defer release()
-	return p.pollNow(ctx, src, st)
+	st, err = p.pollNow(ctx, src, st)
+	if p.leases != nil {
+		// The lease first ran for an interval, long enough for the poll;
+		// from now on it should end when the source is next due, so that
+		// the next instance to try gets it then, and a crashed instance
+		// holds the source for at most one interval.
+		if wait := st.NextFetch.Sub(p.now()); wait > 0 {
+			p.leases.Extend(ctx, leaseName(src.ID), wait)
+		}
+	}
+	return st, err
 }
+
+func leaseName(id string) string { return "src:" + id + ":poll" }
 
 // acquire takes a slot for src's host, then a worker slot: waiting for a
 // busy host holds no worker, so one slow host cannot stall the others.

@@ -44,6 +44,13 @@ type Options struct {
 	OnChange func(sourceID string)
 	// Now is the clock for item dates and schedules; time.Now by default.
 	Now func() time.Time
+	// OnPoll, when set, is told of every poll and the state it left, for
+	// metrics. It runs on the polling goroutine.
+	OnPoll func(store.SourceState, store.Poll)
+	// Leases, when set, make the instances of a fleet take turns: a
+	// scheduled poll first takes the source's lease, so each source is
+	// fetched by one instance per interval.
+	Leases store.Leases
 }
 
 // UserAgent is the default User-Agent: it names Syndicate, its version and
@@ -69,6 +76,8 @@ type Poller struct {
 	states   store.SourceStates
 	log      *slog.Logger
 	onChange func(string)
+	onPoll   func(store.SourceState, store.Poll)
+	leases   store.Leases
 	now      func() time.Time
 
 	workers chan struct{} // Fetch.Workers slots, shared by every poll
@@ -99,6 +108,8 @@ func NewPoller(o Options) *Poller {
 		states:   o.States,
 		log:      o.Logger,
 		onChange: o.OnChange,
+		onPoll:   o.OnPoll,
+		leases:   o.Leases,
 		now:      o.Now,
 		workers:  make(chan struct{}, f.Workers),
 		hosts:    map[string]chan struct{}{},
