@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -218,6 +219,14 @@ func plainText(s string) string {
 	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
 		return item.CleanText(collapse(s))
 	}
+	if out, ok := stripSimple(s); ok {
+		return out
+	}
+	return stripTokens(s)
+}
+
+// stripTokens is plainText by way of the HTML tokenizer.
+func stripTokens(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	z := html.NewTokenizer(strings.NewReader(s))
@@ -250,6 +259,55 @@ func plainText(s string) string {
 	}
 }
 
+// stripSimple is plainText for the markup summaries usually hold — a few
+// tags without quoted attributes, scripts or comments — at a fraction of
+// the tokenizer's cost. ok is false for anything else.
+func stripSimple(s string) (string, bool) {
+	if strings.Contains(s, "<!") || strings.Contains(s, "<?") {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			b.WriteString(s[i:])
+			break
+		}
+		b.WriteString(s[i : i+j])
+		i += j
+		if i+1 >= len(s) || !(isASCIILetter(s[i+1]) || (s[i+1] == '/' && i+2 < len(s) && isASCIILetter(s[i+2]))) {
+			b.WriteByte('<') // not a tag: "5 < 6"
+			i++
+			continue
+		}
+		k := strings.IndexByte(s[i:], '>')
+		if k < 0 {
+			return "", false
+		}
+		tag := s[i+1 : i+k]
+		if strings.ContainsAny(tag, "\"'<") {
+			return "", false // quoted attributes may hide a '>'
+		}
+		name := strings.TrimPrefix(tag, "/")
+		if e := strings.IndexAny(name, " \t\n\r\f/"); e >= 0 {
+			name = name[:e]
+		}
+		a := atom.Lookup([]byte(strings.ToLower(name)))
+		switch a {
+		case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Title, atom.Textarea, atom.Xmp, atom.Plaintext, atom.Noembed, atom.Noframes:
+			return "", false // content to skip or raw text: the tokenizer knows how
+		}
+		if blockish(a) {
+			b.WriteByte(' ')
+		}
+		i += k + 1
+	}
+	return item.CleanText(collapse(html.UnescapeString(b.String()))), true
+}
+
+func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+
 // blockish elements separate words when stripped.
 func blockish(a atom.Atom) bool {
 	switch a {
@@ -261,11 +319,48 @@ func blockish(a atom.Atom) bool {
 	return false
 }
 
+// collapse trims s and turns each run of white space into one space.
 func collapse(s string) string {
 	if !needsCollapse(s) {
 		return s
 	}
-	return strings.Join(strings.Fields(s), " ")
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		for i < len(s) {
+			n, sp := spaceAt(s, i)
+			if !sp {
+				break
+			}
+			i += n
+		}
+		j := i
+		for j < len(s) {
+			n, sp := spaceAt(s, j)
+			if sp {
+				break
+			}
+			j += n
+		}
+		if j > i {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(s[i:j])
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// spaceAt reports the width of the character at s[i] and whether it is
+// white space.
+func spaceAt(s string, i int) (int, bool) {
+	if c := s[i]; c < utf8.RuneSelf {
+		return 1, c == ' ' || (c >= '\t' && c <= '\r')
+	}
+	r, n := utf8.DecodeRuneInString(s[i:])
+	return n, unicode.IsSpace(r)
 }
 
 func needsCollapse(s string) bool {

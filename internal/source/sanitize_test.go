@@ -121,3 +121,43 @@ func TestTruncate(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestStripSimpleAgreesWithTokenizer checks the fast path of plainText
+// against the tokenizer on inputs it accepts, and that it declines the
+// inputs it cannot handle.
+func TestStripSimpleAgreesWithTokenizer(t *testing.T) {
+	accepted := []string{
+		"<p>Lloyd's underwriters <b>doubled</b> rates.</p>",
+		"a<br>b<br/>c<BR />d",
+		"<p>One</p><p>Two</p>",
+		"5 < 6 and 7 > 3 &amp; <em>so</em> on",
+		"x < y<i>z</i>",
+		"<a href=/x>link</a> &lt;b&gt; &eacute;",
+		"<ul><li>one</li><li>two</li></ul>",
+		"trailing <",
+		"<p>caf\u00e9\u00a0au lait</p>",
+		"</p>stray end",
+	}
+	for _, in := range accepted {
+		fast, ok := stripSimple(in)
+		if !ok {
+			t.Errorf("stripSimple declined %q", in)
+			continue
+		}
+		if slow := stripTokens(in); fast != slow {
+			t.Errorf("%q: fast %q, tokenizer %q", in, fast, slow)
+		}
+	}
+	for _, in := range []string{
+		`<a href="x>y">t</a>`,
+		"a<script>alert(1)</script>b",
+		"<!-- c -->x",
+		"<p unterminated",
+		"<style>p{}</style>x",
+		"<title>t</title>x",
+	} {
+		if _, ok := stripSimple(in); ok {
+			t.Errorf("stripSimple accepted %q", in)
+		}
+	}
+}
