@@ -26,6 +26,7 @@ type upstream struct {
 	*httptest.Server
 	mu       sync.Mutex
 	titles   []string
+	window   int // when set, only the newest window items are served, as real feeds do
 	requests map[string]*atomic.Int64
 }
 
@@ -56,7 +57,14 @@ func (u *upstream) feed(path string) string {
 	defer u.mu.Unlock()
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><link>https://wire.example/</link><description>d</description>`)
+	first := 0
+	if u.window > 0 && len(u.titles) > u.window {
+		first = len(u.titles) - u.window
+	}
 	for i, title := range u.titles {
+		if i < first {
+			continue
+		}
 		fmt.Fprintf(&b, `<item><title>%s</title><link>https://wire.example%s/%d</link><guid>https://wire.example%s/%d</guid><pubDate>%s</pubDate></item>`,
 			title, path, i, path, i, time.Date(2026, 11, 1, 8, i, 0, 0, time.UTC).Format(time.RFC1123Z))
 	}
