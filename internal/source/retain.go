@@ -2,6 +2,7 @@ package source
 
 import (
 	"slices"
+	"strings"
 
 	"syndicate/internal/config"
 	"syndicate/internal/item"
@@ -102,4 +103,31 @@ func sameItem(a, b *item.Item) bool {
 		((a.Image == nil && b.Image == nil) || (a.Image != nil && b.Image != nil && *a.Image == *b.Image)) &&
 		((a.Origin == nil && b.Origin == nil) || (a.Origin != nil && b.Origin != nil && *a.Origin == *b.Origin)) &&
 		a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated)
+}
+
+// keep applies the source's include and exclude expressions to an item's
+// title, summary and tags.
+func keep(src *config.Source, it *item.Item) bool {
+	if len(src.IncludeRE) == 0 && len(src.ExcludeRE) == 0 {
+		return true
+	}
+	text := it.Title + "\n" + it.Summary + "\n" + strings.Join(it.Tags, "\n")
+	if len(src.IncludeRE) > 0 {
+		ok := false
+		for _, re := range src.IncludeRE {
+			if re.MatchString(text) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, re := range src.ExcludeRE {
+		if re.MatchString(text) {
+			return false
+		}
+	}
+	return true
 }
