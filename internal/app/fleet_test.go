@@ -124,7 +124,11 @@ func startFleet(t *testing.T, n int, storeLines, feedURL string) []*instance {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		logOut := io.Discard
+		if os.Getenv("FLEET_LOG") != "" {
+			logOut = os.Stderr
+		}
+		a, err := New(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,13 +169,11 @@ func pollsOncePerInterval(t *testing.T, storeLines string) {
 }
 
 func TestFleetPollsOncePerInterval(t *testing.T) {
-	t.Parallel()
 	srv := redistest.StartServer(t)
 	pollsOncePerInterval(t, fmt.Sprintf("redis_url = %q", srv.URL))
 }
 
 func TestFleetOnClusterPollsOncePerInterval(t *testing.T) {
-	t.Parallel()
 	cluster := redistest.StartCluster(t)
 	pollsOncePerInterval(t, fmt.Sprintf("redis_addrs = [%q]", cluster.Addrs[0]))
 }
@@ -179,7 +181,6 @@ func TestFleetOnClusterPollsOncePerInterval(t *testing.T) {
 // Scenario (3): a change reaches every instance within 2 s, with equal
 // ETags everywhere.
 func TestFleetChangePropagates(t *testing.T) {
-	t.Parallel()
 	srv := redistest.StartServer(t)
 	up := newUpstream(t)
 	fleet := startFleet(t, 3, fmt.Sprintf("redis_url = %q", srv.URL), up.URL)

@@ -15,7 +15,7 @@ import (
 // the winner's documents before rendering them itself.
 const (
 	renderLease   = 5 * time.Second
-	adoptWait     = 1500 * time.Millisecond
+	adoptWait     = 500 * time.Millisecond
 	adoptInterval = 25 * time.Millisecond
 )
 
@@ -28,21 +28,26 @@ const (
 func (p *Publisher) sectionFeeds(ctx context.Context, sec render.Section) (map[string]store.Document, bool, error) {
 	if !p.opts.Fleet {
 		feeds, err := render.Feeds(p.opts.Site, sec)
+		if err == nil {
+			p.storeFeeds(ctx, sec.Slug, feeds)
+		}
 		return feeds, true, err
 	}
 	input := p.inputHash(sec)
 	if feeds, ok := p.storedFeeds(ctx, sec.Slug, input); ok {
 		return feeds, false, nil
 	}
-	won, err := p.acquire(ctx, "sec:"+sec.Slug+":render:"+input[:16])
-	if err == nil && !won {
-		deadline := time.Now().Add(adoptWait)
-		for time.Now().Before(deadline) && ctx.Err() == nil {
-			time.Sleep(adoptInterval)
-			if feeds, ok := p.storedFeeds(ctx, sec.Slug, input); ok {
-				return feeds, false, nil
-			}
+	lease := "sec:" + sec.Slug + ":render:" + input[:16]
+	won, err := p.acquire(ctx, lease)
+	// The winner releases the lease once its documents are stored, so a
+	// loser still waiting finds either the documents or a free lease (the
+	// winner failed to store): it never waits out a stale lease.
+	for deadline := time.Now().Add(adoptWait); err == nil && !won && time.Now().Before(deadline) && ctx.Err() == nil; {
+		time.Sleep(adoptInterval)
+		if feeds, ok := p.storedFeeds(ctx, sec.Slug, input); ok {
+			return feeds, false, nil
 		}
+		won, err = p.acquire(ctx, lease)
 	}
 	feeds, err := render.Feeds(p.opts.Site, sec)
 	if err != nil {
@@ -52,6 +57,10 @@ func (p *Publisher) sectionFeeds(ctx context.Context, sec render.Section) (map[s
 		doc.Input = input
 		feeds[format] = doc
 	}
+	p.storeFeeds(ctx, sec.Slug, feeds)
+	if won {
+		p.release(ctx, lease)
+	}
 	return feeds, true, nil
 }
 
@@ -59,6 +68,12 @@ func (p *Publisher) acquire(ctx context.Context, lease string) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
 	defer cancel()
 	return p.opts.Store.Acquire(ctx, lease, renderLease)
+}
+
+func (p *Publisher) release(ctx context.Context, lease string) {
+	ctx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
+	defer cancel()
+	p.opts.Store.Extend(ctx, lease, time.Millisecond)
 }
 
 // storedFeeds returns the three feeds of slug from the store if all were

@@ -204,9 +204,6 @@ func (p *Publisher) renderSection(ctx context.Context, docs map[string]store.Doc
 	for format, doc := range feeds {
 		docs[base+format] = doc
 		bytes += len(doc.Body)
-		if rendered {
-			p.storeDocument(ctx, sec.Slug, format, doc)
-		}
 	}
 	prev := p.stats[sec.Slug]
 	st := SectionStats{Items: len(sec.Items), RenderedAt: start, Duration: elapsed, Renders: prev.Renders, Adopted: prev.Adopted}
@@ -227,19 +224,22 @@ func (p *Publisher) renderSection(ctx context.Context, docs map[string]store.Doc
 	return nil
 }
 
-// storeDocument shares a rendered feed through the store. A failure is
-// logged, not returned: the document is served from memory regardless.
-func (p *Publisher) storeDocument(ctx context.Context, slug, format string, doc store.Document) {
+// storeFeeds shares rendered feeds through the store. A failure is
+// logged, not returned: the documents are served from memory regardless.
+func (p *Publisher) storeFeeds(ctx context.Context, slug string, feeds map[string]store.Document) {
 	if p.opts.Store == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
-	defer cancel()
-	if err := p.opts.Store.PutDocument(ctx, slug, format, doc); err != nil {
-		if p.opts.OnStoreError != nil {
-			p.opts.OnStoreError("put_document")
+	for format, doc := range feeds {
+		ctx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
+		err := p.opts.Store.PutDocument(ctx, slug, format, doc)
+		cancel()
+		if err != nil {
+			if p.opts.OnStoreError != nil {
+				p.opts.OnStoreError("put_document")
+			}
+			p.opts.Logger.Error("store document", "section", slug, "format", format, "err", err)
 		}
-		p.opts.Logger.Error("store document", "section", slug, "format", format, "err", err)
 	}
 }
 
