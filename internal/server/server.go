@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -31,6 +32,9 @@ type Server struct {
 	opts Options
 	mux  *http.ServeMux
 	docs atomic.Pointer[map[string]*entry]
+	// logRequests is decided once: at info level the hot path must not
+	// pay for a log line it would not write.
+	logRequests bool
 }
 
 // New returns a Server with no documents; until Update is called every
@@ -39,7 +43,11 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux()}
+	s := &Server{
+		opts:        opts,
+		mux:         http.NewServeMux(),
+		logRequests: opts.Logger.Enabled(context.Background(), slog.LevelDebug),
+	}
 	empty := map[string]*entry{}
 	s.docs.Store(&empty)
 
@@ -71,6 +79,14 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // allocations the hot path does not need; everything else (404, 405,
 // redirects, the API) goes through the mux.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.logRequests {
+		s.serveLogged(w, r)
+		return
+	}
+	s.route(w, r)
+}
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		if e := (*s.docs.Load())[r.URL.Path]; e != nil {
 			s.serve(w, r, e)

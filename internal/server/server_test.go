@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -250,5 +251,27 @@ func TestFeedCounters(t *testing.T) {
 	}
 	if len(counters) != 2 {
 		t.Errorf("counters made for non-feed documents: %v", counters)
+	}
+}
+
+func TestRequestLogOnlyAtDebug(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		t.Run(level.String(), func(t *testing.T) {
+			var buf bytes.Buffer
+			s := New(Options{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level}))})
+			feed := render.NewDocument([]byte("<rss/>"), "application/rss+xml; charset=utf-8", modified)
+			s.Update(map[string]store.Document{"/asia/rss.xml": feed})
+			ts := httptest.NewServer(s)
+			defer ts.Close()
+			do(t, "GET", ts.URL+"/asia/rss.xml", map[string]string{"If-None-Match": feed.ETag})
+			do(t, "GET", ts.URL+"/nowhere/rss.xml", nil)
+			out := buf.String()
+			if level == slog.LevelInfo && out != "" {
+				t.Errorf("info level logged requests: %q", out)
+			}
+			if level == slog.LevelDebug && (!strings.Contains(out, "path=/asia/rss.xml status=304") || !strings.Contains(out, "path=/nowhere/rss.xml status=404")) {
+				t.Errorf("debug log lacks the requests: %q", out)
+			}
+		})
 	}
 }
