@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -59,6 +60,11 @@ func classify(err error, timeout, connectTimeout time.Duration) *pollError {
 	if errors.As(err, &op) && op.Op == "dial" {
 		if op.Timeout() {
 			return failf("connect", "no connection within %v", connectTimeout)
+		}
+		// The syscall's own name ("connect: …") would repeat the class.
+		var sys *os.SyscallError
+		if errors.As(op.Err, &sys) {
+			return failf("connect", "%v", sys.Err)
 		}
 		return failf("connect", "%v", op.Err)
 	}

@@ -390,7 +390,7 @@ func TestErrorClasses(t *testing.T) {
 	for _, tt := range []struct{ id, want string }{
 		{"html", "parse: got an HTML page, not a feed"},
 		{"notfound", "http: 404 Not Found"},
-		{"closed", "connect: "},
+		{"closed", "connect: connection refused"},
 		{"nodns", "dns: "},
 	} {
 		err := h.poll(tt.id)
