@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ type Server struct {
 
 	t    testing.TB
 	dir  string
+	lead []string // arguments before the options: a config file, --sentinel
 	args []string
 
 	mu     sync.Mutex
@@ -72,8 +74,26 @@ func Require(t testing.TB) string {
 // stop, kill, pause and restart it. Extra arguments go to redis-server.
 func StartServer(t testing.TB, extra ...string) *Server {
 	t.Helper()
+	return startServer(t, nil, extra)
+}
+
+// StartSentinel starts a Redis Sentinel on a free loopback port that
+// monitors master under the name masterName, and waits until it knows it.
+func StartSentinel(t testing.TB, master *Server, masterName string) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "sentinel.conf")
+	// Sentinel rewrites its config file, so it must be its own and writable.
+	text := fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 1\nsentinel down-after-milliseconds %s 1000\n", masterName, master.Port, masterName)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return startServer(t, []string{conf, "--sentinel"}, nil)
+}
+
+func startServer(t testing.TB, lead, extra []string) *Server {
 	Require(t)
-	s := &Server{t: t, dir: t.TempDir()}
+	s := &Server{t: t, dir: t.TempDir(), lead: lead}
 	// Registered first so that a start that fails halfway leaks no process.
 	t.Cleanup(s.Kill)
 	var err error
@@ -93,11 +113,11 @@ func (s *Server) setPort(port int, extra []string) {
 	s.Port = port
 	s.Addr = "127.0.0.1:" + strconv.Itoa(port)
 	s.URL = "redis://" + s.Addr + "/0"
-	s.args = append([]string{
+	s.args = append(slices.Clone(s.lead), // a config file must come first
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no",
-		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log"),
-	}, extra...)
+		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log"))
+	s.args = append(s.args, extra...)
 }
 
 func (s *Server) start() error {

@@ -58,3 +58,33 @@ func masterOf(slot int64) string {
 	}
 	return "third"
 }
+
+// The shared suite through Redis Sentinel: the client asks the sentinel
+// for the master and talks to it.
+func TestRedisSentinel(t *testing.T) {
+	master := redistest.StartServer(t)
+	sentinel := redistest.StartSentinel(t, master, "syndicate-master")
+	open := func(t *testing.T, prefix string) store.Store {
+		st, err := store.Open(config.Store{
+			RedisAddrs: []string{sentinel.Addr}, RedisMasterName: "syndicate-master",
+			Timeout: config.Duration{Duration: 2 * time.Second}, Prefix: prefix,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, redistest.Prefix(t)) })
+
+	// What goes through the sentinel lands on the master it names.
+	prefix := redistest.Prefix(t)
+	ctx := context.Background()
+	if err := open(t, prefix).PutDocument(ctx, "asia", "rss.xml", store.Document{Body: []byte("via sentinel"), ETag: `"s"`}); err != nil {
+		t.Fatal(err)
+	}
+	direct := openRedis(t, master.URL, store.RedisOptions{Prefix: prefix})
+	if doc, err := direct.Document(ctx, "asia", "rss.xml"); err != nil || string(doc.Body) != "via sentinel" {
+		t.Errorf("master holds %q (%v), want the document written through the sentinel", doc.Body, err)
+	}
+}
