@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,10 +25,13 @@ import (
 // items the test can change.
 type upstream struct {
 	*httptest.Server
-	mu       sync.Mutex
-	titles   []string
-	window   int // when set, only the newest window items are served, as real feeds do
-	requests map[string]*atomic.Int64
+	mu     sync.Mutex
+	titles []string
+	window int // when set, only the newest window items are served, as real feeds do
+
+	revalidated atomic.Int64  // requests answered 304 to a validator
+	hold        chan struct{} // when set, requests wait for it to close
+	requests    map[string]*atomic.Int64
 }
 
 func newUpstream(t *testing.T, paths ...string) *upstream {
@@ -39,8 +43,19 @@ func newUpstream(t *testing.T, paths ...string) *upstream {
 		if n := u.requests[r.URL.Path]; n != nil {
 			n.Add(1)
 		}
+		if u.hold != nil {
+			<-u.hold
+		}
+		body := u.feed(r.URL.Path)
+		etag := fmt.Sprintf(`"%x"`, sha256.Sum256([]byte(body)))
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			u.revalidated.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
 		w.Header().Set("Content-Type", "application/rss+xml")
-		io.WriteString(w, u.feed(r.URL.Path))
+		io.WriteString(w, body)
 	}))
 	t.Cleanup(u.Close)
 	return u
@@ -105,16 +120,22 @@ sections = ["middle-east"]
 `
 
 type instance struct {
-	app  *App
-	http *httptest.Server
-	dir  string
+	app    *App
+	http   *httptest.Server
+	dir    string
+	prefix string
+	stop   func()
 }
 
 // startFleet starts n instances sharing one store, each with its own copy
 // of the articles, as a deployment would have.
 func startFleet(t *testing.T, n int, storeLines, feedURL string) []*instance {
 	t.Helper()
-	prefix := redistest.Prefix(t)
+	return startFleetWithPrefix(t, n, storeLines, feedURL, redistest.Prefix(t))
+}
+
+func startFleetWithPrefix(t *testing.T, n int, storeLines, feedURL, prefix string) []*instance {
+	t.Helper()
 	var fleet []*instance
 	for range n {
 		dir := t.TempDir()
@@ -137,8 +158,10 @@ func startFleet(t *testing.T, n int, storeLines, feedURL string) []*instance {
 			t.Fatal(err)
 		}
 		srv := httptest.NewServer(a.Handler())
-		t.Cleanup(func() { srv.Close(); cancel(); a.Close() })
-		fleet = append(fleet, &instance{app: a, http: srv, dir: dir})
+		var once sync.Once
+		stop := func() { once.Do(func() { srv.Close(); cancel(); a.Close() }) }
+		t.Cleanup(stop)
+		fleet = append(fleet, &instance{app: a, http: srv, dir: dir, prefix: prefix, stop: stop})
 	}
 	return fleet
 }
@@ -161,10 +184,19 @@ func pollsOncePerInterval(t *testing.T, storeLines string) {
 	up := newUpstream(t, "/wire.xml", "/agency.xml")
 	startFleet(t, 3, storeLines, up.URL)
 	time.Sleep(10*time.Second + 500*time.Millisecond)
+	total := int64(0)
 	for path, n := range up.requests {
-		if got := n.Load(); got < 10 || got > 12 {
+		got := n.Load()
+		total += got
+		t.Logf("%s fetched %d times in 10.5 intervals by 3 instances", path, got)
+		if got < 10 || got > 12 {
 			t.Errorf("%s fetched %d times in 10.5 intervals by 3 instances, want 11±1", path, got)
 		}
+	}
+	// Validators are shared: every fetch but each source's first, whichever
+	// instance made it, revalidated with the ETag another may have stored.
+	if got, want := up.revalidated.Load(), total-int64(len(up.requests)); got != want {
+		t.Errorf("%d of %d repeat fetches answered 304, want all: validators not shared across instances", got, want)
 	}
 }
 
@@ -235,5 +267,36 @@ func TestFleetChangePropagates(t *testing.T) {
 	}
 	if d := waitAll("Gulf ports race to automate, revised"); d > 2*time.Second {
 		t.Errorf("article edit took %v to reach every instance, want under 2s", d)
+	}
+}
+
+// An instance that dies in the middle of a fetch holds its source for at
+// most one interval: another instance polls it after that.
+func TestFleetTakesOverFromDeadInstance(t *testing.T) {
+	srv := redistest.StartServer(t)
+	up := newUpstream(t, "/wire.xml")
+	up.hold = make(chan struct{})
+	fleet := startFleet(t, 2, fmt.Sprintf("redis_url = %q", srv.URL), up.URL)
+
+	// Both instances start polling; one wins each source's lease and
+	// hangs in the fetch. Stopping both and starting a third models the
+	// winner's crash (and the loser's restart) mid-fetch.
+	deadline := time.Now().Add(5 * time.Second)
+	for up.requests["/wire.xml"].Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no fetch started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	crashed := time.Now()
+	for _, in := range fleet {
+		in.stop()
+	}
+	close(up.hold) // releases the hung fetch; later requests pass at once
+
+	survivor := startFleetWithPrefix(t, 1, fmt.Sprintf("redis_url = %q", srv.URL), up.URL, fleet[0].prefix)[0]
+	waitEvery(t, []*instance{survivor}, "First wire story", 5*time.Second)
+	if d := time.Since(crashed); d > 2*time.Second+500*time.Millisecond {
+		t.Errorf("source polled again %v after the crash, want within one interval (1s) plus a poll", d)
 	}
 }
