@@ -242,15 +242,7 @@ func union(stored, held []item.Item, max int) []item.Item {
 			out = append(out, it)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b item.Item) int {
-		switch {
-		case item.Newer(&a, &b):
-			return -1
-		case item.Newer(&b, &a):
-			return 1
-		}
-		return 0
-	})
+	item.SortNewest(out)
 	if max > 0 && len(out) > max {
 		out = out[:max]
 	}

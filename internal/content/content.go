@@ -86,15 +86,7 @@ func sortedItems(byFile map[string]item.Item) []item.Item {
 	for _, it := range byFile {
 		items = append(items, it)
 	}
-	slices.SortFunc(items, func(a, b item.Item) int {
-		if item.Newer(&a, &b) {
-			return -1
-		}
-		if item.Newer(&b, &a) {
-			return 1
-		}
-		return 0
-	})
+	item.SortNewest(items)
 	return items
 }
 

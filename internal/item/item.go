@@ -5,6 +5,7 @@ package item
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"time"
 )
 
@@ -80,4 +81,17 @@ func HashID(parts ...string) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// SortNewest orders items newest first (see Newer), in place.
+func SortNewest(items []Item) {
+	slices.SortStableFunc(items, func(a, b Item) int {
+		switch {
+		case Newer(&a, &b):
+			return -1
+		case Newer(&b, &a):
+			return 1
+		}
+		return 0
+	})
 }

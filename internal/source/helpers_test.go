@@ -172,7 +172,7 @@ func (h *harness) items(id string) []item.Item {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	sortNewest(its)
+	item.SortNewest(its)
 	return its
 }
 

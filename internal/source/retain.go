@@ -25,7 +25,7 @@ func retain(p *parsed, stored []item.Item, src *config.Source, origin item.Origi
 	if p != nil {
 		fresh = p.items
 		if p.allDated {
-			sortNewest(fresh)
+			item.SortNewest(fresh)
 		}
 		// With undated items the feed's own order is the only recency we
 		// know; cutting by date instead would let items beyond max_items
@@ -56,23 +56,11 @@ func retain(p *parsed, stored []item.Item, src *config.Source, origin item.Origi
 			out = append(out, it)
 		}
 	}
-	sortNewest(out)
+	item.SortNewest(out)
 	if len(out) > max {
 		out = out[:max]
 	}
 	return out
-}
-
-func sortNewest(items []item.Item) {
-	slices.SortStableFunc(items, func(a, b item.Item) int {
-		switch {
-		case item.Newer(&a, &b):
-			return -1
-		case item.Newer(&b, &a):
-			return 1
-		}
-		return 0
-	})
 }
 
 // sameItems reports whether two sets of items would render the same.
