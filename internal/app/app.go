@@ -59,6 +59,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	m := metrics.New()
+	m.SetStoreUp(true) // until a check says otherwise
 	sourceIDs := make([]string, len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		sourceIDs[i] = s.ID
@@ -213,6 +214,7 @@ func (a *App) loadSource(ctx context.Context, id string) {
 	}
 	stored, err := a.Store.Items(ctx, id)
 	if err != nil {
+		a.Metrics.StoreError("items")
 		a.Log.Error("load source items", "source", id, "err", err)
 		return
 	}
@@ -220,6 +222,7 @@ func (a *App) loadSource(ctx context.Context, id string) {
 	if len(items) > len(stored) {
 		a.Log.Warn("store holds fewer items than published; re-seeding it", "source", id, "stored", len(stored), "published", len(items))
 		if err := a.Store.ReplaceItems(ctx, id, items); err != nil {
+			a.Metrics.StoreError("replace_items")
 			a.Log.Error("re-seed source items", "source", id, "err", err)
 		}
 	}

@@ -106,11 +106,14 @@ func (f *fleet) check(ctx context.Context) {
 	n, err := f.redis.Client().Get(getCtx, f.counter).Int64()
 	cancel()
 	if err != nil && !errors.Is(err, redis.Nil) {
+		f.app.Metrics.StoreError("check")
+		f.app.Metrics.SetStoreUp(false)
 		if f.up.Swap(false) {
 			f.app.Log.Warn("fleet: store unreachable; serving what is rendered, polling paused", "err", err)
 		}
 		return
 	}
+	f.app.Metrics.SetStoreUp(true)
 	recovered := !f.up.Swap(true)
 	if recovered {
 		f.app.Log.Info("fleet: store reachable")
