@@ -44,7 +44,7 @@ func (h *handler) listSections(w http.ResponseWriter, _ *http.Request) {
 			Formats:          make(map[string]formatJSON, len(s.Formats)),
 		}
 		for name, f := range s.Formats {
-			out[i].Formats[name] = formatJSON{Bytes: f.Bytes, GzipBytes: f.GzipBytes, ETag: f.ETag}
+			out[i].Formats[name] = formatJSON(f)
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sections": out})
