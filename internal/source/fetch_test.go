@@ -485,3 +485,34 @@ func TestMaxAgeAndRetryAfterParsing(t *testing.T) {
 		}
 	}
 }
+
+// The feed's ttl is kept in the shared state: a later poll answered 304,
+// by a restarted poller or another instance of a fleet, still honours it.
+func TestTTLSurvivesRestart(t *testing.T) {
+	h := newHarness(t)
+	body := fixture(t, "rss2.xml") // ttl 30
+	h.srv.handle("/ttl", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		w.Write(body)
+	})
+	src := h.src("ttl", "/ttl")
+	h.start(fastFetch(), src)
+	h.mustPoll("ttl")
+	if got := h.state("ttl").TTL; got != 30*time.Minute {
+		t.Fatalf("state ttl = %v, want 30m", got)
+	}
+
+	h.start(fastFetch(), src) // a new poller on the same store
+	h.mustPoll("ttl")
+	st := h.state("ttl")
+	if st.HTTPStatus != http.StatusNotModified {
+		t.Fatalf("second poll answered %d, want 304", st.HTTPStatus)
+	}
+	if d := st.NextFetch.Sub(h.clock.Now()); d < 30*time.Minute {
+		t.Errorf("after a 304 on a fresh poller, next fetch in %v, want at least the feed's ttl of 30m", d)
+	}
+}

@@ -205,12 +205,12 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 		if r.res.lastModified != "" || r.outcome == outcomeOK {
 			st.LastModified = r.res.lastModified
 		}
-		p.mu.Lock()
+		// The feed's ttl lives in the state, so that a poll answered 304,
+		// by this instance after a restart or by another one, keeps it.
 		if r.meta != nil {
-			p.ttl[src.ID] = r.meta.ttl
+			st.TTL = r.meta.ttl
 		}
-		ttl := p.ttl[src.ID]
-		p.mu.Unlock()
+		ttl := st.TTL
 		if r.meta != nil {
 			st.BodyHash = r.res.hash
 			st.FeedTitle, st.FeedID, st.HomeURL = r.meta.title, r.meta.id, r.meta.home

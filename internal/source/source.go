@@ -86,7 +86,6 @@ type Poller struct {
 	hosts   map[string]chan struct{} // Fetch.PerHost slots per host
 	busy    map[string]*sync.Mutex   // one poll of a source at a time
 	checked map[string]bool          // stored items checked against config since start
-	ttl     map[string]time.Duration // last RSS ttl seen, for polls that parse nothing
 }
 
 // NewPoller prepares a Poller; nothing is fetched until Run, Cycle or
@@ -115,7 +114,6 @@ func NewPoller(o Options) *Poller {
 		hosts:    map[string]chan struct{}{},
 		busy:     map[string]*sync.Mutex{},
 		checked:  map[string]bool{},
-		ttl:      map[string]time.Duration{},
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)

@@ -35,6 +35,8 @@ type SourceState struct {
 	ETag         string `json:"etag"`
 	LastModified string `json:"last_modified"`
 	BodyHash     string `json:"body_hash"`
+	// TTL is the feed's own <ttl>, a floor on the polling interval.
+	TTL time.Duration `json:"ttl"`
 
 	// FeedTitle, FeedID and HomeURL describe the upstream feed, for attribution.
 	FeedTitle string `json:"feed_title"`
