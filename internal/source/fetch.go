@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -97,6 +98,9 @@ func (f *fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 			return failf("redirects", "redirect loop at %s", req.URL)
 		}
 	}
+	if !originPrivate(req.Context()) && privateHost(req.Context(), req.URL.Hostname()) {
+		return failf("redirects", "refused a redirect from a public feed to the private address %s", req.URL.Host)
+	}
 	if tr, _ := req.Context().Value(traceKey{}).(*redirectTrace); tr != nil && !tr.temporary && req.Response != nil {
 		switch req.Response.StatusCode {
 		case http.StatusMovedPermanently, http.StatusPermanentRedirect:
@@ -116,6 +120,9 @@ func (f *fetcher) get(ctx context.Context, rawURL, etag, lastModified string, no
 	defer cancel()
 	trace := &redirectTrace{}
 	ctx = context.WithValue(ctx, traceKey{}, trace)
+	if u, err := url.Parse(rawURL); err == nil {
+		ctx = withOrigin(ctx, u.Hostname())
+	}
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
