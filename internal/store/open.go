@@ -62,6 +62,13 @@ func fastFailUniversal(o *redis.UniversalOptions, timeout time.Duration) {
 	o.WriteTimeout = timeout
 	o.PoolTimeout = timeout
 	o.MaxRetries = 1
+	// go-redis waits up to 512ms before its retry by default, longer than
+	// the whole call may take: a refused connection would look like a hang.
+	o.MinRetryBackoff = 8 * time.Millisecond
+	o.MaxRetryBackoff = 32 * time.Millisecond
+	// Likewise its dialer tries five times, 100ms apart, by default.
+	o.DialerRetries = 1
+	o.DialerRetryTimeout = 20 * time.Millisecond
 	o.ContextTimeoutEnabled = true
 }
 

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -33,5 +34,29 @@ func TestOpen(t *testing.T) {
 	}
 	if _, err := store.Open(config.Store{RedisURL: "redis://127.0.0.1:notaport", Prefix: "x:"}); err == nil {
 		t.Error("a bad redis_url opened")
+	}
+}
+
+// A Redis that refuses connections must fail each call at once, not after
+// the store timeout: go-redis's own dial retries and retry backoff would
+// otherwise turn "refused" into a half-second hang on every call.
+func TestOpenFailsAtOnceWhenRefused(t *testing.T) {
+	port := redistest.FreePort(t)
+	st, err := store.Open(config.Store{
+		RedisURL: fmt.Sprintf("redis://127.0.0.1:%d/0", port),
+		Timeout:  config.Duration{Duration: 2 * time.Second}, Prefix: "x:",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := range 5 {
+		start := time.Now()
+		if err := st.PutDocument(context.Background(), "asia", "rss.xml", store.Document{Body: []byte("x")}); err == nil {
+			t.Fatal("write to a refusing Redis succeeded")
+		}
+		if d := time.Since(start); d > 250*time.Millisecond {
+			t.Errorf("call %d took %v against a refusing Redis, want well under the 2s timeout", i, d)
+		}
 	}
 }

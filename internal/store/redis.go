@@ -62,6 +62,10 @@ func FastFail(o *redis.Options) {
 	o.WriteTimeout = time.Second
 	o.PoolTimeout = time.Second
 	o.MaxRetries = 1
+	o.MinRetryBackoff = 8 * time.Millisecond // see fastFailUniversal
+	o.MaxRetryBackoff = 32 * time.Millisecond
+	o.DialerRetries = 1
+	o.DialerRetryTimeout = 20 * time.Millisecond
 	o.ContextTimeoutEnabled = true
 }
 
