@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"syndicate/internal/app"
 	"syndicate/internal/config"
@@ -14,7 +15,10 @@ import (
 func check(configPath string, out io.Writer) error {
 	cfg, err := config.Load(configPath)
 	if err != nil {
-		return err
+		// Printed like an article's problem, file:line: message, for
+		// editors and CI annotations that jump to the line.
+		fmt.Fprintln(out, strings.TrimPrefix(err.Error(), "config: "))
+		return errShown{1}
 	}
 	items, problems := content.Load(app.ContentOptions(cfg))
 	for _, p := range problems {
