@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"syndicate/internal/config"
 	"syndicate/internal/ops"
@@ -17,7 +18,7 @@ import (
 // the states from that Redis, answers 503 naming the cause.
 func TestStoreDown(t *testing.T) {
 	srv := redistest.StartServer(t)
-	rs, err := store.OpenRedis(srv.URL)
+	rs, err := store.Open(config.Store{RedisURL: srv.URL, Prefix: "syndicate:", Timeout: config.Duration{Duration: time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}

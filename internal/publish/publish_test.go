@@ -102,7 +102,7 @@ func TestPublishRendersOnlyTouchedSections(t *testing.T) {
 // A store that cannot be reached (a real Redis client aimed at a closed
 // port) must not stop publishing: documents are served from memory.
 func TestPublishSurvivesStoreFailure(t *testing.T) {
-	dead, err := store.OpenRedis("redis://127.0.0.1:1/0")
+	dead, err := store.Open(config.Store{RedisURL: "redis://127.0.0.1:1/0", Prefix: "syndicate:", Timeout: config.Duration{Duration: time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}

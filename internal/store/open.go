@@ -13,7 +13,8 @@ import (
 	"syndicate/internal/config"
 )
 
-// Open returns the store cfg asks for: the embedded memory store, or a
+// Open is the one way to a store, for the command and the tests alike. It
+// returns the store cfg asks for: the embedded memory store, or a
 // Redis store on a standalone server (redis_url), a Sentinel set
 // (redis_addrs and redis_master_name) or a Cluster (redis_addrs alone).
 func Open(cfg config.Store) (Store, error) {

@@ -43,32 +43,6 @@ func NewRedis(client redis.UniversalClient, opts RedisOptions) *Redis {
 	return &Redis{client: client, opts: opts}
 }
 
-// OpenRedis connects to a redis:// or rediss:// URL with options set for
-// fast failure: a store that does not answer must not hold up requests.
-func OpenRedis(url string) (*Redis, error) {
-	o, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("store: redis url: %w", err)
-	}
-	FastFail(o)
-	return NewRedis(redis.NewClient(o), RedisOptions{}), nil
-}
-
-// FastFail sets client options so that an unreachable or hung Redis is
-// noticed in about a second rather than after go-redis's long defaults.
-func FastFail(o *redis.Options) {
-	o.DialTimeout = time.Second
-	o.ReadTimeout = time.Second
-	o.WriteTimeout = time.Second
-	o.PoolTimeout = time.Second
-	o.MaxRetries = 1
-	o.MinRetryBackoff = 8 * time.Millisecond // see fastFailUniversal
-	o.MaxRetryBackoff = 32 * time.Millisecond
-	o.DialerRetries = 1
-	o.DialerRetryTimeout = 20 * time.Millisecond
-	o.ContextTimeoutEnabled = true
-}
-
 // Client is the underlying client, for fleet coordination.
 func (r *Redis) Client() redis.UniversalClient { return r.client }
 

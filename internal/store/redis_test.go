@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"syndicate/internal/config"
 	"syndicate/internal/item"
 	"syndicate/internal/redistest"
 	"syndicate/internal/store"
@@ -16,12 +17,17 @@ import (
 
 func openRedis(t *testing.T, url string, opts store.RedisOptions) *store.Redis {
 	t.Helper()
-	o, err := redis.ParseURL(url)
+	if opts.Prefix == "" {
+		opts.Prefix = "syndicate:"
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 2 * time.Second
+	}
+	st, err := store.Open(config.Store{RedisURL: url, Prefix: opts.Prefix, Timeout: config.Duration{Duration: opts.Timeout}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	store.FastFail(o)
-	r := store.NewRedis(redis.NewClient(o), opts)
+	r := st.(*store.Redis)
 	t.Cleanup(func() {
 		// A shared REDIS_URL server outlives the test: leave it as found.
 		if opts.Prefix != "" {
@@ -122,30 +128,34 @@ func TestRedisFailsFastWhenDown(t *testing.T) {
 	}
 }
 
-func TestOpenRedis(t *testing.T) {
+func TestOpenStandaloneOptions(t *testing.T) {
 	url := redistest.Start(t)
-	r, err := store.OpenRedis(url)
+	st, err := store.Open(config.Store{RedisURL: url, Prefix: redistest.Prefix(t), Timeout: config.Duration{Duration: time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	if err := r.Ping(context.Background()); err != nil {
+	defer st.Close()
+	if err := st.Ping(context.Background()); err != nil {
 		t.Errorf("Ping: %v", err)
 	}
-	o := r.Client().(*redis.Client).Options()
+	o := st.(*store.Redis).Client().(*redis.Client).Options()
 	if o.DialTimeout != time.Second || o.ReadTimeout != time.Second || o.WriteTimeout != time.Second ||
-		o.PoolTimeout != time.Second || o.MaxRetries != 1 || !o.ContextTimeoutEnabled {
+		o.PoolTimeout != time.Second || o.MaxRetries != 1 || !o.ContextTimeoutEnabled ||
+		o.DialerRetries != 1 || o.MaxRetryBackoff > 100*time.Millisecond {
 		t.Errorf("client options not set for fast failure: %+v", o)
 	}
 
 	for _, bad := range []string{"http://127.0.0.1:6379", "redis://127.0.0.1:6379/notadb", "::"} {
-		if _, err := store.OpenRedis(bad); err == nil || !strings.HasPrefix(err.Error(), "store: redis") {
-			t.Errorf("OpenRedis(%q) = %v, want a store: redis error", bad, err)
+		if _, err := store.Open(config.Store{RedisURL: bad, Prefix: "x:"}); err == nil || !strings.HasPrefix(err.Error(), "store: redis") {
+			t.Errorf("Open(%q) = %v, want a store: redis error", bad, err)
 		}
 	}
-	if r, err := store.OpenRedis("rediss://127.0.0.1:6380/2"); err != nil {
-		t.Errorf("rediss URL: %v", err)
-	} else {
-		r.Close()
+	tlsStore, err := store.Open(config.Store{RedisURL: "rediss://127.0.0.1:6380/2", Prefix: "x:"})
+	if err != nil {
+		t.Fatalf("rediss URL: %v", err)
+	}
+	defer tlsStore.Close()
+	if tlsStore.(*store.Redis).Client().(*redis.Client).Options().TLSConfig == nil {
+		t.Error("rediss URL opened without TLS")
 	}
 }
