@@ -51,15 +51,6 @@ func newEntry(doc store.Document, maxAge time.Duration) *entry {
 	return e
 }
 
-func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
-	e := (*s.docs.Load())[r.URL.Path]
-	if e == nil {
-		http.NotFound(w, r)
-		return
-	}
-	s.serve(w, r, e)
-}
-
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 	h := w.Header()
 	useGzip := e.etagGzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))

@@ -51,8 +51,9 @@ func New(opts Options) *Server {
 	empty := map[string]*entry{}
 	s.docs.Store(&empty)
 
-	// Each pattern only names the URL scheme; the document set decides
-	// which sections and formats exist, so unknown ones answer 404.
+	// Each pattern only names the URL scheme, so that the mux answers
+	// 405 with Allow and redirects /asia to /asia/. Documents that exist
+	// were served before the mux (see route); what reaches these is 404.
 	for _, pattern := range []string{
 		"GET /{$}",
 		"GET /opml.xml",
@@ -62,7 +63,7 @@ func New(opts Options) *Server {
 		"GET /media/{name}",
 		"GET /static/{name}",
 	} {
-		s.mux.HandleFunc(pattern, s.serveDocument)
+		s.mux.HandleFunc(pattern, http.NotFound)
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
