@@ -37,8 +37,9 @@ type App struct {
 	Poller    *source.Poller // nil when no sources are configured
 	Metrics   *metrics.Metrics
 
-	ready      atomic.Bool                         // the first publish has finished
-	lastStates atomic.Pointer[[]store.SourceState] // for the health API while the store is down
+	ready       atomic.Bool // the first publish has finished
+	storeStates func(context.Context) ([]store.SourceState, error)
+	lastStates  atomic.Pointer[[]store.SourceState] // for the health API while the store is down
 
 	fleet *fleet // nil unless the store is Redis
 
@@ -85,6 +86,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		pending: map[string]bool{},
 		wake:    make(chan struct{}, 1),
 	}
+	a.storeStates = ops.StoreStates(st, cfg.Sources)
 	a.Publisher.OnPublish(a.Server.Update)
 	if r, ok := st.(*store.Redis); ok {
 		a.fleet = newFleet(a, r)
@@ -273,7 +275,7 @@ func leasesFor(st store.Store) store.Leases {
 // sourceStates reads the sources' health from the store, or, while the
 // store cannot answer, the last states it gave.
 func (a *App) sourceStates(ctx context.Context) ([]store.SourceState, error) {
-	states, err := ops.StoreStates(a.Store, a.Config.Sources)(ctx)
+	states, err := a.storeStates(ctx)
 	if err == nil {
 		a.lastStates.Store(&states)
 		return states, nil
