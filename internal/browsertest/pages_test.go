@@ -7,13 +7,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
 	"syndicate/internal/browsertest"
 	"syndicate/internal/item"
 	"syndicate/internal/render"
-	"syndicate/internal/store"
 )
 
 var feedTypes = map[string]string{
@@ -241,7 +241,7 @@ func readerSite(t *testing.T) (*httptest.Server, render.Site, []render.Section) 
 		}
 	}
 
-	docs := map[string]store.Document{"/static/style.css": render.Stylesheet()}
+	docs := map[string]document.Document{"/static/style.css": render.Stylesheet()}
 	index, err := render.IndexPage(site, sections)
 	if err != nil {
 		t.Fatal(err)

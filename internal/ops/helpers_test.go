@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
@@ -107,7 +108,7 @@ func start(t *testing.T, d ops.Deps) *env {
 	d.Site = render.Site{Title: "The Dispatch", BaseURL: "http://" + srv.Listener.Addr().String(), Language: "en"}
 	e.Site = d.Site
 	s := server.New(server.Options{})
-	s.Update(map[string]store.Document{render.StylesheetPath: render.Stylesheet()})
+	s.Update(map[string]document.Document{render.StylesheetPath: render.Stylesheet()})
 	ops.Register(s.Handle, d)
 	srv.Config.Handler = s
 	srv.Start()

@@ -5,10 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"syndicate/internal/document"
 	"time"
 
 	"syndicate/internal/render"
-	"syndicate/internal/store"
 )
 
 // How long an instance that lost the race to render a section waits for
@@ -25,7 +25,7 @@ const (
 // same input, then a lease decides who renders, and the others wait for
 // the winner's documents. Rendering is deterministic, so whichever
 // instance renders, every instance serves the same bytes and ETags.
-func (p *Publisher) sectionFeeds(ctx context.Context, sec render.Section) (map[string]store.Document, bool, error) {
+func (p *Publisher) sectionFeeds(ctx context.Context, sec render.Section) (map[string]document.Document, bool, error) {
 	if !p.opts.Fleet {
 		feeds, err := render.Feeds(p.opts.Site, sec)
 		if err == nil {
@@ -78,10 +78,10 @@ func (p *Publisher) release(ctx context.Context, lease string) {
 
 // storedFeeds returns the three feeds of slug from the store if all were
 // rendered from input.
-func (p *Publisher) storedFeeds(ctx context.Context, slug, input string) (map[string]store.Document, bool) {
+func (p *Publisher) storedFeeds(ctx context.Context, slug, input string) (map[string]document.Document, bool) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
 	defer cancel()
-	feeds := make(map[string]store.Document, len(render.FeedFormats))
+	feeds := make(map[string]document.Document, len(render.FeedFormats))
 	for _, format := range render.FeedFormats {
 		doc, err := p.opts.Store.Document(ctx, slug, format)
 		if err != nil || doc.Input != input {

@@ -5,15 +5,15 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"syndicate/internal/document"
 
 	"syndicate/internal/render"
-	"syndicate/internal/store"
 )
 
 // LoadMedia reads the files in dir (the articles' images) as documents
 // served under /media/. Images are already compressed, so no gzip copy is
 // kept. A missing dir means no media.
-func LoadMedia(dir string) (map[string]store.Document, error) {
+func LoadMedia(dir string) (map[string]document.Document, error) {
 	entries, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -21,7 +21,7 @@ func LoadMedia(dir string) (map[string]store.Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("publish: media: %w", err)
 	}
-	media := make(map[string]store.Document, len(entries))
+	media := make(map[string]document.Document, len(entries))
 	for _, e := range entries {
 		if !e.Type().IsRegular() {
 			continue

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"syndicate/internal/document"
 	"time"
 
 	"syndicate/internal/config"
@@ -60,14 +61,14 @@ type Publisher struct {
 	mu        sync.Mutex // serializes Publish calls
 	site      []item.Item
 	external  map[string][]item.Item // by source id
-	media     map[string]store.Document
+	media     map[string]document.Document
 	merged    []item.Item // what the current documents show
 	published bool
-	docs      map[string]store.Document // by URL path; replaced, never mutated
+	docs      map[string]document.Document // by URL path; replaced, never mutated
 	stats     map[string]SectionStats
 
 	listenersMu sync.Mutex
-	listeners   []func(map[string]store.Document)
+	listeners   []func(map[string]document.Document)
 }
 
 // New returns a Publisher that has published nothing yet.
@@ -81,14 +82,14 @@ func New(opts Options) *Publisher {
 	return &Publisher{
 		opts:     opts,
 		external: map[string][]item.Item{},
-		docs:     map[string]store.Document{},
+		docs:     map[string]document.Document{},
 		stats:    map[string]SectionStats{},
 	}
 }
 
 // OnPublish registers fn to receive the full document set after each
 // publish. fn must not modify the map.
-func (p *Publisher) OnPublish(fn func(map[string]store.Document)) {
+func (p *Publisher) OnPublish(fn func(map[string]document.Document)) {
 	p.listenersMu.Lock()
 	defer p.listenersMu.Unlock()
 	p.listeners = append(p.listeners, fn)
@@ -96,7 +97,7 @@ func (p *Publisher) OnPublish(fn func(map[string]store.Document)) {
 
 // Documents returns the current documents by URL path. The map is shared:
 // do not modify it.
-func (p *Publisher) Documents() map[string]store.Document {
+func (p *Publisher) Documents() map[string]document.Document {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.docs
@@ -111,7 +112,7 @@ func (p *Publisher) Stats() map[string]SectionStats {
 
 // Publish makes items the site's articles and media its images, and
 // renders what changed. The first call renders everything.
-func (p *Publisher) Publish(ctx context.Context, items []item.Item, media map[string]store.Document) error {
+func (p *Publisher) Publish(ctx context.Context, items []item.Item, media map[string]document.Document) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.site, p.media = items, media
@@ -183,7 +184,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 	return nil
 }
 
-func (p *Publisher) renderSection(ctx context.Context, docs map[string]store.Document, nav []render.Section, sec render.Section) error {
+func (p *Publisher) renderSection(ctx context.Context, docs map[string]document.Document, nav []render.Section, sec render.Section) error {
 	start := time.Now()
 	feeds, rendered, err := p.sectionFeeds(ctx, sec)
 	if err != nil {
@@ -226,7 +227,7 @@ func (p *Publisher) renderSection(ctx context.Context, docs map[string]store.Doc
 
 // storeFeeds shares rendered feeds through the store. A failure is
 // logged, not returned: the documents are served from memory regardless.
-func (p *Publisher) storeFeeds(ctx context.Context, slug string, feeds map[string]store.Document) {
+func (p *Publisher) storeFeeds(ctx context.Context, slug string, feeds map[string]document.Document) {
 	if p.opts.Store == nil {
 		return
 	}
@@ -243,7 +244,7 @@ func (p *Publisher) storeFeeds(ctx context.Context, slug string, feeds map[strin
 	}
 }
 
-func (p *Publisher) notify(docs map[string]store.Document) {
+func (p *Publisher) notify(docs map[string]document.Document) {
 	p.listenersMu.Lock()
 	listeners := p.listeners
 	p.listenersMu.Unlock()

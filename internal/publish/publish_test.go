@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"strings"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func TestPublishRendersOnlyTouchedSections(t *testing.T) {
 	st := store.NewMemory()
 	p := New(Options{Site: testSite, Sections: testSections, Store: st})
 	var published int
-	p.OnPublish(func(map[string]store.Document) { published++ })
+	p.OnPublish(func(map[string]document.Document) { published++ })
 
 	items := []item.Item{
 		article("one", "One", 1, "asia"),

@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"syndicate/internal/document"
 
 	"syndicate/internal/item"
 	"syndicate/internal/render"
-	"syndicate/internal/store"
 )
 
 // renderSiteWide refreshes the documents that span sections: the index,
 // the OPML list, the stylesheet, article pages and media files.
-func (p *Publisher) renderSiteWide(docs map[string]store.Document, all []render.Section, items []item.Item, media map[string]store.Document) error {
+func (p *Publisher) renderSiteWide(docs map[string]document.Document, all []render.Section, items []item.Item, media map[string]document.Document) error {
 	index, err := render.IndexPage(p.opts.Site, all)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
@@ -63,7 +63,7 @@ func (p *Publisher) renderSiteWide(docs map[string]store.Document, all []render.
 // itemsEqual reports whether two versions of an item render the same.
 func itemsEqual(a, b *item.Item) bool { return reflect.DeepEqual(a, b) }
 
-func mediaSame(docs, media map[string]store.Document) bool {
+func mediaSame(docs, media map[string]document.Document) bool {
 	n := 0
 	for path, doc := range docs {
 		if !strings.HasPrefix(path, "/media/") {

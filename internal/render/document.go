@@ -9,9 +9,8 @@ import (
 	"encoding/hex"
 	"hash/crc32"
 	"sync"
+	"syndicate/internal/document"
 	"time"
-
-	"syndicate/internal/store"
 )
 
 // gzipLevel is BestSpeed. The gzip copy is made on every render, and on
@@ -28,7 +27,7 @@ var gzipWriters = sync.Pool{New: func() any {
 // NewDocument wraps a rendered body with its gzip copy, strong ETag,
 // content type and modification time. RenderedAt is the only field that
 // differs between two calls with the same arguments; it is not served.
-func NewDocument(body []byte, contentType string, lastModified time.Time) store.Document {
+func NewDocument(body []byte, contentType string, lastModified time.Time) document.Document {
 	var gz bytes.Buffer
 	gz.Grow(len(body)/2 + 64)
 	w := gzipWriters.Get().(*gzip.Writer)
@@ -37,7 +36,7 @@ func NewDocument(body []byte, contentType string, lastModified time.Time) store.
 	w.Write(body)
 	w.Close()
 	gzipWriters.Put(w)
-	return store.Document{
+	return document.Document{
 		Body:         body,
 		Gzip:         gz.Bytes(),
 		ETag:         etag(body),
@@ -100,7 +99,7 @@ var finalBlock = []byte{0x03, 0x00}
 
 // joinDocument makes a document from a body given in parts and its
 // DEFLATE stream given in pieces, compressing nothing again.
-func joinDocument(plain, packed [][]byte, contentType string, lastModified time.Time) store.Document {
+func joinDocument(plain, packed [][]byte, contentType string, lastModified time.Time) document.Document {
 	size, packedSize := 0, 0
 	for _, b := range plain {
 		size += len(b)
@@ -120,7 +119,7 @@ func joinDocument(plain, packed [][]byte, contentType string, lastModified time.
 	gz = append(gz, finalBlock...)
 	gz = binary.LittleEndian.AppendUint32(gz, crc32.ChecksumIEEE(body))
 	gz = binary.LittleEndian.AppendUint32(gz, uint32(len(body)))
-	return store.Document{
+	return document.Document{
 		Body:         body,
 		Gzip:         gz,
 		ETag:         etag(body),

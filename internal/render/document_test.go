@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"io"
 	"strings"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
 	"syndicate/internal/item"
-	"syndicate/internal/store"
 )
 
 func gunzip(t *testing.T, b []byte) []byte {
@@ -31,7 +31,7 @@ func gunzip(t *testing.T, b []byte) []byte {
 	return out
 }
 
-func checkDocument(t *testing.T, d store.Document) {
+func checkDocument(t *testing.T, d document.Document) {
 	t.Helper()
 	if got := gunzip(t, d.Gzip); !bytes.Equal(got, d.Body) {
 		t.Errorf("gzip copy does not decompress to the body")
@@ -106,7 +106,7 @@ func TestDeterministic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for name, d := range map[string]store.Document{"warm": warm[format], "single": single} {
+			for name, d := range map[string]document.Document{"warm": warm[format], "single": single} {
 				if !bytes.Equal(d.Body, cold[format].Body) || d.ETag != cold[format].ETag || !bytes.Equal(d.Gzip, cold[format].Gzip) {
 					t.Errorf("%s render differs from the cold one", name)
 				}

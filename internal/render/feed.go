@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syndicate/internal/document"
 	"time"
 
 	"syndicate/internal/item"
-	"syndicate/internal/store"
 )
 
 // Content types of the feed formats.
@@ -31,10 +31,10 @@ var errFormat = errors.New("unknown feed format")
 // Feed renders one format of a section. format is FormatRSS, FormatAtom or
 // FormatJSON. Equal inputs give byte-identical documents, gzip copies
 // included: every date in the output comes from the items.
-func Feed(site Site, sec Section, format string) (store.Document, error) {
+func Feed(site Site, sec Section, format string) (document.Document, error) {
 	docs, err := newChannel(site, sec).render([]string{format})
 	if err != nil {
-		return store.Document{}, err
+		return document.Document{}, err
 	}
 	return docs[0], nil
 }
@@ -43,12 +43,12 @@ func Feed(site Site, sec Section, format string) (store.Document, error) {
 // are not cached, compressing runs of items, hashing bodies) is shared out
 // among GOMAXPROCS goroutines across the three formats, and each item is
 // cleaned at most once for all three.
-func Feeds(site Site, sec Section) (map[string]store.Document, error) {
+func Feeds(site Site, sec Section) (map[string]document.Document, error) {
 	docs, err := newChannel(site, sec).render(FeedFormats)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]store.Document, len(docs))
+	out := make(map[string]document.Document, len(docs))
 	for i, format := range FeedFormats {
 		out[format] = docs[i]
 	}
@@ -116,7 +116,7 @@ func (c *channel) newJob(name string) (*job, error) {
 
 // render makes the documents of formats in three parallel passes: item
 // fragments, compressed runs, then whole documents.
-func (c *channel) render(names []string) ([]store.Document, error) {
+func (c *channel) render(names []string) ([]document.Document, error) {
 	jobs := make([]*job, len(names))
 	for i, name := range names {
 		j, err := c.newJob(name)
@@ -144,7 +144,7 @@ func (c *channel) render(names []string) ([]store.Document, error) {
 		j.packed[i] = c.packRun(j, i)
 	})
 
-	docs := make([]store.Document, len(jobs))
+	docs := make([]document.Document, len(jobs))
 	parallel(len(jobs), func(_ *worker, k int) {
 		docs[k] = c.document(jobs[k])
 	})
@@ -193,7 +193,7 @@ func (j *job) itemParts(lo, hi int) [][]byte {
 	return parts
 }
 
-func (c *channel) document(j *job) store.Document {
+func (c *channel) document(j *job) document.Document {
 	plain := make([][]byte, 0, 2*len(c.entries)+2)
 	plain = append(plain, j.head)
 	plain = append(plain, j.itemParts(0, len(c.entries))...)

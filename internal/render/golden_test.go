@@ -5,15 +5,14 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"syndicate/internal/document"
 	"testing"
-
-	"syndicate/internal/store"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 // renderFixture renders the fixture section in every format.
-func renderFixture(t testing.TB) map[string]store.Document {
+func renderFixture(t testing.TB) map[string]document.Document {
 	t.Helper()
 	docs, err := Feeds(fixtureSite(), fixtureSection())
 	if err != nil {

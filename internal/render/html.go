@@ -5,10 +5,10 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"syndicate/internal/document"
 	"time"
 
 	"syndicate/internal/item"
-	"syndicate/internal/store"
 )
 
 //go:embed templates/*.html templates/style.css
@@ -46,7 +46,7 @@ type pageData struct {
 
 // IndexPage renders "/": every section with its newest items and
 // subscribe links, and autodiscovery for the latest feeds.
-func IndexPage(site Site, sections []Section) (store.Document, error) {
+func IndexPage(site Site, sections []Section) (document.Document, error) {
 	latest := sections[0]
 	for _, s := range sections {
 		if s.Slug == "latest" {
@@ -57,17 +57,17 @@ func IndexPage(site Site, sections []Section) (store.Document, error) {
 }
 
 // SectionPage renders "/{slug}/": the section's latest items.
-func SectionPage(site Site, nav []Section, sec Section) (store.Document, error) {
+func SectionPage(site Site, nav []Section, sec Section) (document.Document, error) {
 	return page("section.html", pageData{Site: site, Nav: nav, Section: &sec}, newest([]Section{sec}))
 }
 
 // ArticlePage renders one of the site's own articles.
-func ArticlePage(site Site, nav []Section, it *item.Item) (store.Document, error) {
+func ArticlePage(site Site, nav []Section, it *item.Item) (document.Document, error) {
 	return page("article.html", pageData{Site: site, Nav: nav, Item: it}, it.Modified())
 }
 
 // Stylesheet is the one stylesheet every page shares.
-func Stylesheet() store.Document {
+func Stylesheet() document.Document {
 	css, err := templateFS.ReadFile("templates/style.css")
 	if err != nil {
 		panic(err) // embedded at build time
@@ -75,11 +75,11 @@ func Stylesheet() store.Document {
 	return NewDocument(css, "text/css; charset=utf-8", time.Unix(0, 0).UTC())
 }
 
-func page(name string, data pageData, modified time.Time) (store.Document, error) {
+func page(name string, data pageData, modified time.Time) (document.Document, error) {
 	data.Formats = FeedFormats
 	var buf bytes.Buffer
 	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
-		return store.Document{}, fmt.Errorf("render: page %s: %w", name, err)
+		return document.Document{}, fmt.Errorf("render: page %s: %w", name, err)
 	}
 	return NewDocument(buf.Bytes(), htmlType, modified), nil
 }

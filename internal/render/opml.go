@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"syndicate/internal/document"
 
 	"syndicate/internal/item"
-	"syndicate/internal/store"
 )
 
 type opmlDoc struct {
@@ -29,7 +29,7 @@ type opmlEntry struct {
 
 // OPML lists every section feed (the Atom, RSS and JSON variants) as an
 // OPML 2.0 subscription list a reader can import at once.
-func OPML(site Site, sections []Section) (store.Document, error) {
+func OPML(site Site, sections []Section) (document.Document, error) {
 	doc := opmlDoc{Version: "2.0", Title: item.CleanText(site.Title) + " feeds", Owner: item.CleanText(site.Title), Docs: "http://opml.org/spec2.opml"}
 	for _, s := range sections {
 		title := item.CleanText(site.Title + ": " + s.Title)
@@ -43,7 +43,7 @@ func OPML(site Site, sections []Section) (store.Document, error) {
 	enc := xml.NewEncoder(&buf)
 	enc.Indent("", "  ")
 	if err := enc.Encode(doc); err != nil {
-		return store.Document{}, fmt.Errorf("render: opml: %w", err)
+		return document.Document{}, fmt.Errorf("render: opml: %w", err)
 	}
 	buf.WriteByte('\n')
 	return NewDocument(buf.Bytes(), "text/x-opml; charset=utf-8", newest(sections)), nil

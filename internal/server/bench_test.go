@@ -4,11 +4,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
 	"syndicate/internal/render"
-	"syndicate/internal/store"
 )
 
 // discard is a ResponseWriter that keeps nothing, so the benchmark measures
@@ -25,7 +25,7 @@ func (d *discard) WriteHeader(int)             {}
 func BenchmarkHotPath(b *testing.B) {
 	doc := render.NewDocument([]byte(strings.Repeat("<item>some feed text</item>\n", 4000)), "application/rss+xml; charset=utf-8", time.Now())
 	s := New(Options{CacheMaxAge: time.Minute})
-	s.Update(map[string]store.Document{"/asia/rss.xml": doc})
+	s.Update(map[string]document.Document{"/asia/rss.xml": doc})
 	cases := []struct {
 		name   string
 		header http.Header

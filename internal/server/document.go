@@ -4,15 +4,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syndicate/internal/document"
 	"time"
-
-	"syndicate/internal/store"
 )
 
 // entry is a document with every response header prepared, so that a
 // request only copies slice headers.
 type entry struct {
-	doc          store.Document
+	doc          document.Document
 	lastModified time.Time // truncated to seconds, as HTTP dates are
 
 	etag, etagGzip     []string
@@ -30,7 +29,7 @@ var (
 	nosniffHeader = []string{"nosniff"}
 )
 
-func newEntry(doc store.Document, maxAge time.Duration) *entry {
+func newEntry(doc document.Document, maxAge time.Duration) *entry {
 	e := &entry{
 		doc:          doc,
 		lastModified: doc.LastModified.UTC().Truncate(time.Second),

@@ -9,9 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"syndicate/internal/document"
 	"time"
-
-	"syndicate/internal/store"
 )
 
 // Options configures a Server.
@@ -99,7 +98,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 
 // Update replaces the served documents (keyed by URL path) at once;
 // requests in flight keep the set they started with.
-func (s *Server) Update(docs map[string]store.Document) {
+func (s *Server) Update(docs map[string]document.Document) {
 	old := *s.docs.Load()
 	next := make(map[string]*entry, len(docs))
 	for path, doc := range docs {

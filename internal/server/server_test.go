@@ -8,20 +8,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
 	"syndicate/internal/render"
-	"syndicate/internal/store"
 )
 
 var modified = time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC)
 
-func newTestServer(t *testing.T) (*Server, *httptest.Server, store.Document) {
+func newTestServer(t *testing.T) (*Server, *httptest.Server, document.Document) {
 	t.Helper()
 	feed := render.NewDocument([]byte(strings.Repeat("<rss>feed body</rss>\n", 200)), "application/rss+xml; charset=utf-8", modified)
 	s := New(Options{CacheMaxAge: 5 * time.Minute})
-	s.Update(map[string]store.Document{
+	s.Update(map[string]document.Document{
 		"/asia/rss.xml": feed,
 		"/asia/":        render.NewDocument([]byte("<!doctype html><title>Asia</title>"), "text/html; charset=utf-8", modified),
 		"/":             render.NewDocument([]byte("<!doctype html><title>Home</title>"), "text/html; charset=utf-8", modified),
@@ -212,7 +212,7 @@ func TestRoutes(t *testing.T) {
 func TestUpdateSwapsDocuments(t *testing.T) {
 	s, ts, feed := newTestServer(t)
 	next := render.NewDocument([]byte("<rss>new</rss>"), "application/rss+xml; charset=utf-8", modified.Add(time.Hour))
-	s.Update(map[string]store.Document{"/asia/rss.xml": next})
+	s.Update(map[string]document.Document{"/asia/rss.xml": next})
 	resp := do(t, "GET", ts.URL+"/asia/rss.xml", map[string]string{"If-None-Match": feed.ETag})
 	if resp.StatusCode != 200 || string(body(t, resp)) != "<rss>new</rss>" {
 		t.Fatalf("old ETag still matched or old body served: %d", resp.StatusCode)
@@ -236,7 +236,7 @@ func TestFeedCounters(t *testing.T) {
 		return counters[key]
 	}})
 	feed := render.NewDocument([]byte("<rss/>"), "application/rss+xml; charset=utf-8", modified)
-	s.Update(map[string]store.Document{"/asia/rss.xml": feed, "/asia/": feed})
+	s.Update(map[string]document.Document{"/asia/rss.xml": feed, "/asia/": feed})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	do(t, "GET", ts.URL+"/asia/rss.xml", nil)
@@ -260,7 +260,7 @@ func TestRequestLogOnlyAtDebug(t *testing.T) {
 			var buf bytes.Buffer
 			s := New(Options{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level}))})
 			feed := render.NewDocument([]byte("<rss/>"), "application/rss+xml; charset=utf-8", modified)
-			s.Update(map[string]store.Document{"/asia/rss.xml": feed})
+			s.Update(map[string]document.Document{"/asia/rss.xml": feed})
 			ts := httptest.NewServer(s)
 			defer ts.Close()
 			do(t, "GET", ts.URL+"/asia/rss.xml", map[string]string{"If-None-Match": feed.ETag})

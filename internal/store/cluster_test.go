@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
@@ -80,7 +81,7 @@ func TestRedisSentinel(t *testing.T) {
 	// What goes through the sentinel lands on the master it names.
 	prefix := redistest.Prefix(t)
 	ctx := context.Background()
-	if err := open(t, prefix).PutDocument(ctx, "asia", "rss.xml", store.Document{Body: []byte("via sentinel"), ETag: `"s"`}); err != nil {
+	if err := open(t, prefix).PutDocument(ctx, "asia", "rss.xml", document.Document{Body: []byte("via sentinel"), ETag: `"s"`}); err != nil {
 		t.Fatal(err)
 	}
 	direct := openRedis(t, master.URL, store.RedisOptions{Prefix: prefix})

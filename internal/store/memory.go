@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"syndicate/internal/document"
 
 	"syndicate/internal/item"
 )
@@ -13,7 +14,7 @@ import (
 type Memory struct {
 	mu     sync.RWMutex
 	items  map[string][]item.Item
-	docs   map[string]Document
+	docs   map[string]document.Document
 	states map[string]SourceState
 	leases memoryLeases
 }
@@ -22,7 +23,7 @@ type Memory struct {
 func NewMemory() *Memory {
 	return &Memory{
 		items:  map[string][]item.Item{},
-		docs:   map[string]Document{},
+		docs:   map[string]document.Document{},
 		states: map[string]SourceState{},
 	}
 }
@@ -58,7 +59,7 @@ func (m *Memory) Items(ctx context.Context, source string) ([]item.Item, error) 
 }
 
 // PutDocument implements Store.
-func (m *Memory) PutDocument(ctx context.Context, section, format string, doc Document) error {
+func (m *Memory) PutDocument(ctx context.Context, section, format string, doc document.Document) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -71,15 +72,15 @@ func (m *Memory) PutDocument(ctx context.Context, section, format string, doc Do
 }
 
 // Document implements Store.
-func (m *Memory) Document(ctx context.Context, section, format string) (Document, error) {
+func (m *Memory) Document(ctx context.Context, section, format string) (document.Document, error) {
 	if err := ctx.Err(); err != nil {
-		return Document{}, err
+		return document.Document{}, err
 	}
 	m.mu.RLock()
 	doc, ok := m.docs[section+"\x00"+format]
 	m.mu.RUnlock()
 	if !ok {
-		return Document{}, ErrNotFound
+		return document.Document{}, ErrNotFound
 	}
 	doc.Body = slices.Clone(doc.Body)
 	doc.Gzip = slices.Clone(doc.Gzip)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestOpenFailsAtOnceWhenRefused(t *testing.T) {
 	defer st.Close()
 	for i := range 5 {
 		start := time.Now()
-		if err := st.PutDocument(context.Background(), "asia", "rss.xml", store.Document{Body: []byte("x")}); err == nil {
+		if err := st.PutDocument(context.Background(), "asia", "rss.xml", document.Document{Body: []byte("x")}); err == nil {
 			t.Fatal("write to a refusing Redis succeeded")
 		}
 		if d := time.Since(start); d > 250*time.Millisecond {

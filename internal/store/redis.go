@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"syndicate/internal/document"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -113,7 +114,7 @@ func (r *Redis) Items(ctx context.Context, source string) ([]item.Item, error) {
 }
 
 // PutDocument implements Store.
-func (r *Redis) PutDocument(ctx context.Context, section, format string, doc Document) error {
+func (r *Redis) PutDocument(ctx context.Context, section, format string, doc document.Document) error {
 	ctx, cancel := r.ctx(ctx)
 	defer cancel()
 	err := r.client.HSet(ctx, r.docKey(section, format),
@@ -132,17 +133,17 @@ func (r *Redis) PutDocument(ctx context.Context, section, format string, doc Doc
 }
 
 // Document implements Store.
-func (r *Redis) Document(ctx context.Context, section, format string) (Document, error) {
+func (r *Redis) Document(ctx context.Context, section, format string) (document.Document, error) {
 	ctx, cancel := r.ctx(ctx)
 	defer cancel()
 	m, err := r.client.HGetAll(ctx, r.docKey(section, format)).Result()
 	if err != nil {
-		return Document{}, fmt.Errorf("store: redis: get document %s/%s: %w", section, format, err)
+		return document.Document{}, fmt.Errorf("store: redis: get document %s/%s: %w", section, format, err)
 	}
 	if len(m) == 0 {
-		return Document{}, ErrNotFound
+		return document.Document{}, ErrNotFound
 	}
-	doc := Document{
+	doc := document.Document{
 		Body:         []byte(m["body"]),
 		ETag:         m["etag"],
 		ContentType:  m["ctype"],

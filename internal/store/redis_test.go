@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"strings"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
@@ -55,7 +56,7 @@ func TestRedisKeysAreHashTagged(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	r := openRedis(t, url, store.RedisOptions{Prefix: prefix})
 	ctx := context.Background()
-	r.PutDocument(ctx, "middle-east", "atom.xml", store.Document{Body: []byte("x"), ETag: `"x"`})
+	r.PutDocument(ctx, "middle-east", "atom.xml", document.Document{Body: []byte("x"), ETag: `"x"`})
 	r.ReplaceItems(ctx, "wire", []item.Item{{ID: "a"}})
 	r.PutSourceState(ctx, "wire", store.SourceState{ID: "wire"})
 	keys, err := r.Client().Keys(ctx, prefix+"*").Result()
@@ -83,7 +84,7 @@ func TestRedisPrefixIsolation(t *testing.T) {
 	a := openRedis(t, url, store.RedisOptions{Prefix: redistest.Prefix(t)})
 	b := openRedis(t, url, store.RedisOptions{Prefix: redistest.Prefix(t)})
 	ctx := context.Background()
-	a.PutDocument(ctx, "asia", "rss.xml", store.Document{Body: []byte("a"), ETag: `"a"`})
+	a.PutDocument(ctx, "asia", "rss.xml", document.Document{Body: []byte("a"), ETag: `"a"`})
 	if _, err := b.Document(ctx, "asia", "rss.xml"); err != store.ErrNotFound {
 		t.Errorf("store b sees store a's document: %v", err)
 	}

@@ -6,27 +6,13 @@ package store
 import (
 	"context"
 	"errors"
-	"time"
+	"syndicate/internal/document"
 
 	"syndicate/internal/item"
 )
 
 // ErrNotFound is returned when a key holds nothing.
 var ErrNotFound = errors.New("store: not found")
-
-// Document is one rendered feed or page, ready to serve.
-type Document struct {
-	Body         []byte
-	Gzip         []byte // gzip copy of Body, made once per render
-	ETag         string // strong, quoted: hash of Body
-	LastModified time.Time
-	ContentType  string
-	RenderedAt   time.Time
-	// Input identifies what the document was rendered from, so that an
-	// instance of a fleet holding the same input can take the stored
-	// bytes instead of rendering them again.
-	Input string
-}
 
 // Store is what Syndicate keeps outside the process's own memory.
 //
@@ -40,9 +26,9 @@ type Store interface {
 	Items(ctx context.Context, source string) ([]item.Item, error)
 
 	// PutDocument stores a rendered document of section in format.
-	PutDocument(ctx context.Context, section, format string, doc Document) error
+	PutDocument(ctx context.Context, section, format string, doc document.Document) error
 	// Document returns what PutDocument stored, or ErrNotFound.
-	Document(ctx context.Context, section, format string) (Document, error)
+	Document(ctx context.Context, section, format string) (document.Document, error)
 
 	SourceStates
 	Leases

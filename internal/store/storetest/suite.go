@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syndicate/internal/document"
 	"testing"
 	"time"
 
@@ -59,8 +60,8 @@ func sampleItem(id string) item.Item {
 	}
 }
 
-func sampleDoc(body string) store.Document {
-	return store.Document{
+func sampleDoc(body string) document.Document {
+	return document.Document{
 		Body:         []byte(body),
 		Gzip:         []byte{0x1f, 0x8b, 0, 0, 0xff, 0, 1},
 		ETag:         `"` + body[:min(8, len(body))] + `"`,
@@ -140,7 +141,7 @@ func testSourcesSeparate(t *testing.T, s store.Store) {
 
 func testDocumentsRoundTrip(t *testing.T, s store.Store) {
 	big := bytes.Repeat([]byte("<entry>0123456789</entry>\n"), 1<<20/26)
-	for name, doc := range map[string]store.Document{
+	for name, doc := range map[string]document.Document{
 		"small": sampleDoc("<feed/>"),
 		"1 MiB": sampleDoc(string(big)),
 		"zeros": {Body: []byte{0, 0, 1}, Gzip: []byte{0, 0}, ETag: `"z"`},
@@ -165,7 +166,7 @@ func testDocumentOverwrite(t *testing.T, s store.Store) {
 	if err := s.PutDocument(ctx, "asia", "atom.xml", sampleDoc("<feed>first</feed>")); err != nil {
 		t.Fatal(err)
 	}
-	second := store.Document{Body: []byte("<feed>second</feed>"), ETag: `"2"`}
+	second := document.Document{Body: []byte("<feed>second</feed>"), ETag: `"2"`}
 	if err := s.PutDocument(ctx, "asia", "atom.xml", second); err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +294,7 @@ func testWholeWrites(t *testing.T, s store.Store) {
 		{sampleItem("a1"), sampleItem("a2"), sampleItem("a3")},
 		{sampleItem("b1"), sampleItem("b2")},
 	}
-	docs := []store.Document{sampleDoc("<feed>aaaaaaaaaa</feed>"), {Body: []byte("<feed>b</feed>"), ETag: `"<feed>b"`}}
+	docs := []document.Document{sampleDoc("<feed>aaaaaaaaaa</feed>"), {Body: []byte("<feed>b</feed>"), ETag: `"<feed>b"`}}
 	s.ReplaceItems(ctx, "wire", sets[0])
 	s.PutDocument(ctx, "asia", "atom.xml", docs[0])
 	var wg sync.WaitGroup
@@ -323,7 +324,7 @@ func testWholeWrites(t *testing.T, s store.Store) {
 
 // sameDoc compares documents by content: an empty and a nil byte slice
 // are the same, and times are equal whatever their location.
-func sameDoc(a, b store.Document) bool {
+func sameDoc(a, b document.Document) bool {
 	return bytes.Equal(a.Body, b.Body) && bytes.Equal(a.Gzip, b.Gzip) && a.ETag == b.ETag &&
 		a.ContentType == b.ContentType && a.LastModified.Equal(b.LastModified) && a.RenderedAt.Equal(b.RenderedAt) && a.Input == b.Input
 }
