@@ -181,7 +181,7 @@ func TestEveryDefaultApplied(t *testing.T) {
 		"Site.Description": true, "Sections[1].Description": true,
 		"Store.RedisURL": true, "Store.RedisAddrs": true, "Store.RedisMasterName": true,
 		"Store.RedisUsername": true, "Store.RedisPassword": true, "Store.RedisDB": true, "Store.RedisTLS": true,
-		"Fetch.UserAgent": true, // the poller's own names the version, which config does not know
+		"Fetch.UserAgent":  true, // the poller's own names the version, which config does not know
 		"Sources[0].Title": true, "Sources[0].Include": true, "Sources[0].Exclude": true,
 		"Sources[0].IncludeRE": true, "Sources[0].ExcludeRE": true,
 	}

@@ -20,7 +20,7 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 }).ParseFS(templateFS, "templates/status.html"))
 
 // badges lists the statuses the page counts, in the order it shows them.
-var badges = []string{"ok", "error", "stale", "gone", store.StatusPending}
+var badges = []string{store.StatusOK, store.StatusError, badgeStale, store.StatusGone, store.StatusPending}
 
 type statusPage struct {
 	Site   render.Site
