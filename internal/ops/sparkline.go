@@ -25,7 +25,7 @@ type sparkline struct {
 	Fails         []sparkPoint
 	Label         string // what a screen reader says instead
 	Baseline      float64
-	Right         float64 // x of the newest poll's slot
+	Left, Right   float64 // x of the oldest and the newest poll's slot
 }
 
 type sparkPoint struct {
@@ -34,7 +34,7 @@ type sparkPoint struct {
 }
 
 func newSparkline(polls []store.Poll) sparkline {
-	s := sparkline{Width: sparkWidth, Height: sparkHeight, Baseline: sparkHeight - sparkPad, Right: sparkWidth - sparkPad}
+	s := sparkline{Width: sparkWidth, Height: sparkHeight, Baseline: sparkHeight - sparkPad, Left: sparkPad, Right: sparkWidth - sparkPad}
 	if len(polls) > store.HistoryLen {
 		polls = polls[len(polls)-store.HistoryLen:]
 	}
