@@ -84,9 +84,6 @@ func NewPoller(o Options) *Poller {
 	if ua == "" {
 		ua = o.UserAgent
 	}
-	if ua == "" {
-		ua = UserAgent("", "")
-	}
 	p := &Poller{
 		byID:     make(map[string]*config.Source, len(o.Sources)),
 		fetch:    f,
