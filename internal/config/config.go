@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	toml "github.com/pelletier/go-toml/v2"
+
+	"syndicate/internal/tomlpos"
 )
 
 // LatestSlug is the built-in section that carries every item.
@@ -132,34 +135,14 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	cfg.Path = path
 	applyEnv(cfg)
-	if err := cfg.validate(newLocator(data)); err != nil {
+	cfg.fillTables()
+	if err := cfg.validate(tomlpos.New(data, 1)); err != nil {
 		return nil, err
 	}
 	if !filepath.IsAbs(cfg.Content.Dir) {
 		cfg.Content.Dir = filepath.Join(filepath.Dir(path), cfg.Content.Dir)
 	}
 	return cfg, nil
-}
-
-// Defaults is the configuration an empty file yields.
-func Defaults() *Config {
-	return &Config{
-		Site: Site{
-			Title:    "Syndicate",
-			BaseURL:  "http://127.0.0.1:8080",
-			Language: "en",
-			TagDate:  "2026-01-01",
-		},
-		Server: Server{
-			Listen:          "127.0.0.1:8080",
-			CacheMaxAge:     Duration{5 * time.Minute},
-			ShutdownTimeout: Duration{10 * time.Second},
-		},
-		Store:   Store{Timeout: Duration{500 * time.Millisecond}, Prefix: "syndicate:"},
-		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}},
-		Fetch:   defaultFetch(),
-		Log:     Log{Format: "text", Level: "info"},
-	}
 }
 
 func decodeError(path string, err error) error {
@@ -184,3 +167,9 @@ func decodeError(path string, err error) error {
 	}
 	return fmt.Errorf("config: %s: %w", path, err)
 }
+
+func joinKey(parts []string) string { return strings.Join(parts, ".") }
+
+// trimTOMLPrefix drops the library's own "toml: " prefix; our messages
+// already name the package.
+func trimTOMLPrefix(msg string) string { return strings.TrimPrefix(msg, "toml: ") }

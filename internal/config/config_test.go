@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +82,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad log format", "[log]\nformat = \"xml\"\n", "c.toml:2: log.format"},
 		{"bad log level", "[log]\nlevel = \"loud\"\n", "c.toml:2: log.level"},
 		{"limit out of range", "[[section]]\nslug = \"asia\"\ntitle = \"A\"\nlimit = -1\n", "c.toml:4: section \"asia\": limit"},
+		{"source negative stale_after", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\nstale_after = \"-1h\"\n", "c.toml:5: source \"wire\": stale_after is negative"},
+		{"tag authority from a base url host that is no domain", "[site]\nbase_url = \"http://[::1]:8080\"\n", "c.toml:1: site.tag_authority: \"::1\""},
+		{"key line after a multi-line string that holds one", "[site]\ndescription = \"\"\"\nbase_url = \"https://old.example\"\n\"\"\"\n# base_url = \"https://older.example\"\nbase_url = \"news.example\"\n", "c.toml:6: site.base_url"},
+		{"key of the second array table", "[[section]]\nslug = \"asia\"\ntitle = \"A\"\n[[section]]\nslug = \"africa\" # title = \"B\"\n", "c.toml:4: section \"africa\" has no title"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,7 +106,7 @@ func TestSourceDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := cfg.Sources[0]
-	if s.Interval.Duration != 15*time.Minute || s.MaxItems != DefaultMaxItems || s.StaleAfter.Duration != 7*24*time.Hour {
+	if s.Interval.Duration != DefaultInterval || s.MaxItems != DefaultMaxItems || s.StaleAfter.Duration != DefaultStaleAfter {
 		t.Errorf("defaults not applied: %+v", s)
 	}
 	if len(s.IncludeRE) != 1 || !s.IncludeRE[0].MatchString("North KOREA") {
@@ -161,4 +167,42 @@ func TestLoadMissingFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "nope.toml") {
 		t.Errorf("error = %v, want it to name the file", err)
 	}
+}
+
+// TestEveryDefaultApplied walks a loaded config for zero values: a key
+// added without a default fails here unless it is listed as one whose zero
+// means something, so that no package downstream is tempted to default it.
+func TestEveryDefaultApplied(t *testing.T) {
+	cfg, err := Parse("c.toml", []byte("[[section]]\nslug = \"asia\"\ntitle = \"Asia\"\n[[source]]\nid = \"wire\"\nurl = \"https://wire.example/feed\"\nsections = [\"asia\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mayBeZero := map[string]bool{
+		"Site.Description": true, "Sections[1].Description": true,
+		"Store.RedisURL": true, "Store.RedisAddrs": true, "Store.RedisMasterName": true,
+		"Store.RedisUsername": true, "Store.RedisPassword": true, "Store.RedisDB": true, "Store.RedisTLS": true,
+		"Fetch.UserAgent":  true, // the poller's own names the version, which config does not know
+		"Sources[0].Title": true, "Sources[0].Include": true, "Sources[0].Exclude": true,
+		"Sources[0].IncludeRE": true, "Sources[0].ExcludeRE": true,
+	}
+	var walk func(path string, v reflect.Value)
+	walk = func(path string, v reflect.Value) {
+		switch {
+		case v.Type() == reflect.TypeFor[Duration]():
+			if v.Interface().(Duration).Duration <= 0 && !mayBeZero[path] {
+				t.Errorf("%s = %v after Load", path, v.Interface())
+			}
+		case v.Kind() == reflect.Struct:
+			for i := range v.NumField() {
+				walk(strings.TrimPrefix(path+"."+v.Type().Field(i).Name, "."), v.Field(i))
+			}
+		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct:
+			for i := range v.Len() {
+				walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+			}
+		case v.IsZero() && !mayBeZero[path]:
+			t.Errorf("%s is zero after Load", path)
+		}
+	}
+	walk("", reflect.ValueOf(*cfg))
 }

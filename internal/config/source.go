@@ -2,9 +2,10 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"time"
+
+	"syndicate/internal/item"
 )
 
 // Source is one [[source]] table: an external feed merged into sections.
@@ -30,31 +31,17 @@ type Fetch struct {
 	Timeout        Duration `toml:"timeout"`
 	MaxBodyBytes   int64    `toml:"max_body_bytes"`
 	MaxRedirects   int      `toml:"max_redirects"`
-	UserAgent      string   `toml:"user_agent"` // default names Syndicate, its version and base_url
+	UserAgent      string   `toml:"user_agent"` // empty: the poller's own, naming Syndicate, its version and base_url
 	PerHost        int      `toml:"per_host"`
 	Workers        int      `toml:"workers"`
 	BackoffCap     Duration `toml:"backoff_cap"`
 }
 
-// Source defaults.
-const (
-	DefaultMaxItems = 200
-	minInterval     = time.Second
-)
+// minInterval keeps a slip such as "5ms" from hammering an upstream, while
+// allowing the short intervals of tests and demonstrations.
+const minInterval = time.Second
 
-func defaultFetch() Fetch {
-	return Fetch{
-		ConnectTimeout: Duration{10 * time.Second},
-		Timeout:        Duration{30 * time.Second},
-		MaxBodyBytes:   10 << 20,
-		MaxRedirects:   5,
-		PerHost:        2,
-		Workers:        32,
-		BackoffCap:     Duration{6 * time.Hour},
-	}
-}
-
-func (c *Config) validateSources(fail func(string, int, string, string, ...any) error) error {
+func (c *Config) validateSources(fail failFunc) error {
 	f := c.Fetch
 	switch {
 	case f.ConnectTimeout.Duration <= 0:
@@ -83,15 +70,11 @@ func (c *Config) validateSources(fail func(string, int, string, string, ...any) 
 			return fail("source", i, "id", "duplicate source %q (first defined in source %d)", s.ID, first+1)
 		}
 		seen[s.ID] = i
-		u, err := url.Parse(s.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !item.AbsoluteHTTP(s.URL) {
 			return fail("source", i, "url", "source %q: url %q is not an absolute http(s) URL", s.ID, s.URL)
 		}
-		if s.Interval.Duration == 0 {
-			s.Interval.Duration = 15 * time.Minute
-		}
 		if s.Interval.Duration < minInterval {
-			return fail("source", i, "interval", "source %q: interval %v is below the minimum of 1s", s.ID, s.Interval.Duration)
+			return fail("source", i, "interval", "source %q: interval %v is below the minimum of %v", s.ID, s.Interval.Duration, minInterval)
 		}
 		if len(s.Sections) == 0 {
 			return fail("source", i, "sections", "source %q lists no sections", s.ID)
@@ -104,12 +87,10 @@ func (c *Config) validateSources(fail func(string, int, string, string, ...any) 
 		if s.MaxItems < 0 {
 			return fail("source", i, "max_items", "source %q: max_items is negative", s.ID)
 		}
-		if s.MaxItems == 0 {
-			s.MaxItems = DefaultMaxItems
+		if s.StaleAfter.Duration < 0 {
+			return fail("source", i, "stale_after", "source %q: stale_after is negative", s.ID)
 		}
-		if s.StaleAfter.Duration == 0 {
-			s.StaleAfter.Duration = 7 * 24 * time.Hour
-		}
+		var err error
 		if s.IncludeRE, err = compileAll(s.Include); err != nil {
 			return fail("source", i, "include", "source %q: include: %v", s.ID, err)
 		}

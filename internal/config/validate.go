@@ -8,12 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"syndicate/internal/item"
+	"syndicate/internal/tomlpos"
 )
 
-var (
-	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	tagDate     = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
-)
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // reservedSlugs are first path segments the server uses for itself.
 var reservedSlugs = map[string]bool{
@@ -21,32 +21,34 @@ var reservedSlugs = map[string]bool{
 	"status": true, "healthz": true, "readyz": true, "metrics": true,
 }
 
-// DefaultLimit is the number of items per feed document when a section sets none.
-const DefaultLimit = 50
+// failFunc makes the error for key in the index-th table of that name (0
+// for plain tables), pointing at the line where the key, or its table, is.
+type failFunc func(table string, index int, key, format string, args ...any) error
 
-func (c *Config) validate(loc *locator) error {
+func (c *Config) validate(lines *tomlpos.Lines) error {
 	fail := func(table string, index int, key, format string, args ...any) error {
-		return fmt.Errorf("config: %s:%d: %s", c.Path, loc.line(table, index, key), fmt.Sprintf(format, args...))
+		return fmt.Errorf("config: %s:%d: %s", c.Path, lines.In(table, index, key), fmt.Sprintf(format, args...))
 	}
 	if strings.TrimSpace(c.Site.Title) == "" {
 		return fail("site", 0, "title", "site.title is empty")
 	}
-	if err := checkBaseURL(c.Site.BaseURL); err != nil {
+	base, _, err := item.BaseURL(c.Site.BaseURL)
+	if err != nil {
 		if v := os.Getenv(EnvBaseURL); v != "" {
 			return fmt.Errorf("config: %s: %v", EnvBaseURL, err)
 		}
 		return fail("site", 0, "base_url", "site.base_url: %v", err)
 	}
-	c.Site.BaseURL = strings.TrimRight(c.Site.BaseURL, "/")
+	c.Site.BaseURL = base
 	if c.Site.TagAuthority == "" {
-		u, _ := url.Parse(c.Site.BaseURL)
+		u, _ := url.Parse(base)
 		c.Site.TagAuthority = u.Hostname()
 	}
-	if !slugPattern.MatchString(strings.ReplaceAll(c.Site.TagAuthority, ".", "-")) {
-		return fail("site", 0, "tag_authority", "site.tag_authority %q is not a domain name (RFC 4151 allows no port or path)", c.Site.TagAuthority)
+	if err := item.CheckTagAuthority(c.Site.TagAuthority); err != nil {
+		return fail("site", 0, "tag_authority", "site.tag_authority: %v", err)
 	}
-	if !validTagDate(c.Site.TagDate) {
-		return fail("site", 0, "tag_date", "site.tag_date %q is not a date such as 2026-01-01", c.Site.TagDate)
+	if err := item.CheckTagDate(c.Site.TagDate); err != nil {
+		return fail("site", 0, "tag_date", "site.tag_date: %v", err)
 	}
 	if c.Site.Language == "" {
 		return fail("site", 0, "language", "site.language is empty")
@@ -104,7 +106,7 @@ func (c *Config) validate(loc *locator) error {
 	return c.validateSources(fail)
 }
 
-func (c *Config) validateSections(fail func(string, int, string, string, ...any) error) error {
+func (c *Config) validateSections(fail failFunc) error {
 	seen := map[string]int{}
 	for i := range c.Sections {
 		s := &c.Sections[i]
@@ -121,11 +123,8 @@ func (c *Config) validateSections(fail func(string, int, string, string, ...any)
 		if strings.TrimSpace(s.Title) == "" {
 			return fail("section", i, "title", "section %q has no title", s.Slug)
 		}
-		if s.Limit < 0 || s.Limit > 10000 {
+		if s.Limit < 1 || s.Limit > 10000 {
 			return fail("section", i, "limit", "section %q: limit %d out of range 1..10000", s.Slug, s.Limit)
-		}
-		if s.Limit == 0 {
-			s.Limit = DefaultLimit
 		}
 	}
 	if _, ok := seen[LatestSlug]; !ok {
@@ -137,29 +136,6 @@ func (c *Config) validateSections(fail func(string, int, string, string, ...any)
 		}}, c.Sections...)
 	}
 	return nil
-}
-
-func checkBaseURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("invalid URL %q", raw)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q must not carry a query or fragment", raw)
-	}
-	return nil
-}
-
-func validTagDate(s string) bool {
-	if !tagDate.MatchString(s) {
-		return false
-	}
-	layout := "2006-01-02"[:len(s)]
-	_, err := time.Parse(layout, s)
-	return err == nil
 }
 
 // SectionSlugs returns the set of configured section slugs, latest included.

@@ -3,15 +3,15 @@ package content
 import (
 	"fmt"
 	"net/mail"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	toml "github.com/pelletier/go-toml/v2"
-	"github.com/yuin/goldmark"
 
+	"syndicate/internal/config"
 	"syndicate/internal/item"
+	"syndicate/internal/tomlpos"
 )
 
 // parsed is one article file on its way to an Item.
@@ -27,11 +27,7 @@ func (a *parsed) problem(line int, format string, args ...any) {
 	a.problems = append(a.problems, Problem{File: a.path, Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
-// latest is the built-in section that carries every item; listing it would
-// say nothing.
-const latest = "latest"
-
-func parseFile(path string, opts Options, md goldmark.Markdown) *parsed {
+func parseFile(path string, site *siteInfo) *parsed {
 	a := &parsed{path: path}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -48,12 +44,11 @@ func parseFile(path string, opts Options, md goldmark.Markdown) *parsed {
 		a.problem(p.Line, "%s", p.Message)
 		return a
 	}
-	loc := newLocator(fm, first)
-	a.check(m, loc, opts)
+	a.check(m, tomlpos.New(fm, first), site)
 	if len(a.problems) > 0 {
 		return a
 	}
-	html, err := render(md, body)
+	html, err := render(site.md, body)
 	if err != nil {
 		a.problem(first, "cannot render the Markdown body: %v", err)
 		return a
@@ -62,41 +57,40 @@ func parseFile(path string, opts Options, md goldmark.Markdown) *parsed {
 	return a
 }
 
-func (a *parsed) check(m *frontMatter, loc locator, opts Options) {
+func (a *parsed) check(m *frontMatter, loc *tomlpos.Lines, site *siteInfo) {
 	it := &a.item
-	a.checkID(m.ID, loc, opts)
+	a.checkID(m.ID, loc, site)
 	it.Title = a.required(m.Title, "title", loc)
 	it.Summary = a.required(m.Standfirst, "standfirst", loc)
 	a.checkDates(m, loc)
-	a.checkSections(m.Sections, loc, opts)
+	a.checkSections(m.Sections, loc, site)
 	for _, t := range m.Tags {
 		t = item.CleanText(strings.TrimSpace(t))
 		if t == "" {
-			a.problem(loc.key("tags"), "tags holds an empty tag")
+			a.problem(loc.Key("tags"), "tags holds an empty tag")
 			continue
 		}
 		it.Tags = append(it.Tags, t)
 	}
 	a.checkAuthors(m.Authors, loc)
 	if m.Image != nil {
-		it.Image = a.checkImage(m.Image, loc, opts)
+		it.Image = a.checkImage(m.Image, loc, site)
 	}
 }
 
-func (a *parsed) checkID(id *string, loc locator, opts Options) {
+func (a *parsed) checkID(id *string, loc *tomlpos.Lines, site *siteInfo) {
 	if id == nil {
-		a.problem(loc.start(), "missing id")
+		a.problem(loc.Start(), "missing id")
 		return
 	}
-	line := loc.key("id")
+	line := loc.Key("id")
 	if !validSlug(*id) {
 		a.problem(line, "id %q may hold only a-z, 0-9 and -", *id)
 		return
 	}
 	a.id, a.idLine = *id, line
-	base := strings.TrimRight(opts.BaseURL, "/")
-	a.item.ID = "tag:" + opts.TagAuthority + "," + opts.TagDate + ":article/" + *id
-	a.item.URL = base + "/articles/" + *id + "/"
+	a.item.ID = site.tagPrefix + "article/" + *id
+	a.item.URL = site.BaseURL + "/articles/" + *id + "/"
 }
 
 func validSlug(s string) bool {
@@ -111,21 +105,21 @@ func validSlug(s string) bool {
 	return true
 }
 
-func (a *parsed) required(v *string, key string, loc locator) string {
+func (a *parsed) required(v *string, key string, loc *tomlpos.Lines) string {
 	if v == nil {
-		a.problem(loc.start(), "missing %s", key)
+		a.problem(loc.Start(), "missing %s", key)
 		return ""
 	}
 	s := item.CleanText(strings.TrimSpace(*v))
 	if s == "" {
-		a.problem(loc.key(key), "%s is empty", key)
+		a.problem(loc.Key(key), "%s is empty", key)
 	}
 	return s
 }
 
-func (a *parsed) checkDates(m *frontMatter, loc locator) {
+func (a *parsed) checkDates(m *frontMatter, loc *tomlpos.Lines) {
 	if m.Published == nil {
-		a.problem(loc.start(), "missing published")
+		a.problem(loc.Start(), "missing published")
 		return
 	}
 	pub, ok := a.datetime(m.Published, "published", loc)
@@ -141,7 +135,7 @@ func (a *parsed) checkDates(m *frontMatter, loc locator) {
 		return
 	}
 	if upd.Before(pub) {
-		a.problem(loc.key("updated"), "updated %s is before published %s", upd.Format(time.RFC3339), pub.Format(time.RFC3339))
+		a.problem(loc.Key("updated"), "updated %s is before published %s", upd.Format(time.RFC3339), pub.Format(time.RFC3339))
 		return
 	}
 	a.item.Updated = upd
@@ -149,29 +143,29 @@ func (a *parsed) checkDates(m *frontMatter, loc locator) {
 
 // datetime accepts only a TOML datetime with an offset: a local one would
 // be read in whatever zone the server runs in, and move when it moves.
-func (a *parsed) datetime(v any, key string, loc locator) (time.Time, bool) {
+func (a *parsed) datetime(v any, key string, loc *tomlpos.Lines) (time.Time, bool) {
 	const example = "2026-10-14T09:30:00Z"
 	switch t := v.(type) {
 	case time.Time:
 		return t.UTC(), true
 	case toml.LocalDateTime:
-		a.problem(loc.key(key), "%s %s has no UTC offset: write e.g. %sZ or %s+02:00", key, t, t, t)
+		a.problem(loc.Key(key), "%s %s has no UTC offset: write e.g. %sZ or %s+02:00", key, t, t, t)
 	case toml.LocalDate:
-		a.problem(loc.key(key), "%s %s has no time: write e.g. %sT09:30:00Z", key, t, t)
+		a.problem(loc.Key(key), "%s %s has no time: write e.g. %sT09:30:00Z", key, t, t)
 	case string:
-		a.problem(loc.key(key), "%s must be a TOML datetime such as %s, not a quoted string", key, example)
+		a.problem(loc.Key(key), "%s must be a TOML datetime such as %s, not a quoted string", key, example)
 	default:
-		a.problem(loc.key(key), "%s must be a TOML datetime such as %s", key, example)
+		a.problem(loc.Key(key), "%s must be a TOML datetime such as %s", key, example)
 	}
 	return time.Time{}, false
 }
 
-func (a *parsed) checkSections(sections []string, loc locator, opts Options) {
+func (a *parsed) checkSections(sections []string, loc *tomlpos.Lines, site *siteInfo) {
 	if sections == nil {
-		a.problem(loc.start(), "missing sections")
+		a.problem(loc.Start(), "missing sections")
 		return
 	}
-	line := loc.key("sections")
+	line := loc.Key("sections")
 	if len(sections) == 0 {
 		a.problem(line, "sections is empty: list at least one section")
 		return
@@ -179,9 +173,9 @@ func (a *parsed) checkSections(sections []string, loc locator, opts Options) {
 	seen := map[string]bool{}
 	for _, s := range sections {
 		switch {
-		case s == latest:
+		case s == config.LatestSlug:
 			a.problem(line, "section %q is built in and carries every article: do not list it", s)
-		case !opts.Sections[s]:
+		case !site.Sections[s]:
 			a.problem(line, "unknown section %q", s)
 		case !seen[s]:
 			seen[s] = true
@@ -190,13 +184,13 @@ func (a *parsed) checkSections(sections []string, loc locator, opts Options) {
 	}
 }
 
-func (a *parsed) checkAuthors(authors []author, loc locator) {
+func (a *parsed) checkAuthors(authors []author, loc *tomlpos.Lines) {
 	if authors == nil {
-		a.problem(loc.start(), "missing authors: add an [[authors]] table")
+		a.problem(loc.Start(), "missing authors: add an [[authors]] table")
 		return
 	}
 	if len(authors) == 0 {
-		a.problem(loc.key("authors"), "authors is empty: add an [[authors]] table")
+		a.problem(loc.Key("authors"), "authors is empty: add an [[authors]] table")
 		return
 	}
 	for i, au := range authors {
@@ -206,23 +200,16 @@ func (a *parsed) checkAuthors(authors []author, loc locator) {
 			URL:   strings.TrimSpace(au.URL),
 		}
 		if p.Name == "" {
-			a.problem(loc.in("authors", i, "name"), "author %d has no name", i+1)
+			a.problem(loc.In("authors", i, "name"), "author %d has no name", i+1)
 		}
 		if p.Email != "" {
 			if addr, err := mail.ParseAddress(p.Email); err != nil || addr.Address != p.Email {
-				a.problem(loc.in("authors", i, "email"), "author email %q is not an address such as name@example.org", p.Email)
+				a.problem(loc.In("authors", i, "email"), "author email %q is not an address such as name@example.org", p.Email)
 			}
 		}
-		if p.URL != "" && !absoluteHTTP(p.URL) {
-			a.problem(loc.in("authors", i, "url"), "author url %q is not absolute: write it with https://", p.URL)
+		if p.URL != "" && !item.AbsoluteHTTP(p.URL) {
+			a.problem(loc.In("authors", i, "url"), "author url %q is not absolute: write it with https://", p.URL)
 		}
 		a.item.Authors = append(a.item.Authors, p)
 	}
-}
-
-// absoluteHTTP reports whether s is a URL a feed reader can follow from
-// anywhere.
-func absoluteHTTP(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

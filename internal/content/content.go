@@ -12,16 +12,34 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/yuin/goldmark"
+
 	"syndicate/internal/item"
 )
 
 // Options says where articles live and how their ids and URLs are formed.
 type Options struct {
 	Dir          string          // e.g. "feeds"
-	BaseURL      string          // absolute, no trailing slash, e.g. "http://127.0.0.1:8080"
+	BaseURL      string          // as config leaves it: absolute, no trailing slash, e.g. "http://127.0.0.1:8080"
 	TagAuthority string          // e.g. "syndicate.example" (never contains a port)
 	TagDate      string          // e.g. "2026-01-01"
-	Sections     map[string]bool // known section slugs; "latest" is built in and is NOT listed by articles
+	Sections     map[string]bool // known section slugs; config.LatestSlug is built in and NOT listed by articles
+}
+
+// siteInfo is what every article of one load is checked against and derives
+// its id and links from.
+type siteInfo struct {
+	Options
+	tagPrefix string // for article ids, "tag:{authority},{date}:"
+	md        goldmark.Markdown
+}
+
+func newSite(opts Options) (*siteInfo, error) {
+	prefix, err := item.TagPrefix(opts.TagAuthority, opts.TagDate)
+	if err != nil {
+		return nil, fmt.Errorf("cannot form article ids: %v", err)
+	}
+	return &siteInfo{Options: opts, tagPrefix: prefix, md: newMarkdown(opts.BaseURL)}, nil
 }
 
 // Problem is one bad input, printed as "file:line: message".
@@ -55,11 +73,14 @@ func Load(opts Options) ([]item.Item, []Problem) {
 // item came from.
 func loadFiles(opts Options) (map[string]item.Item, []Problem) {
 	files, problems := articleFiles(opts.Dir)
-	md := newMarkdown(opts.BaseURL)
+	site, err := newSite(opts)
+	if err != nil {
+		return nil, append(problems, Problem{File: opts.Dir, Message: err.Error()})
+	}
 	byFile := map[string]item.Item{}
 	owner := map[string]string{} // article id -> "file:line" that claimed it first
 	for _, path := range files {
-		a := parseFile(path, opts, md)
+		a := parseFile(path, site)
 		// An id is claimed even by an otherwise broken article, so which of
 		// two files keeps an id never flips while one of them is being fixed.
 		if a.id != "" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"syndicate/internal/item"
+	"syndicate/internal/tomlpos"
 )
 
 // localPrefix is where the site serves the files of Dir/media.
@@ -34,7 +35,7 @@ func typeOf(name string) string {
 	return mime.TypeByExtension(ext)
 }
 
-func (a *parsed) checkImage(ref *imageRef, loc locator, opts Options) *item.Image {
+func (a *parsed) checkImage(ref *imageRef, loc *tomlpos.Lines, site *siteInfo) *item.Image {
 	img := &item.Image{
 		URL:     strings.TrimSpace(ref.URL),
 		Caption: item.CleanText(strings.TrimSpace(ref.Caption)),
@@ -42,19 +43,19 @@ func (a *parsed) checkImage(ref *imageRef, loc locator, opts Options) *item.Imag
 		Type:    strings.TrimSpace(ref.Type),
 		Length:  ref.Length,
 	}
-	urlLine := loc.in("image", 0, "url")
+	urlLine := loc.In("image", 0, "url")
 	if img.URL == "" {
 		a.problem(urlLine, "image has no url")
 		return nil
 	}
 	if img.Length < 0 {
-		a.problem(loc.in("image", 0, "length"), "image length %d is negative", img.Length)
+		a.problem(loc.In("image", 0, "length"), "image length %d is negative", img.Length)
 	}
 	if img.Type != "" && !strings.HasPrefix(img.Type, "image/") {
-		a.problem(loc.in("image", 0, "type"), "image type %q is not an image/… type", img.Type)
+		a.problem(loc.In("image", 0, "type"), "image type %q is not an image/… type", img.Type)
 	}
 	if !strings.HasPrefix(img.URL, "/") {
-		if !absoluteHTTP(img.URL) {
+		if !item.AbsoluteHTTP(img.URL) {
 			a.problem(urlLine, "bad image url %q: write an absolute https:// URL or a path under %s", img.URL, localPrefix)
 			return nil
 		}
@@ -72,7 +73,7 @@ func (a *parsed) checkImage(ref *imageRef, loc locator, opts Options) *item.Imag
 		a.problem(urlLine, "bad image url %q: a local image must be a file directly under %s, named with letters, digits, '.', '_' and '-'", img.URL, localPrefix)
 		return nil
 	}
-	file := filepath.Join(opts.Dir, mediaDir, name)
+	file := filepath.Join(site.Dir, mediaDir, name)
 	info, err := os.Stat(file)
 	if err != nil || !info.Mode().IsRegular() {
 		a.problem(urlLine, "image file %s not found", file)
@@ -84,14 +85,14 @@ func (a *parsed) checkImage(ref *imageRef, loc locator, opts Options) *item.Imag
 	case img.Length != info.Size():
 		// Podcast-style clients trust an enclosure's length; a stale one
 		// after the image was replaced truncates it.
-		a.problem(loc.in("image", 0, "length"), "image length %d does not match %s (%d bytes); drop length to derive it", img.Length, file, info.Size())
+		a.problem(loc.In("image", 0, "length"), "image length %d does not match %s (%d bytes); drop length to derive it", img.Length, file, info.Size())
 	}
 	if img.Type == "" {
 		if img.Type = typeOf(name); img.Type == "" {
 			a.problem(urlLine, "cannot tell the type of %s from its name: set image.type", file)
 		}
 	}
-	img.URL = strings.TrimRight(opts.BaseURL, "/") + img.URL
+	img.URL = site.BaseURL + img.URL
 	return img
 }
 

@@ -180,3 +180,21 @@ func TestProblemError(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
+
+// TestLoadTagRule: article ids follow item.TagPrefix, the rule render
+// holds feed ids to, so an authority written in capitals still gives the
+// ids render would mint, and one that is no authority fails the load.
+func TestLoadTagRule(t *testing.T) {
+	opts := testOptions("testdata/mixed")
+	opts.TagAuthority = "Syndicate.Example"
+	items, _ := Load(opts)
+	if len(items) == 0 || !strings.HasPrefix(items[0].ID, "tag:syndicate.example,2026-01-01:article/") {
+		t.Errorf("items = %+v, want ids under tag:syndicate.example,2026-01-01:", items)
+	}
+
+	opts.TagAuthority = "syndicate.example:8080"
+	items, problems := Load(opts)
+	if len(items) != 0 || len(problems) != 1 || problems[0].File != opts.Dir || !strings.Contains(problems[0].Message, "tag authority") {
+		t.Errorf("got %d items, problems %v; want none and one naming the tag authority", len(items), problems)
+	}
+}

@@ -19,7 +19,7 @@ func newMarkdown(baseURL string) goldmark.Markdown {
 	return goldmark.New(
 		goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
 		goldmark.WithParserOptions(parser.WithASTTransformers(
-			util.Prioritized(absoluteLinks(bytes.TrimRight([]byte(baseURL), "/")), 100),
+			util.Prioritized(absoluteLinks(baseURL), 100),
 		)),
 	)
 }

@@ -16,14 +16,12 @@ import (
 // whenever an article file is added, changed or removed, until ctx ends.
 // Files in media/ are watched too, since an article's image length comes
 // from them. Watch does not call onChange for the state it starts from: the
-// caller has just loaded it. A non-positive every means one second.
+// caller has just loaded it. every must be positive, as config's
+// content.poll_interval is.
 //
 // Polling stat data, not file events, keeps it to the standard library and
 // working on network and container mounts where events do not arrive.
 func Watch(ctx context.Context, opts Options, every time.Duration, onChange func([]item.Item, []Problem)) {
-	if every <= 0 {
-		every = time.Second
-	}
 	last := snapshot(opts.Dir)
 	lastGood, _ := loadFiles(opts)
 	tick := time.NewTicker(every)

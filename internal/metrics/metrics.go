@@ -20,10 +20,6 @@ import (
 	"syndicate/internal/store"
 )
 
-// Poll results, the values of the result label. They match
-// store.Poll.Outcome.
-var results = []string{"ok", "not_modified", "unchanged", "error", "gone"}
-
 // Metrics is one instance's set of metrics.
 type Metrics struct {
 	reg *prometheus.Registry
@@ -114,8 +110,8 @@ func (m *Metrics) ObservePoll(st store.SourceState, p store.Poll) {
 	id := st.ID
 	// Every result series exists from a source's first poll, so that
 	// rate() and alerts on errors see a 0 rather than no data.
-	result := "error"
-	for _, r := range results {
+	result := store.OutcomeError
+	for _, r := range store.Outcomes {
 		m.fetches.WithLabelValues(id, r)
 		if r == p.Outcome {
 			result = r // anything unknown counts as an error: the label set stays fixed

@@ -18,7 +18,8 @@ func TestPublisherSections(t *testing.T) {
 	secs := []config.Section{{Slug: "latest", Title: "Latest", Limit: 50}, {Slug: "asia", Title: "Asia", Limit: 50}, {Slug: "africa", Title: "Africa", Limit: 50}}
 	p := publish.New(publish.Options{
 		Site:     render.Site{Title: "The Dispatch", BaseURL: "https://dispatch.example", Language: "en", TagAuthority: "dispatch.example", TagDate: "2026-01-01"},
-		Sections: secs, Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler),
+		Sections: secs, Store: store.NewMemory(), StoreTimeout: config.Defaults().Store.Timeout.Duration,
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	info := ops.PublisherSections(p, secs)
 	if got := info(); len(got) != 3 || got[0].Items != 0 || !got[0].RenderedAt.IsZero() || len(got[0].Formats) != 0 {

@@ -30,11 +30,12 @@ var (
 		Interval: config.Duration{Duration: 15 * time.Minute}, Sections: []string{"asia"},
 		StaleAfter: config.Duration{Duration: 7 * 24 * time.Hour},
 	}
-	// partner has no title and no stale_after: the upstream's title and
-	// config's default apply.
+	// partner has no title, so the upstream's applies, and config's
+	// default stale_after.
 	partner = config.Source{
 		ID: "partner", URL: "https://partner.example/rss", Sections: []string{"asia", "latest"},
-		Interval: config.Duration{Duration: time.Hour},
+		Interval:   config.Duration{Duration: time.Hour},
+		StaleAfter: config.Duration{Duration: config.DefaultStaleAfter},
 	}
 )
 

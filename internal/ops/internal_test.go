@@ -82,8 +82,8 @@ func TestSparkline(t *testing.T) {
 	t.Run("capped", func(t *testing.T) {
 		polls := make([]store.Poll, 80)
 		s := newSparkline(polls)
-		if n := len(strings.Fields(s.Points)); n != historyLen {
-			t.Errorf("%d points, want %d", n, historyLen)
+		if n := len(strings.Fields(s.Points)); n != store.HistoryLen {
+			t.Errorf("%d points, want %d", n, store.HistoryLen)
 		}
 		if !strings.HasPrefix(s.Points, "3.0,") {
 			t.Errorf("oldest shown poll not at the left edge: %q", s.Points[:10])

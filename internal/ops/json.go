@@ -67,7 +67,7 @@ func (s *source) json() sourceJSON {
 		Items:             st.Items,
 		MovedTo:           nonEmpty(st.MovedTo),
 		Stale:             s.stale,
-		StaleAfter:        int64(s.staleAfter / time.Second),
+		StaleAfter:        int64(s.cfg.StaleAfter.Duration / time.Second),
 		Interval:          int64(s.cfg.Interval.Duration / time.Second),
 		History:           make([]pollJSON, 0, len(s.history())),
 	}

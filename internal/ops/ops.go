@@ -62,10 +62,6 @@ type FormatInfo struct {
 // /readyz slow by no more than this rather than failing the probe.
 const pingTimeout = 500 * time.Millisecond
 
-// defaultStaleAfter is config's default, for sources that did not come
-// through config validation.
-const defaultStaleAfter = 7 * 24 * time.Hour
-
 // Register adds the operator routes through handle, such as
 // (*server.Server).Handle.
 func Register(handle func(pattern string, h http.Handler), d Deps) {

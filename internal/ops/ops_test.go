@@ -220,6 +220,14 @@ func checkStatusPage(t *testing.T, e *env, sc scenario) {
 	if n := len(browsertest.All(doc, "script")); n != 0 {
 		t.Errorf("%d script elements; the page needs none", n)
 	}
+	// The page's text states the history length and default stale_after
+	// the code applies, not figures of its own.
+	if ths := browsertest.All(doc, "table.sources thead th"); len(ths) == 0 || browsertest.Text(ths[len(ths)-1]) != "Last 50 polls" {
+		t.Error("the history column is not headed \"Last 50 polls\"")
+	}
+	if l := browsertest.One(doc, "p.legend"); l == nil || !strings.Contains(browsertest.Text(l), "(7 days unless configured)") {
+		t.Error("the legend does not give the default stale_after as 7 days")
+	}
 	checkCounts(t, doc, sc.counts, "ok")
 
 	rows := browsertest.All(doc, "tr.source")

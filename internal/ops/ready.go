@@ -44,9 +44,9 @@ func (h *handler) checkReadiness(sources []source, sourcesErr, pingErr error) re
 		}
 		switch {
 		case s.failingLong:
-			r.Reasons = append(r.Reasons, fmt.Sprintf("source %s: failing with no success for over %s", s.cfg.ID, days(s.staleAfter)))
+			r.Reasons = append(r.Reasons, fmt.Sprintf("source %s: failing with no success for over %s", s.cfg.ID, days(s.cfg.StaleAfter.Duration)))
 		case s.stale:
-			r.Reasons = append(r.Reasons, fmt.Sprintf("source %s: no new item for over %s", s.cfg.ID, days(s.staleAfter)))
+			r.Reasons = append(r.Reasons, fmt.Sprintf("source %s: no new item for over %s", s.cfg.ID, days(s.cfg.StaleAfter.Duration)))
 		}
 	}
 	switch {

@@ -11,31 +11,30 @@ import (
 	"syndicate/internal/store"
 )
 
-// historyLen is how many polls the API and the sparkline show; the poller
-// keeps as many.
-const historyLen = 50
-
 // statesTimeout bounds reading the source states, so that a hung store
 // leaves the operator pages slow rather than stuck.
 const statesTimeout = 2 * time.Second
 
 // source is a configured source together with what is known of it.
 type source struct {
-	cfg        config.Source
-	st         store.SourceState // zero when pending
-	status     string            // store.StatusOK, StatusError, StatusGone or StatusPending
-	staleAfter time.Duration
-	stale      bool // no new item for longer than staleAfter
+	cfg    config.Source
+	st     store.SourceState // zero when pending
+	status string            // store.StatusOK, StatusError, StatusGone or StatusPending
+	stale  bool              // no new item for longer than cfg.StaleAfter
 	// failingLong: in error, and without a success for longer than
-	// staleAfter, which makes the instance degraded.
+	// cfg.StaleAfter, which makes the instance degraded.
 	failingLong bool
 }
+
+// badgeStale is the status page's word for a source that is ok but has
+// brought nothing new for longer than its stale_after.
+const badgeStale = "stale"
 
 // badge is the one word the status page shows: stale outranks ok only,
 // since an error or a gone feed says more about what to do.
 func (s *source) badge() string {
 	if s.stale && s.status == store.StatusOK {
-		return "stale"
+		return badgeStale
 	}
 	return s.status
 }
@@ -74,10 +73,7 @@ func (h *handler) loadSources(ctx context.Context) ([]source, error) {
 }
 
 func newSource(cfg config.Source, states map[string]store.SourceState, now time.Time) source {
-	s := source{cfg: cfg, status: store.StatusPending, staleAfter: cfg.StaleAfter.Duration}
-	if s.staleAfter <= 0 {
-		s.staleAfter = defaultStaleAfter
-	}
+	s := source{cfg: cfg, status: store.StatusPending}
 	st, ok := states[cfg.ID]
 	// A state recorded for another URL belongs to an earlier configuration;
 	// the poller starts such a source afresh, and so does its report.
@@ -93,11 +89,11 @@ func newSource(cfg config.Source, states map[string]store.SourceState, now time.
 		return s
 	}
 	if since := firstOf(st.LastNewItem, st.LastSuccess, oldestPoll(st)); !since.IsZero() {
-		s.stale = now.Sub(since) > s.staleAfter
+		s.stale = now.Sub(since) > s.cfg.StaleAfter.Duration
 	}
 	if s.status == store.StatusError {
 		if since := firstOf(st.LastSuccess, oldestPoll(st)); !since.IsZero() {
-			s.failingLong = now.Sub(since) > s.staleAfter
+			s.failingLong = now.Sub(since) > s.cfg.StaleAfter.Duration
 		}
 	}
 	return s
@@ -124,8 +120,8 @@ func firstOf(times ...time.Time) time.Time {
 
 func (s *source) history() []store.Poll {
 	h := s.st.History
-	if len(h) > historyLen {
-		h = h[len(h)-historyLen:]
+	if len(h) > store.HistoryLen {
+		h = h[len(h)-store.HistoryLen:]
 	}
 	return h
 }

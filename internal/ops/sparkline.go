@@ -14,7 +14,7 @@ import (
 const (
 	sparkPad    = 3
 	sparkStep   = 3 // between polls
-	sparkWidth  = 2*sparkPad + (historyLen-1)*sparkStep
+	sparkWidth  = 2*sparkPad + (store.HistoryLen-1)*sparkStep
 	sparkHeight = 30
 )
 
@@ -25,7 +25,7 @@ type sparkline struct {
 	Fails         []sparkPoint
 	Label         string // what a screen reader says instead
 	Baseline      float64
-	Right         float64 // x of the newest poll's slot
+	Left, Right   float64 // x of the oldest and the newest poll's slot
 }
 
 type sparkPoint struct {
@@ -34,9 +34,9 @@ type sparkPoint struct {
 }
 
 func newSparkline(polls []store.Poll) sparkline {
-	s := sparkline{Width: sparkWidth, Height: sparkHeight, Baseline: sparkHeight - sparkPad, Right: sparkWidth - sparkPad}
-	if len(polls) > historyLen {
-		polls = polls[len(polls)-historyLen:]
+	s := sparkline{Width: sparkWidth, Height: sparkHeight, Baseline: sparkHeight - sparkPad, Left: sparkPad, Right: sparkWidth - sparkPad}
+	if len(polls) > store.HistoryLen {
+		polls = polls[len(polls)-store.HistoryLen:]
 	}
 	if len(polls) == 0 {
 		s.Label = "No polls yet"
@@ -50,7 +50,7 @@ func newSparkline(polls []store.Poll) sparkline {
 			failed++
 		}
 	}
-	first := historyLen - len(polls) // slot of the oldest poll shown
+	first := store.HistoryLen - len(polls) // slot of the oldest poll shown
 	var pts strings.Builder
 	for i, p := range polls {
 		x := float64(sparkPad + (first+i)*sparkStep)
@@ -74,7 +74,7 @@ func newSparkline(polls []store.Poll) sparkline {
 }
 
 func failedPoll(p store.Poll) bool {
-	return p.Outcome == store.StatusError || p.Outcome == store.StatusGone
+	return p.Outcome == store.OutcomeError || p.Outcome == store.OutcomeGone
 }
 
 func pollResult(p store.Poll) string {

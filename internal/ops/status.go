@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"syndicate/internal/config"
 	"syndicate/internal/render"
 	"syndicate/internal/store"
 )
@@ -20,7 +21,10 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 }).ParseFS(templateFS, "templates/status.html"))
 
 // badges lists the statuses the page counts, in the order it shows them.
-var badges = []string{"ok", "error", "stale", "gone", store.StatusPending}
+var badges = []string{store.StatusOK, store.StatusError, badgeStale, store.StatusGone, store.StatusPending}
+
+// refreshSeconds is how often the status page reloads itself.
+const refreshSeconds = 30
 
 type statusPage struct {
 	Site   render.Site
@@ -30,6 +34,12 @@ type statusPage struct {
 	Error  string // why there are no rows
 	Counts []statusCount
 	Rows   []statusRow
+
+	// What the page's text states, from where each is decided.
+	Refresh           int
+	Stylesheet        string
+	HistoryLen        int
+	DefaultStaleAfter string
 }
 
 type statusCount struct {
@@ -54,10 +64,14 @@ type statusRow struct {
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	sources, err, pingErr := h.snapshot(r.Context())
 	page := statusPage{
-		Site:  h.d.Site,
-		Nav:   h.sections(),
-		Now:   h.d.Now(),
-		Ready: h.checkReadiness(sources, err, pingErr),
+		Site:              h.d.Site,
+		Nav:               h.sections(),
+		Now:               h.d.Now(),
+		Ready:             h.checkReadiness(sources, err, pingErr),
+		Refresh:           refreshSeconds,
+		Stylesheet:        render.StylesheetPath,
+		HistoryLen:        store.HistoryLen,
+		DefaultStaleAfter: days(config.DefaultStaleAfter),
 	}
 	code := http.StatusOK
 	if err != nil {

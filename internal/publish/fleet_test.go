@@ -25,7 +25,7 @@ func TestFleetRendersEachSectionOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		pubs = append(pubs, New(Options{Site: testSite, Sections: testSections, Store: st, Fleet: true, Version: "test"}))
+		pubs = append(pubs, New(Options{Site: testSite, Sections: testSections, Store: st, StoreTimeout: testStoreTimeout, Fleet: true, Version: "test"}))
 	}
 	items := []item.Item{article("one", "One", 1, "asia"), article("two", "Two", 2, "middle-east")}
 

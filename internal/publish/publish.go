@@ -30,7 +30,8 @@ type Options struct {
 	Store   store.Store
 	Logger  *slog.Logger
 	// StoreTimeout bounds each store call so a slow store cannot hold
-	// back publishing; what was rendered is served either way.
+	// back publishing; what was rendered is served either way. It is
+	// config's store.timeout, never zero.
 	StoreTimeout time.Duration
 	// Fleet is set when the store is shared by several instances: a
 	// section is then rendered once across the fleet (see sectionFeeds).
@@ -75,9 +76,6 @@ type Publisher struct {
 func New(opts Options) *Publisher {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
-	}
-	if opts.StoreTimeout == 0 {
-		opts.StoreTimeout = 2 * time.Second
 	}
 	return &Publisher{
 		opts:     opts,

@@ -18,6 +18,9 @@ var testSite = render.Site{
 	TTL: 5 * time.Minute, TagAuthority: "news.example", TagDate: "2026-01-01",
 }
 
+// testStoreTimeout is what app passes: config's store.timeout.
+var testStoreTimeout = config.Defaults().Store.Timeout.Duration
+
 var testSections = []config.Section{
 	{Slug: "latest", Title: "Latest", Limit: 50},
 	{Slug: "asia", Title: "Asia", Limit: 50},
@@ -35,7 +38,7 @@ func article(id, title string, day int, sections ...string) item.Item {
 
 func TestPublishRendersOnlyTouchedSections(t *testing.T) {
 	st := store.NewMemory()
-	p := New(Options{Site: testSite, Sections: testSections, Store: st})
+	p := New(Options{Site: testSite, Sections: testSections, Store: st, StoreTimeout: testStoreTimeout})
 	var published int
 	p.OnPublish(func(map[string]document.Document) { published++ })
 
@@ -118,7 +121,7 @@ func TestPublishSurvivesStoreFailure(t *testing.T) {
 }
 
 func TestPublishSourceMergesExternalItems(t *testing.T) {
-	p := New(Options{Site: testSite, Sections: testSections, Store: store.NewMemory(), Sources: []string{"wire", "partner"}})
+	p := New(Options{Site: testSite, Sections: testSections, Store: store.NewMemory(), StoreTimeout: testStoreTimeout, Sources: []string{"wire", "partner"}})
 	ctx := context.Background()
 	external := func(source, id, link string, day int, sections ...string) item.Item {
 		it := article(id, source+" "+id, day, sections...)

@@ -34,12 +34,14 @@ type channel struct {
 
 func newChannel(site Site, sec Section) *channel {
 	c := &channel{sec: sec}
-	c.base = strings.TrimRight(site.BaseURL, "/")
-	c.tagPrefix, c.err = tagPrefix(site)
-	if u, err := checkBase(c.base); err != nil {
-		c.err = err
+	c.tagPrefix, c.err = item.TagPrefix(site.TagAuthority, site.TagDate)
+	if c.err != nil {
+		c.err = fmt.Errorf("site %w", c.err)
+	}
+	if base, scheme, err := item.BaseURL(site.BaseURL); err != nil {
+		c.err = fmt.Errorf("site base URL: %w", err)
 	} else {
-		c.scheme = u.Scheme
+		c.base, c.scheme = base, scheme
 	}
 	c.page = c.base + "/" + sec.Slug + "/"
 
@@ -95,41 +97,6 @@ func newChannel(site Site, sec Section) *channel {
 
 // languageTag is the RFC 3066 shape Atom's xml:lang requires.
 var languageTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
-
-// tagAuthority is RFC 4151's authorityName, lower case (as validators
-// expect): a DNS name or an email address, never a port.
-var (
-	tagAuthority = regexp.MustCompile(`^([a-z0-9._+-]+@)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
-	tagDate      = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
-)
-
-func tagPrefix(site Site) (string, error) {
-	auth := strings.ToLower(site.TagAuthority)
-	if !tagAuthority.MatchString(auth) {
-		return "", fmt.Errorf("site tag authority %q is not a domain name or email address", site.TagAuthority)
-	}
-	if !tagDate.MatchString(site.TagDate) || !validDate(site.TagDate) {
-		return "", fmt.Errorf("site tag date %q is not YYYY, YYYY-MM or YYYY-MM-DD", site.TagDate)
-	}
-	return "tag:" + auth + "," + site.TagDate + ":", nil
-}
-
-func validDate(s string) bool {
-	layout := "2006-01-02"[:len(s)]
-	_, err := time.Parse(layout, s)
-	return err == nil
-}
-
-func checkBase(base string) (*url.URL, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return nil, fmt.Errorf("site base URL: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("site base URL %q is not an absolute http(s) URL", base)
-	}
-	return u, nil
-}
 
 // abs makes a site-relative link ("/media/x.jpg") or a scheme-relative
 // one ("//cdn.example/x.jpg") absolute, as feeds must hold no relative
@@ -201,11 +168,7 @@ func acceptedURI(s string) bool {
 // absoluteURL reports whether s is a full http(s) URL validators accept
 // where RSS requires one (source url, enclosure url, permalinks).
 func absoluteURL(s string) bool {
-	if !uriChars.MatchString(s) {
-		return false
-	}
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	return uriChars.MatchString(s) && item.AbsoluteHTTP(s)
 }
 
 // tagEscape percent-encodes s for a tag URI's specific part, keeping only

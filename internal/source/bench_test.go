@@ -184,7 +184,8 @@ func BenchmarkCycle1000(b *testing.B) {
 			Interval: config.Duration{Duration: time.Minute}, Sections: []string{"world"}, MaxItems: 50,
 		}
 	}
-	fetch := config.Fetch{Workers: 32, PerHost: 32, Timeout: config.Duration{Duration: 30 * time.Second}}
+	fetch := config.Defaults().Fetch
+	fetch.PerHost = 32 // every source is on the one loopback host
 
 	var peak atomic.Uint64
 	sample := func(stop <-chan struct{}, wg *sync.WaitGroup) {

@@ -53,27 +53,27 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	r.res = res
 	switch {
 	case err != nil:
-		r.outcome, r.err = outcomeError, classify(err, p.fetch.Timeout.Duration, p.fetch.ConnectTimeout.Duration)
+		r.outcome, r.err = store.OutcomeError, classify(err, p.fetch.Timeout.Duration, p.fetch.ConnectTimeout.Duration)
 	case res.status == 410:
-		r.outcome = outcomeGone
+		r.outcome = store.OutcomeGone
 	case res.status == 304 || res.hash == hash:
-		r.outcome = outcomeUnchanged
+		r.outcome = store.OutcomeUnchanged
 		if res.status == 304 {
-			r.outcome = outcomeNotModified
+			r.outcome = store.OutcomeNotModified
 		}
 		if first {
 			r.err = p.reconcile(ctx, src, st, stored, storeErr, &r)
 		}
 	default:
-		r.outcome = outcomeOK
+		r.outcome = store.OutcomeOK
 		if stored == nil && storeErr == nil {
 			stored, storeErr = p.items(ctx, src.ID)
 		}
 		r.err = p.update(ctx, src, now, res, stored, storeErr, &r)
 	}
 	if r.err != nil {
-		r.outcome = outcomeError
-	} else if r.outcome != outcomeGone {
+		r.outcome = store.OutcomeError
+	} else if r.outcome != store.OutcomeGone {
 		p.mu.Lock()
 		p.checked[src.ID] = true
 		p.mu.Unlock()
@@ -182,12 +182,12 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 	}
 	done := p.now()
 	switch r.outcome {
-	case outcomeError:
+	case store.OutcomeError:
 		st.Status = store.StatusError
 		st.ConsecutiveErrors++
 		st.LastError = r.err.Error()
 		st.NextFetch = done.Add(afterError(src.Interval.Duration, st.ConsecutiveErrors, r.err.retryAfter, capDelay))
-	case outcomeGone:
+	case store.OutcomeGone:
 		st.Status = store.StatusGone
 		st.LastError = "http: 410 Gone"
 		st.NextFetch = time.Time{}
@@ -199,10 +199,10 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 		st.LastSuccess = now
 		st.MovedTo = r.res.movedTo
 		// A 304 may carry fresh validators; one without keeps the old.
-		if r.res.etag != "" || r.outcome == outcomeOK {
+		if r.res.etag != "" || r.outcome == store.OutcomeOK {
 			st.ETag = r.res.etag
 		}
-		if r.res.lastModified != "" || r.outcome == outcomeOK {
+		if r.res.lastModified != "" || r.outcome == store.OutcomeOK {
 			st.LastModified = r.res.lastModified
 		}
 		// The feed's ttl lives in the state, so that a poll answered 304,
@@ -227,7 +227,7 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 		DurationMS: st.DurationMS,
 		NewItems:   r.newItems,
 	})
-	if over := len(st.History) - historyLen; over > 0 {
+	if over := len(st.History) - store.HistoryLen; over > 0 {
 		st.History = append([]store.Poll(nil), st.History[over:]...)
 	}
 }

@@ -369,7 +369,7 @@ func TestRun(t *testing.T) {
 	srv.handle("/gone", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) })
 	st := newTestStore()
 	mk := func(id, path string) config.Source {
-		return config.Source{ID: id, URL: srv.URL + path, Interval: config.Duration{Duration: time.Second}, Sections: []string{"world"}}
+		return config.Source{ID: id, URL: srv.URL + path, Interval: config.Duration{Duration: time.Second}, Sections: []string{"world"}, MaxItems: config.DefaultMaxItems}
 	}
 	var mu sync.Mutex
 	changed := map[string]int{}

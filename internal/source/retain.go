@@ -18,9 +18,6 @@ import (
 // the store may share them with readers.
 func retain(p *parsed, stored []item.Item, src *config.Source, origin item.Origin) []item.Item {
 	max := src.MaxItems
-	if max <= 0 {
-		max = config.DefaultMaxItems
-	}
 	var fresh []item.Item
 	if p != nil {
 		fresh = p.items

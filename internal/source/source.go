@@ -18,22 +18,10 @@ import (
 	"syndicate/internal/store"
 )
 
-// historyLen caps SourceState.History.
-const historyLen = 50
-
-// Poll outcomes, as recorded in store.Poll.Outcome.
-const (
-	outcomeOK          = "ok"
-	outcomeNotModified = "not_modified"
-	outcomeUnchanged   = "unchanged"
-	outcomeError       = "error"
-	outcomeGone        = "gone"
-)
-
 // Options configures a Poller.
 type Options struct {
-	Sources []config.Source // validated; the Poller keeps its own copy
-	Fetch   config.Fetch    // zero fields take config's defaults
+	Sources []config.Source // as config.Load leaves them; the Poller keeps its own copy
+	Fetch   config.Fetch    // as config.Load leaves it, defaults applied
 	Store   store.Store     // where each source's items are kept
 	States  store.SourceStates
 	// UserAgent is sent unless Fetch.UserAgent is set; see UserAgent.
@@ -91,13 +79,10 @@ type Poller struct {
 // NewPoller prepares a Poller; nothing is fetched until Run, Cycle or
 // PollOnce.
 func NewPoller(o Options) *Poller {
-	f := withDefaults(o.Fetch)
+	f := o.Fetch
 	ua := f.UserAgent
 	if ua == "" {
 		ua = o.UserAgent
-	}
-	if ua == "" {
-		ua = UserAgent("", "")
 	}
 	p := &Poller{
 		byID:     make(map[string]*config.Source, len(o.Sources)),
@@ -123,37 +108,9 @@ func NewPoller(o Options) *Poller {
 	}
 	for i := range o.Sources {
 		s := o.Sources[i]
-		if s.Interval.Duration <= 0 {
-			s.Interval.Duration = 15 * time.Minute
-		}
 		p.sources = append(p.sources, &s)
 		p.byID[s.ID] = &s
 		p.busy[s.ID] = &sync.Mutex{}
 	}
 	return p
-}
-
-func withDefaults(f config.Fetch) config.Fetch {
-	if f.ConnectTimeout.Duration <= 0 {
-		f.ConnectTimeout.Duration = 10 * time.Second
-	}
-	if f.Timeout.Duration <= 0 {
-		f.Timeout.Duration = 30 * time.Second
-	}
-	if f.MaxBodyBytes <= 0 {
-		f.MaxBodyBytes = 10 << 20
-	}
-	if f.MaxRedirects < 0 {
-		f.MaxRedirects = 0
-	}
-	if f.PerHost < 1 {
-		f.PerHost = 2
-	}
-	if f.Workers < 1 {
-		f.Workers = 32
-	}
-	if f.BackoffCap.Duration < time.Second {
-		f.BackoffCap.Duration = 6 * time.Hour
-	}
-	return f
 }

@@ -17,6 +17,7 @@ import (
 // returns the store cfg asks for: the embedded memory store, or a
 // Redis store on a standalone server (redis_url), a Sentinel set
 // (redis_addrs and redis_master_name) or a Cluster (redis_addrs alone).
+// cfg is as config.Load leaves it, timeout and prefix set.
 func Open(cfg config.Store) (Store, error) {
 	if !cfg.UsesRedis() {
 		return NewMemory(), nil
@@ -55,9 +56,6 @@ func Open(cfg config.Store) (Store, error) {
 // Redis is noticed within the store timeout rather than after go-redis's
 // long defaults, and a reconnect happens at the next call by itself.
 func fastFailUniversal(o *redis.UniversalOptions, timeout time.Duration) {
-	if timeout <= 0 {
-		timeout = time.Second
-	}
 	o.DialTimeout = timeout
 	o.ReadTimeout = timeout
 	o.WriteTimeout = timeout

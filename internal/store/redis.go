@@ -14,13 +14,14 @@ import (
 	"syndicate/internal/item"
 )
 
-// RedisOptions tunes a Redis store.
+// RedisOptions tunes a Redis store. Open takes both from config, which
+// gives them their defaults.
 type RedisOptions struct {
-	// Prefix namespaces every key; default "syndicate:". Tests give each
-	// store its own so that they never share state.
+	// Prefix namespaces every key. Tests give each store its own so that
+	// they never share state.
 	Prefix string
 	// Timeout bounds every call, so that a hung Redis slows nothing down
-	// for longer than this; default 2s.
+	// for longer than this.
 	Timeout time.Duration
 }
 
@@ -35,12 +36,6 @@ type Redis struct {
 
 // NewRedis wraps a connected client.
 func NewRedis(client redis.UniversalClient, opts RedisOptions) *Redis {
-	if opts.Prefix == "" {
-		opts.Prefix = "syndicate:"
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = 2 * time.Second
-	}
 	return &Redis{client: client, opts: opts}
 }
 

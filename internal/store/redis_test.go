@@ -90,14 +90,6 @@ func TestRedisPrefixIsolation(t *testing.T) {
 	}
 }
 
-func TestRedisDefaultPrefix(t *testing.T) {
-	r := store.NewRedis(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), store.RedisOptions{})
-	defer r.Close()
-	if k := r.Key("lease"); !strings.HasPrefix(k, "syndicate:") {
-		t.Errorf("default prefix: %q", k)
-	}
-}
-
 func TestRedisFailsFastWhenDown(t *testing.T) {
 	srv := redistest.StartServer(t)
 	r := openRedis(t, srv.URL, store.RedisOptions{Prefix: redistest.Prefix(t), Timeout: 300 * time.Millisecond})

@@ -13,6 +13,23 @@ const (
 	StatusGone    = "gone" // the upstream answered 410; not polled until its config changes
 )
 
+// Poll outcomes, the values of Poll.Outcome: the vocabulary the poller
+// records and the health API, the status page and the metrics report.
+const (
+	OutcomeOK          = "ok"           // a new body, parsed
+	OutcomeNotModified = "not_modified" // 304 to a conditional GET
+	OutcomeUnchanged   = "unchanged"    // a body already parsed, by its hash
+	OutcomeError       = "error"
+	OutcomeGone        = "gone" // 410
+)
+
+// Outcomes lists every poll outcome, in the order the metrics expose them.
+var Outcomes = []string{OutcomeOK, OutcomeNotModified, OutcomeUnchanged, OutcomeError, OutcomeGone}
+
+// HistoryLen is how many polls SourceState.History keeps: the poller cuts
+// it to this length, and the health API and status page show as many.
+const HistoryLen = 50
+
 // SourceState is what Syndicate knows about one external feed: its health,
 // and what the next fetch needs (validators, schedule). It lives in the
 // store so that it survives restarts and is shared by a fleet.
@@ -43,13 +60,13 @@ type SourceState struct {
 	FeedID    string `json:"feed_id"`
 	HomeURL   string `json:"home_url"`
 
-	History []Poll `json:"history"` // newest last, capped by the writer
+	History []Poll `json:"history"` // newest last, at most HistoryLen
 }
 
 // Poll is one fetch of a source, for the health history.
 type Poll struct {
 	At         time.Time `json:"time"`
-	Outcome    string    `json:"outcome"` // ok, not_modified, unchanged, error, gone
+	Outcome    string    `json:"outcome"` // one of Outcomes
 	HTTPStatus int       `json:"http_status"`
 	DurationMS int64     `json:"duration_ms"`
 	NewItems   int       `json:"new_items"`

@@ -1,0 +1,67 @@
+package config
+
+import "time"
+
+// Defaults of the tables a file may repeat, which Defaults cannot hold.
+// They are exported for tests that build a Source or Section by hand.
+const (
+	DefaultLimit      = 50 // items per feed document of a [[section]]
+	DefaultInterval   = 15 * time.Minute
+	DefaultMaxItems   = 200
+	DefaultStaleAfter = 7 * 24 * time.Hour
+)
+
+// Defaults is the configuration an empty file yields. Load also fills what
+// [[section]] and [[source]] tables leave out (fillTables) and derives
+// site.tag_authority from site.base_url, so that nothing downstream ever
+// finds a zero where a default belongs.
+func Defaults() *Config {
+	return &Config{
+		Site: Site{
+			Title:    "Syndicate",
+			BaseURL:  "http://127.0.0.1:8080",
+			Language: "en",
+			TagDate:  "2026-01-01",
+		},
+		Server: Server{
+			Listen:          "127.0.0.1:8080",
+			CacheMaxAge:     Duration{5 * time.Minute},
+			ShutdownTimeout: Duration{10 * time.Second},
+		},
+		Store:   Store{Timeout: Duration{500 * time.Millisecond}, Prefix: "syndicate:"},
+		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}},
+		Fetch: Fetch{
+			ConnectTimeout: Duration{10 * time.Second},
+			Timeout:        Duration{30 * time.Second},
+			MaxBodyBytes:   10 << 20,
+			MaxRedirects:   5,
+			PerHost:        2,
+			Workers:        32,
+			BackoffCap:     Duration{6 * time.Hour},
+		},
+		Log: Log{Format: "text", Level: "info"},
+	}
+}
+
+// fillTables gives the [[section]] and [[source]] tables the defaults of
+// the keys they leave out. A zero is what a missing key decodes to;
+// negative values are left for validate to reject.
+func (c *Config) fillTables() {
+	for i := range c.Sections {
+		if c.Sections[i].Limit == 0 {
+			c.Sections[i].Limit = DefaultLimit
+		}
+	}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if s.Interval.Duration == 0 {
+			s.Interval.Duration = DefaultInterval
+		}
+		if s.MaxItems == 0 {
+			s.MaxItems = DefaultMaxItems
+		}
+		if s.StaleAfter.Duration == 0 {
+			s.StaleAfter.Duration = DefaultStaleAfter
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package item
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// The rules for the site settings every id and link is minted from. Config
+// applies them when it loads, and render again for a Site built by hand,
+// so both hold the same settings to the same rule.
+
+// AbsoluteHTTP reports whether s is a URL a feed reader can follow from
+// anywhere: http or https, with a host.
+func AbsoluteHTTP(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// BaseURL checks raw as a site's base URL, to which paths such as
+// "/articles/x/" are appended: an absolute http(s) URL without query or
+// fragment. It returns raw without trailing slashes, and its scheme for
+// scheme-relative links.
+func BaseURL(raw string) (base, scheme string, err error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "", "", fmt.Errorf("invalid URL %q", raw)
+	case !AbsoluteHTTP(raw):
+		return "", "", fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	case strings.ContainsAny(raw, "?#"): // even an empty one would swallow the paths appended
+		return "", "", fmt.Errorf("%q must not carry a query or fragment", raw)
+	}
+	return strings.TrimRight(raw, "/"), u.Scheme, nil
+}
+
+// tagAuthority is RFC 4151's authorityName: a DNS name or an email
+// address, never a port or path. Upper case is accepted and written lower,
+// as validators expect.
+var (
+	tagAuthority = regexp.MustCompile(`^([a-z0-9._+-]+@)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	tagDate      = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
+)
+
+// CheckTagAuthority reports whether s can be the authority of the site's
+// tag URIs. Its error, like CheckTagDate's and BaseURL's, names the value
+// but not the setting, which the caller knows by its own name.
+func CheckTagAuthority(s string) error {
+	if !tagAuthority.MatchString(strings.ToLower(s)) {
+		return fmt.Errorf("%q is not a domain name or email address (RFC 4151 allows no port or path)", s)
+	}
+	return nil
+}
+
+// CheckTagDate reports whether s can be the date of the site's tag URIs:
+// a real date written YYYY, YYYY-MM or YYYY-MM-DD.
+func CheckTagDate(s string) error {
+	if tagDate.MatchString(s) {
+		if _, err := time.Parse("2006-01-02"[:len(s)], s); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not a date written YYYY, YYYY-MM or YYYY-MM-DD, such as 2026-01-01", s)
+}
+
+// TagPrefix returns "tag:{authority},{date}:", which a specific part such
+// as "article/{id}" completes into an RFC 4151 tag URI.
+func TagPrefix(authority, date string) (string, error) {
+	if err := CheckTagAuthority(authority); err != nil {
+		return "", fmt.Errorf("tag authority: %w", err)
+	}
+	if err := CheckTagDate(date); err != nil {
+		return "", fmt.Errorf("tag date: %w", err)
+	}
+	return "tag:" + strings.ToLower(authority) + "," + date + ":", nil
+}
