@@ -90,11 +90,77 @@ func TestRedisPrefixIsolation(t *testing.T) {
 	}
 }
 
+// Without a prefix every key, changes and leases included, lands under
+// "syndicate:". The server is the test's own, so the default prefix
+// meets nobody else's keys.
 func TestRedisDefaultPrefix(t *testing.T) {
-	r := store.NewRedis(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), store.RedisOptions{})
+	srv := redistest.StartServer(t)
+	r := store.NewRedis(redis.NewClient(&redis.Options{Addr: srv.Addr}), store.RedisOptions{})
 	defer r.Close()
-	if k := r.Key("lease"); !strings.HasPrefix(k, "syndicate:") {
-		t.Errorf("default prefix: %q", k)
+	ctx := context.Background()
+	if err := r.PutDocument(ctx, "asia", "rss.xml", document.Document{Body: []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Acquire(ctx, "src:wire:poll", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Announce(ctx, "me", "wire"); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := r.Client().Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 3 {
+		t.Errorf("keys %q, want a document, a lease and the change version", keys)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "syndicate:") {
+			t.Errorf("key %q lacks the default prefix", k)
+		}
+	}
+}
+
+// Changes cross instances: what one store announces, a second store on
+// the same Redis and prefix delivers, and a third under another prefix
+// (another deployment) does not.
+func TestRedisChangesReachOtherInstances(t *testing.T) {
+	url := redistest.Start(t)
+	prefix := redistest.Prefix(t)
+	announcer := openRedis(t, url, store.RedisOptions{Prefix: prefix})
+	listener := openRedis(t, url, store.RedisOptions{Prefix: prefix})
+	stranger := openRedis(t, url, store.RedisOptions{Prefix: redistest.Prefix(t)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	heard, err := listener.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overheard, err := stranger.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := announcer.Announce(ctx, "inst-a", "wire"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c := <-heard:
+		if c != (store.Change{Version: 1, Origin: "inst-a", Source: "wire"}) {
+			t.Errorf("listener got %+v", c)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the other instance heard nothing within 5s")
+	}
+	if v, err := listener.Version(ctx); err != nil || v != 1 {
+		t.Errorf("the other instance's Version = %d, %v; want 1", v, err)
+	}
+	select {
+	case c := <-overheard:
+		t.Errorf("a store under another prefix heard %+v", c)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if v, _ := stranger.Version(ctx); v != 0 {
+		t.Errorf("a store under another prefix has version %d", v)
 	}
 }
 
