@@ -80,8 +80,12 @@ func StartServer(t testing.TB, extra ...string) *Server {
 
 // StartSentinel starts a Redis Sentinel on a free loopback port that
 // monitors master under the name masterName, and waits until it knows it.
+// Under -short it skips the test.
 func StartSentinel(t testing.TB, master *Server, masterName string) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("redistest: Sentinel tests run a second server; skipped under -short")
+	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "sentinel.conf")
 	// Sentinel rewrites its config file, so it must be its own and writable.
