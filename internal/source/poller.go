@@ -171,6 +171,14 @@ const pollLeaseMargin = 5 * time.Second
 // It is also how long an instance that dies mid-poll holds the source.
 func (p *Poller) LeaseTTL() time.Duration { return p.fetch.Timeout.Duration + pollLeaseMargin }
 
+// leaseEarly is how long before the source is next due its lease ends.
+// Ending it exactly then would race the instances waking at that moment:
+// the lease's expiry, set a round trip later on Redis's clock, would often
+// still hold, and every instance would skip a turn. Ending it early lets
+// nobody in early either, since a scheduled poll first checks the due
+// time in the shared state, which the holder wrote before.
+const leaseEarly = 50 * time.Millisecond
+
 // retime makes the lease of a finished poll end when the source is next
 // due, so that whichever instance tries then gets it, or frees it at once
 // when no schedule came back. A stopping instance still does this, so
@@ -178,7 +186,7 @@ func (p *Poller) LeaseTTL() time.Duration { return p.fetch.Timeout.Duration + po
 func (p *Poller) retime(ctx context.Context, lease store.Lease, next time.Time) {
 	ctx = context.WithoutCancel(ctx)
 	var err error
-	if wait := next.Sub(p.now()); wait > 0 {
+	if wait := next.Sub(p.now()) - leaseEarly; wait > 0 {
 		err = p.leases.Extend(ctx, lease, wait)
 	} else {
 		err = p.leases.Release(ctx, lease)
