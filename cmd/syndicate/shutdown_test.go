@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -45,16 +46,30 @@ func TestGracefulShutdown(t *testing.T) {
 	defer conn.Close()
 	conn.(*net.TCPConn).SetReadBuffer(4096)
 	conn.Write([]byte("GET /latest/atom.xml HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n\r\n"))
-	time.Sleep(300 * time.Millisecond)
+	// The first byte of the answer proves the handler is writing; the
+	// rest waits in a window too small for the feed.
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	first := make([]byte, 1)
+	if _, err := io.ReadFull(conn, first); err != nil {
+		t.Fatalf("no answer started: %v", err)
+	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if _, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-		t.Error("still accepting new connections after SIGTERM")
+	// However long the process takes to act on the signal, it must stop
+	// accepting while the request is still in flight.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("still accepting new connections 5s after SIGTERM")
+		}
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(io.MultiReader(bytes.NewReader(first), conn)), nil)
 	if err != nil {
 		t.Fatalf("in-flight request lost: %v\nlogs:\n%s", err, logs.String())
 	}

@@ -41,7 +41,7 @@ type App struct {
 	storeStates func(context.Context) ([]store.SourceState, error)
 	lastStates  atomic.Pointer[[]store.SourceState] // for the health API while the store is down
 
-	fleet *fleet // nil unless the store is Redis
+	fleet *fleet
 
 	// pending holds source ids whose stored items changed and are not
 	// yet republished; wake tells republishSources there is work.
@@ -88,9 +88,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 	}
 	a.storeStates = ops.StoreStates(st, cfg.Sources)
 	a.Publisher.OnPublish(a.Server.Update)
-	if r, ok := st.(*store.Redis); ok {
-		a.fleet = newFleet(a, r)
-	}
+	a.fleet = newFleet(a)
 	ops.Register(a.Server.Handle, ops.Deps{
 		Sources:  cfg.Sources,
 		States:   a.sourceStates,
@@ -110,7 +108,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 			Logger:    log,
 			OnChange:  a.sourceChanged,
 			OnPoll:    m.ObservePoll,
-			Leases:    leasesFor(st),
+			Leases:    st,
 		})
 	}
 	return a, nil
@@ -148,6 +146,7 @@ var Version = "dev"
 // until ctx ends. It returns the problems of the first load (already
 // logged).
 func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
+	a.fleet.start(ctx)
 	for _, s := range a.Config.Sources {
 		a.loadSource(ctx, s.ID)
 	}
@@ -160,9 +159,7 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 		go a.republishSources(ctx)
 		go a.Poller.Run(ctx)
 	}
-	if a.fleet != nil {
-		go a.fleet.run(ctx)
-	}
+	go a.fleet.run(ctx)
 	go content.Watch(ctx, a.content, a.Config.Content.PollInterval.Duration, func(items []item.Item, problems []content.Problem) {
 		if err := a.publish(ctx, items, problems); err != nil {
 			a.Log.Error("republish after edit", "err", err)
@@ -197,61 +194,21 @@ func (a *App) republishSources(ctx context.Context) {
 		a.pendingMu.Unlock()
 		for _, id := range ids {
 			a.loadSource(ctx, id)
-			if a.fleet != nil {
-				a.fleet.notify(ctx, id)
-			}
+			a.fleet.notify(ctx, id)
 		}
 	}
 }
 
-// loadSource publishes what the store holds for source id, together with
-// what this instance already publishes of it: a store that lost data (a
-// Redis restarted empty, a failover to a cold replica) must never shrink a
-// section. Where the store holds less than this instance, the union is
-// written back, which re-seeds it.
+// loadSource publishes what the store holds for source id, never less
+// than this instance already publishes of it.
 func (a *App) loadSource(ctx context.Context, id string) {
 	src := a.source(id)
 	if src == nil {
 		return
 	}
-	stored, err := a.Store.Items(ctx, id)
-	if err != nil {
-		a.Metrics.StoreError("items")
-		a.Log.Error("load source items", "source", id, "err", err)
-		return
+	if err := a.Publisher.ReloadSource(ctx, id, src.MaxItems); err != nil {
+		a.Log.Error("load source", "source", id, "err", err)
 	}
-	items := union(stored, a.Publisher.SourceItems(id), src.MaxItems)
-	if len(items) > len(stored) {
-		a.Log.Warn("store holds fewer items than published; re-seeding it", "source", id, "stored", len(stored), "published", len(items))
-		if err := a.Store.ReplaceItems(ctx, id, items); err != nil {
-			a.Metrics.StoreError("replace_items")
-			a.Log.Error("re-seed source items", "source", id, "err", err)
-		}
-	}
-	if err := a.Publisher.PublishSource(ctx, id, items); err != nil {
-		a.Log.Error("publish source", "source", id, "err", err)
-	}
-}
-
-// union is stored plus the held items it lacks, newest first, cut to max:
-// what the store would hold had it kept everything. Where both have an
-// item, the stored version (the newer edit) wins.
-func union(stored, held []item.Item, max int) []item.Item {
-	out := slices.Clone(stored)
-	have := make(map[string]bool, len(stored))
-	for i := range stored {
-		have[stored[i].ID] = true
-	}
-	for _, it := range held {
-		if !have[it.ID] {
-			out = append(out, it)
-		}
-	}
-	item.SortNewest(out)
-	if max > 0 && len(out) > max {
-		out = out[:max]
-	}
-	return out
 }
 
 func (a *App) source(id string) *config.Source {
@@ -259,15 +216,6 @@ func (a *App) source(id string) *config.Source {
 		if a.Config.Sources[i].ID == id {
 			return &a.Config.Sources[i]
 		}
-	}
-	return nil
-}
-
-// leasesFor returns the store's leases when the store is shared; a lone
-// instance has nobody to take turns with.
-func leasesFor(st store.Store) store.Leases {
-	if _, shared := st.(*store.Redis); shared {
-		return st
 	}
 	return nil
 }

@@ -3,47 +3,44 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
-	"errors"
-	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/redis/go-redis/v9"
-
-	"syndicate/internal/store"
 )
 
-// checkEvery is how often an instance of a fleet checks the store's
-// health and change counter: the backstop for change messages lost while
-// a subscription reconnects.
+// checkEvery is how often an instance checks the store's health and
+// change version: the backstop for change announcements lost while a
+// subscription reconnects.
 const checkEvery = 500 * time.Millisecond
 
-// fleet keeps instances that share one Redis in step. When an instance
-// changes a source's items it bumps a counter and publishes the source id;
-// the others reload that source (taking the already rendered feeds from
-// the store). A counter that moved without a message reloads every source.
+// fleet keeps instances that share one store in step through its change
+// feed (store.Changes). When an instance changes a source's items it
+// announces it; the others reload that source (taking the already
+// rendered feeds from the store). A version that moved without an
+// announcement reloads every source. A lone instance runs the same code
+// against the memory store, where nobody else announces anything.
 type fleet struct {
-	app     *App
-	redis   *store.Redis
-	id      string // this instance
-	channel string
-	counter string
+	app *App
+	id  string // this instance, as its announcements name it
 
-	seen atomic.Int64 // change counter last acted on
+	seen atomic.Int64 // the change version this instance is up to date with
 	up   atomic.Bool  // the store answered the last check
 }
 
-func newFleet(a *App, r *store.Redis) *fleet {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return &fleet{
-		app:     a,
-		redis:   r,
-		id:      hex.EncodeToString(b),
-		channel: r.Key("events"),
-		counter: r.Key("changes"),
+func newFleet(a *App) *fleet { return &fleet{app: a, id: rand.Text()} }
+
+// start notes the change version before the sources are first loaded, so
+// that only changes made after it count as missed. A store that does not
+// answer now counts as down: its first answer is then a recovery, which
+// reloads the sources that could not be loaded at start.
+func (f *fleet) start(ctx context.Context) {
+	v, err := f.app.Store.Version(ctx)
+	if err != nil {
+		f.app.Log.Warn("fleet: store unreachable at start", "err", err)
+		f.app.Metrics.SetStoreUp(false)
+		return
 	}
+	f.seen.Store(v)
+	f.up.Store(true)
 }
 
 func (f *fleet) run(ctx context.Context) {
@@ -60,52 +57,52 @@ func (f *fleet) run(ctx context.Context) {
 	}
 }
 
-// notify tells the fleet that this instance changed source id.
+// notify tells the fleet that this instance changed source.
 func (f *fleet) notify(ctx context.Context, source string) {
-	ctx, cancel := context.WithTimeout(ctx, f.app.Config.Store.Timeout.Duration)
-	defer cancel()
-	n, err := f.redis.Client().Incr(ctx, f.counter).Result()
+	v, err := f.app.Store.Announce(ctx, f.id, source)
 	if err != nil {
-		f.app.Log.Warn("fleet: count change", "source", source, "err", err)
-		return
-	}
-	f.seen.Store(n)
-	if err := f.redis.Client().Publish(ctx, f.channel, f.id+" "+source).Err(); err != nil {
 		f.app.Log.Warn("fleet: announce change", "source", source, "err", err)
+	}
+	if v > 0 {
+		f.caughtUp(v)
 	}
 }
 
-// subscribe reloads every source another instance announces. go-redis
-// resubscribes by itself after a reconnect; what is missed meanwhile the
-// counter check catches.
+// caughtUp records that this instance has acted on change v. The version
+// moves on only when v follows the last one seen, so that a change
+// missed in between still shows at the next check.
+func (f *fleet) caughtUp(v int64) { f.seen.CompareAndSwap(v-1, v) }
+
+// subscribe reloads every source another instance announces, for as long
+// as ctx lasts; a subscription that cannot be made is tried again at the
+// next check's pace, and what is missed meanwhile the check catches.
 func (f *fleet) subscribe(ctx context.Context) {
-	sub := f.redis.Client().Subscribe(ctx, f.channel)
-	defer sub.Close()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case msg, ok := <-sub.Channel():
-			if !ok {
-				return
+	for ctx.Err() == nil {
+		changes, err := f.app.Store.Subscribe(ctx)
+		if err != nil {
+			f.app.Log.Debug("fleet: subscribe to changes", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(checkEvery):
 			}
-			from, source, _ := strings.Cut(msg.Payload, " ")
-			if from == f.id {
-				continue
+			continue
+		}
+		for c := range changes {
+			if c.Origin != f.id {
+				f.app.loadSource(ctx, c.Source)
 			}
-			f.app.loadSource(ctx, source)
+			f.caughtUp(c.Version)
 		}
 	}
 }
 
 // check notices a store that went down or came back, and changes this
 // instance missed. When the store comes back every source is reloaded,
-// which also re-seeds a Redis that came back empty (see loadSource).
+// which also re-seeds a store that came back empty (see
+// publish.Publisher.ReloadSource).
 func (f *fleet) check(ctx context.Context) {
-	getCtx, cancel := context.WithTimeout(ctx, f.app.Config.Store.Timeout.Duration)
-	n, err := f.redis.Client().Get(getCtx, f.counter).Int64()
-	cancel()
-	if err != nil && !errors.Is(err, redis.Nil) {
+	v, err := f.app.Store.Version(ctx)
+	if err != nil {
 		f.app.Metrics.StoreError("check")
 		f.app.Metrics.SetStoreUp(false)
 		if f.up.Swap(false) {
@@ -118,8 +115,8 @@ func (f *fleet) check(ctx context.Context) {
 	if recovered {
 		f.app.Log.Info("fleet: store reachable")
 	}
-	if recovered || n != f.seen.Load() {
-		f.seen.Store(n)
+	if recovered || v != f.seen.Load() {
+		f.seen.Store(v)
 		for _, s := range f.app.Config.Sources {
 			f.app.loadSource(ctx, s.ID)
 		}

@@ -22,9 +22,13 @@ const Timeout = 30 * time.Second
 
 // Chromium returns the path of the Chromium binary. When there is none it
 // skips the test, or fails it under CI=true, where skipping would hide
-// that the browser tests never ran.
+// that the browser tests never ran. Under -short it skips the test: a
+// browser start costs seconds.
 func Chromium(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browsertest: browser tests are skipped under -short")
+	}
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
 		return "/usr/bin/chromium"
 	}

@@ -5,10 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"syndicate/internal/document"
 	"time"
 
+	"syndicate/internal/document"
 	"syndicate/internal/render"
+	"syndicate/internal/store"
 )
 
 // How long an instance that lost the race to render a section waits for
@@ -19,39 +20,56 @@ const (
 	adoptInterval = 25 * time.Millisecond
 )
 
-// sectionFeeds returns the feeds of sec and whether this instance rendered
-// them. In a fleet (Options.Fleet) instances that see the same change
-// render it once: the store is asked first for feeds rendered from the
-// same input, then a lease decides who renders, and the others wait for
-// the winner's documents. Rendering is deterministic, so whichever
-// instance renders, every instance serves the same bytes and ETags.
-func (p *Publisher) sectionFeeds(ctx context.Context, sec render.Section) (map[string]document.Document, bool, error) {
+// How a section's feeds came to be.
+type origin int
+
+const (
+	rendered origin = iota // rendered by this instance now
+	adopted                // rendered by another instance, taken from the store
+	kept                   // unchanged: the input is the one this instance serves
+)
+
+// sectionFeeds returns the feeds of sec and how they came to be. docs
+// are the documents this instance serves. In a fleet (Options.Fleet)
+// instances that see the same change render it once: feeds already
+// served for the same input are kept, else the store is asked for feeds
+// rendered from that input, then a lease decides who renders, and the
+// others wait for the winner's documents. Rendering is deterministic, so
+// whichever instance renders, every instance serves the same bytes and
+// ETags.
+func (p *Publisher) sectionFeeds(ctx context.Context, docs map[string]document.Document, sec render.Section) (map[string]document.Document, origin, error) {
 	if !p.opts.Fleet {
 		feeds, err := render.Feeds(p.opts.Site, sec)
 		if err == nil {
 			p.storeFeeds(ctx, sec.Slug, feeds)
 		}
-		return feeds, true, err
+		return feeds, rendered, err
 	}
 	input := p.inputHash(sec)
-	if feeds, ok := p.storedFeeds(ctx, sec.Slug, input); ok {
-		return feeds, false, nil
+	// A section can be touched without changing what it shows (an edit
+	// to an item past its limit); what the store holds for that input is
+	// then this instance's own work, not another's to adopt.
+	if feeds, ok := servedFeeds(docs, sec.Slug, input); ok {
+		return feeds, kept, nil
 	}
-	lease := "sec:" + sec.Slug + ":render:" + input[:16]
-	won, err := p.acquire(ctx, lease)
+	if feeds, ok := p.storedFeeds(ctx, sec.Slug, input); ok {
+		return feeds, adopted, nil
+	}
+	name := "sec:" + sec.Slug + ":render:" + input[:16]
+	lease, won, err := p.acquire(ctx, name)
 	// The winner releases the lease once its documents are stored, so a
 	// loser still waiting finds either the documents or a free lease (the
 	// winner failed to store): it never waits out a stale lease.
 	for deadline := time.Now().Add(adoptWait); err == nil && !won && time.Now().Before(deadline) && ctx.Err() == nil; {
 		time.Sleep(adoptInterval)
 		if feeds, ok := p.storedFeeds(ctx, sec.Slug, input); ok {
-			return feeds, false, nil
+			return feeds, adopted, nil
 		}
-		won, err = p.acquire(ctx, lease)
+		lease, won, err = p.acquire(ctx, name)
 	}
 	feeds, err := render.Feeds(p.opts.Site, sec)
 	if err != nil {
-		return nil, false, err
+		return nil, rendered, err
 	}
 	for format, doc := range feeds {
 		doc.Input = input
@@ -61,19 +79,39 @@ func (p *Publisher) sectionFeeds(ctx context.Context, sec render.Section) (map[s
 	if won {
 		p.release(ctx, lease)
 	}
-	return feeds, true, nil
+	return feeds, rendered, nil
 }
 
-func (p *Publisher) acquire(ctx context.Context, lease string) (bool, error) {
+func (p *Publisher) acquire(ctx context.Context, name string) (store.Lease, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
 	defer cancel()
-	return p.opts.Store.Acquire(ctx, lease, renderLease)
+	return p.opts.Store.Acquire(ctx, name, renderLease)
 }
 
-func (p *Publisher) release(ctx context.Context, lease string) {
+// release hands the render lease back. Should it fail, the lease expires
+// by itself after renderLease; a lease that already expired (a render
+// slower than renderLease) is logged, since another instance may have
+// rendered the same section meanwhile.
+func (p *Publisher) release(ctx context.Context, lease store.Lease) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
 	defer cancel()
-	p.opts.Store.Extend(ctx, lease, time.Millisecond)
+	if err := p.opts.Store.Release(ctx, lease); err != nil {
+		p.opts.Logger.Warn("release render lease", "lease", lease.Name, "err", err)
+	}
+}
+
+// servedFeeds returns the three feeds of slug among docs if all were
+// rendered from input.
+func servedFeeds(docs map[string]document.Document, slug, input string) (map[string]document.Document, bool) {
+	feeds := make(map[string]document.Document, len(render.FeedFormats))
+	for _, format := range render.FeedFormats {
+		doc, ok := docs["/"+slug+"/"+format]
+		if !ok || doc.Input != input {
+			return nil, false
+		}
+		feeds[format] = doc
+	}
+	return feeds, true
 }
 
 // storedFeeds returns the three feeds of slug from the store if all were

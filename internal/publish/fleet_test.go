@@ -2,6 +2,8 @@ package publish
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,4 +71,65 @@ func TestFleetRendersEachSectionOnce(t *testing.T) {
 	items[0].Title = "One, revised"
 	publishAll(items)
 	check(2, map[string]int{"latest": 2, "asia": 2, "middle-east": 1})
+}
+
+// A lone instance on Redis must not "adopt" the documents it rendered
+// itself. An edit outside a section's window touches the section (its
+// items changed) without changing what it shows, so its render input is
+// the one this instance already stored: that is neither a render nor the
+// work of another instance.
+func TestFleetDoesNotAdoptItsOwnRenders(t *testing.T) {
+	srv := redistest.StartServer(t)
+	st, err := store.Open(config.Store{RedisURL: srv.URL, Prefix: redistest.Prefix(t), Timeout: config.Duration{Duration: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var logs strings.Builder
+	sections := []config.Section{
+		{Slug: "latest", Title: "Latest", Limit: 1},
+		{Slug: "asia", Title: "Asia", Limit: 50},
+		{Slug: "middle-east", Title: "Middle East", Limit: 50},
+	}
+	p := New(Options{Site: testSite, Sections: sections, Store: st, Fleet: true, Version: "test",
+		Logger: slog.New(slog.NewTextHandler(&lockedBuilder{b: &logs}, nil))})
+	ctx := context.Background()
+	items := []item.Item{article("new", "Newest", 3, "asia"), article("old", "Older", 1, "middle-east")}
+	if err := p.Publish(ctx, items, nil); err != nil {
+		t.Fatal(err)
+	}
+	latest := p.Documents()["/latest/atom.xml"]
+
+	// "latest" shows only the newest item; the edit is to the older one.
+	items[1].Title = "Older, revised"
+	for range 3 {
+		if err := p.Publish(ctx, items, nil); err != nil {
+			t.Fatal(err)
+		}
+		items[1].Title += "!"
+	}
+	stats := p.Stats()
+	for slug, want := range map[string]SectionStats{"latest": {Renders: 1}, "asia": {Renders: 1}, "middle-east": {Renders: 4}} {
+		if got := stats[slug]; got.Renders != want.Renders || got.Adopted != 0 {
+			t.Errorf("%s: %d renders, %d adopted; want %d renders, none adopted", slug, got.Renders, got.Adopted, want.Renders)
+		}
+	}
+	if got := p.Documents()["/latest/atom.xml"]; got.ETag != latest.ETag || got.Input != latest.Input {
+		t.Error("latest's feed changed though what it shows did not")
+	}
+	if strings.Contains(logs.String(), "rendered by another instance") {
+		t.Errorf("a lone instance says it took another's rendering:\n%s", logs.String())
+	}
+}
+
+// lockedBuilder lets a logger write from several goroutines.
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  *strings.Builder
+}
+
+func (w *lockedBuilder) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
 }

@@ -41,7 +41,7 @@ type Options struct {
 	Version string
 	// OnRender, when set, is told how long each section render took.
 	OnRender func(section string, d time.Duration)
-	// OnStoreError, when set, is told of every failed store write.
+	// OnStoreError, when set, is told of every failed store call.
 	OnStoreError func(op string)
 }
 
@@ -123,6 +123,11 @@ func (p *Publisher) Publish(ctx context.Context, items []item.Item, media map[st
 func (p *Publisher) PublishSource(ctx context.Context, source string, items []item.Item) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.setSource(ctx, source, items)
+}
+
+// setSource is PublishSource with p.mu held.
+func (p *Publisher) setSource(ctx context.Context, source string, items []item.Item) error {
 	p.external[source] = items
 	if !p.published {
 		return nil
@@ -184,7 +189,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 
 func (p *Publisher) renderSection(ctx context.Context, docs map[string]document.Document, nav []render.Section, sec render.Section) error {
 	start := time.Now()
-	feeds, rendered, err := p.sectionFeeds(ctx, sec)
+	feeds, how, err := p.sectionFeeds(ctx, docs, sec)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
@@ -193,7 +198,7 @@ func (p *Publisher) renderSection(ctx context.Context, docs map[string]document.
 		return fmt.Errorf("publish: %w", err)
 	}
 	elapsed := time.Since(start)
-	if rendered && p.opts.OnRender != nil {
+	if how == rendered && p.opts.OnRender != nil {
 		p.opts.OnRender(sec.Slug, elapsed)
 	}
 
@@ -206,20 +211,22 @@ func (p *Publisher) renderSection(ctx context.Context, docs map[string]document.
 	}
 	prev := p.stats[sec.Slug]
 	st := SectionStats{Items: len(sec.Items), RenderedAt: start, Duration: elapsed, Renders: prev.Renders, Adopted: prev.Adopted}
-	if rendered {
-		st.Renders++
-	} else {
-		st.Adopted++
-	}
 	if len(sec.Items) > 0 {
 		st.Newest = sec.Items[0].Modified()
 	}
-	p.stats[sec.Slug] = st
-	msg := "rendered section"
-	if !rendered {
+	level, msg := slog.LevelInfo, "rendered section"
+	switch how {
+	case rendered:
+		st.Renders++
+	case adopted:
+		st.Adopted++
 		msg = "took section rendered by another instance"
+	case kept:
+		st.RenderedAt, st.Duration = prev.RenderedAt, prev.Duration
+		level, msg = slog.LevelDebug, "section feeds unchanged"
 	}
-	p.opts.Logger.Info(msg, "section", sec.Slug, "items", len(sec.Items), "duration", elapsed.Round(time.Microsecond), "bytes", bytes)
+	p.stats[sec.Slug] = st
+	p.opts.Logger.Log(ctx, level, msg, "section", sec.Slug, "items", len(sec.Items), "duration", elapsed.Round(time.Microsecond), "bytes", bytes)
 	return nil
 }
 
@@ -234,11 +241,15 @@ func (p *Publisher) storeFeeds(ctx context.Context, slug string, feeds map[strin
 		err := p.opts.Store.PutDocument(ctx, slug, format, doc)
 		cancel()
 		if err != nil {
-			if p.opts.OnStoreError != nil {
-				p.opts.OnStoreError("put_document")
-			}
+			p.storeError("put_document")
 			p.opts.Logger.Error("store document", "section", slug, "format", format, "err", err)
 		}
+	}
+}
+
+func (p *Publisher) storeError(op string) {
+	if p.opts.OnStoreError != nil {
+		p.opts.OnStoreError(op)
 	}
 }
 
@@ -249,12 +260,4 @@ func (p *Publisher) notify(docs map[string]document.Document) {
 	for _, fn := range listeners {
 		fn(docs)
 	}
-}
-
-// SourceItems returns the items of source id as last published. The slice
-// is shared: do not modify it.
-func (p *Publisher) SourceItems(id string) []item.Item {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.external[id]
 }

@@ -17,8 +17,12 @@ type Cluster struct {
 // StartCluster starts three cluster-enabled redis-servers on free ports
 // and joins them with redis-cli --cluster create, each master owning a
 // third of the slots. It waits until the cluster reports state ok.
+// Under -short it skips the test.
 func StartCluster(t testing.TB) *Cluster {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("redistest: a Cluster is three servers and a minute's setup; skipped under -short")
+	}
 	Require(t)
 	if _, err := exec.LookPath("redis-cli"); err != nil {
 		msg := "redistest: redis-cli not installed; apt-get install -y redis-tools"

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -79,8 +80,12 @@ func StartServer(t testing.TB, extra ...string) *Server {
 
 // StartSentinel starts a Redis Sentinel on a free loopback port that
 // monitors master under the name masterName, and waits until it knows it.
+// Under -short it skips the test.
 func StartSentinel(t testing.TB, master *Server, masterName string) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("redistest: Sentinel tests run a second server; skipped under -short")
+	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "sentinel.conf")
 	// Sentinel rewrites its config file, so it must be its own and writable.
@@ -256,34 +261,64 @@ func WaitReady(addr string, within time.Duration) error {
 }
 
 // serverPID asks the Redis at addr for its process id, which also proves
-// it answers. It speaks the protocol directly so that readiness does not
-// depend on a client library's pooling and retries.
+// it answers.
 func serverPID(addr string) (int, error) {
-	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	v, err := infoField(addr, "server", "process_id")
 	if err != nil {
 		return 0, err
 	}
+	return strconv.Atoi(v)
+}
+
+// Calls returns how many times the server has run command (lower case,
+// e.g. "hgetall") since it started, from INFO commandstats: what a test
+// counts to see how often an instance really went to the store.
+func (s *Server) Calls(command string) (int64, error) {
+	v, err := infoField(s.Addr, "commandstats", "cmdstat_"+command)
+	if errors.Is(err, errNoField) {
+		return 0, nil // never run
+	}
+	if err != nil {
+		return 0, fmt.Errorf("redistest: calls of %s: %w", command, err)
+	}
+	// "calls=12,usec=340,usec_per_call=28.33,…"
+	calls, _, _ := strings.Cut(strings.TrimPrefix(v, "calls="), ",")
+	return strconv.ParseInt(calls, 10, 64)
+}
+
+var errNoField = errors.New("no such field in INFO")
+
+// infoField reads one field of an INFO section. It speaks the protocol
+// directly so that readiness and counts do not depend on a client
+// library's pooling and retries, nor add calls of their own to count.
+func infoField(addr, section, field string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return "", err
+	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(500 * time.Millisecond))
-	if _, err := io.WriteString(c, "INFO server\r\n"); err != nil {
-		return 0, err
+	if _, err := io.WriteString(c, "INFO "+section+"\r\n"); err != nil {
+		return "", err
 	}
 	r := bufio.NewReader(c)
 	head, err := r.ReadString('\n')
 	if err != nil {
-		return 0, err
+		return "", err
 	}
-	if !strings.HasPrefix(head, "$") {
+	size, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(head, "$")))
+	if !strings.HasPrefix(head, "$") || err != nil {
 		// -LOADING and the like: up, but not ready yet.
-		return 0, fmt.Errorf("reply %q", strings.TrimSpace(head))
+		return "", fmt.Errorf("reply %q", strings.TrimSpace(head))
 	}
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return 0, fmt.Errorf("no process_id in INFO: %w", err)
-		}
-		if v, ok := strings.CutPrefix(line, "process_id:"); ok {
-			return strconv.Atoi(strings.TrimSpace(v))
+	body := make([]byte, size)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strings.TrimSpace(v), nil
 		}
 	}
+	return "", fmt.Errorf("%s: %w", field, errNoField)
 }

@@ -79,3 +79,28 @@ func TestPrefixIsUnique(t *testing.T) {
 		t.Errorf("prefixes %q and %q", a, b)
 	}
 }
+
+func TestCalls(t *testing.T) {
+	s := StartServer(t)
+	if n, err := s.Calls("hgetall"); err != nil || n != 0 {
+		t.Fatalf("Calls before any = %d, %v; want 0", n, err)
+	}
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 64)
+	for range 3 {
+		c.Write([]byte("HGETALL somekey\r\n"))
+		if _, err := c.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.Calls("hgetall"); err != nil || n != 3 {
+		t.Errorf("Calls after three = %d, %v; want 3", n, err)
+	}
+	if n, err := s.Calls("hset"); err != nil || n != 0 {
+		t.Errorf("Calls of a command never run = %d, %v; want 0", n, err)
+	}
+}

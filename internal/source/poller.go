@@ -133,8 +133,16 @@ func (p *Poller) poll(ctx context.Context, src *config.Source, mode pollMode) (s
 	if mode == scheduled && st.NextFetch.After(p.now()) {
 		return st, nil
 	}
+	release, err := p.acquire(ctx, src)
+	if err != nil {
+		return st, fmt.Errorf("source: %s: %w", src.ID, err)
+	}
+	defer release()
+	// The lease is taken once the poll has its slots, so that waiting for
+	// a busy host does not eat into it.
+	var lease store.Lease
 	if mode != manual && p.leases != nil {
-		won, err := p.leases.Acquire(ctx, leaseName(src.ID), src.Interval.Duration)
+		l, won, err := p.leases.Acquire(ctx, leaseName(src.ID), p.LeaseTTL())
 		if err != nil {
 			return st, fmt.Errorf("source: %s: %w", src.ID, err)
 		}
@@ -144,23 +152,50 @@ func (p *Poller) poll(ctx context.Context, src *config.Source, mode pollMode) (s
 			st.NextFetch = p.now().Add(src.Interval.Duration)
 			return st, nil
 		}
+		lease = l
 	}
-	release, err := p.acquire(ctx, src)
-	if err != nil {
-		return st, fmt.Errorf("source: %s: %w", src.ID, err)
-	}
-	defer release()
 	st, err = p.pollNow(ctx, src, st)
-	if p.leases != nil {
-		// The lease first ran for an interval, long enough for the poll;
-		// from now on it should end when the source is next due, so that
-		// the next instance to try gets it then, and a crashed instance
-		// holds the source for at most one interval.
-		if wait := st.NextFetch.Sub(p.now()); wait > 0 {
-			p.leases.Extend(ctx, leaseName(src.ID), wait)
-		}
+	if lease.Token != "" {
+		p.retime(ctx, lease, st.NextFetch)
 	}
 	return st, err
+}
+
+// pollLeaseMargin is how long a poll may take beyond its fetch: parsing
+// and the store calls that record it, each bounded by the store timeout.
+const pollLeaseMargin = 5 * time.Second
+
+// LeaseTTL is the TTL a scheduled poll's lease starts with: it must
+// outlast the whole poll, whatever the interval, or a slow upstream would
+// let a second instance fetch the source while the first is still at it.
+// It is also how long an instance that dies mid-poll holds the source.
+func (p *Poller) LeaseTTL() time.Duration { return p.fetch.Timeout.Duration + pollLeaseMargin }
+
+// leaseEarly is how long before the source is next due its lease ends.
+// Ending it exactly then would race the instances waking at that moment:
+// the lease's expiry, set a round trip later on Redis's clock, would often
+// still hold, and every instance would skip a turn. Ending it early lets
+// nobody in early either, since a scheduled poll first checks the due
+// time in the shared state, which the holder wrote before.
+const leaseEarly = 50 * time.Millisecond
+
+// retime makes the lease of a finished poll end when the source is next
+// due, so that whichever instance tries then gets it, or frees it at once
+// when no schedule came back. A stopping instance still does this, so
+// that a restart need not wait out the lease.
+func (p *Poller) retime(ctx context.Context, lease store.Lease, next time.Time) {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if wait := next.Sub(p.now()) - leaseEarly; wait > 0 {
+		err = p.leases.Extend(ctx, lease, wait)
+	} else {
+		err = p.leases.Release(ctx, lease)
+	}
+	if errors.Is(err, store.ErrLeaseLost) {
+		p.log.Warn("poll outlived its lease: another instance may have polled the source at the same time", "lease", lease.Name, "ttl", p.LeaseTTL())
+	} else if err != nil {
+		p.log.Warn("re-time poll lease", "lease", lease.Name, "err", err)
+	}
 }
 
 func leaseName(id string) string { return "src:" + id + ":poll" }

@@ -12,11 +12,12 @@ import (
 // Memory is the embedded store: everything lives in this process and is
 // gone when it stops. It is the default for a single instance.
 type Memory struct {
-	mu     sync.RWMutex
-	items  map[string][]item.Item
-	docs   map[string]document.Document
-	states map[string]SourceState
-	leases memoryLeases
+	mu      sync.RWMutex
+	items   map[string][]item.Item
+	docs    map[string]document.Document
+	states  map[string]SourceState
+	leases  memoryLeases
+	changes memoryChanges
 }
 
 // NewMemory returns an empty Memory store.

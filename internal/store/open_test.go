@@ -3,11 +3,12 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"syndicate/internal/document"
+	"slices"
 	"testing"
 	"time"
 
 	"syndicate/internal/config"
+	"syndicate/internal/document"
 	"syndicate/internal/redistest"
 	"syndicate/internal/store"
 )
@@ -40,7 +41,10 @@ func TestOpen(t *testing.T) {
 
 // A Redis that refuses connections must fail each call at once, not after
 // the store timeout: go-redis's own dial retries and retry backoff would
-// otherwise turn "refused" into a half-second hang on every call.
+// otherwise turn "refused" into a half-second hang on every call. The
+// median of five calls is compared, so that one call stalled by a busy
+// machine does not decide; a median over the limit is measured again
+// before the test fails.
 func TestOpenFailsAtOnceWhenRefused(t *testing.T) {
 	port := redistest.FreePort(t)
 	st, err := store.Open(config.Store{
@@ -51,13 +55,23 @@ func TestOpenFailsAtOnceWhenRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	for i := range 5 {
-		start := time.Now()
-		if err := st.PutDocument(context.Background(), "asia", "rss.xml", document.Document{Body: []byte("x")}); err == nil {
-			t.Fatal("write to a refusing Redis succeeded")
+	median := func() time.Duration {
+		var took []time.Duration
+		for range 5 {
+			start := time.Now()
+			if err := st.PutDocument(context.Background(), "asia", "rss.xml", document.Document{Body: []byte("x")}); err == nil {
+				t.Fatal("write to a refusing Redis succeeded")
+			}
+			took = append(took, time.Since(start))
 		}
-		if d := time.Since(start); d > 250*time.Millisecond {
-			t.Errorf("call %d took %v against a refusing Redis, want well under the 2s timeout", i, d)
+		slices.Sort(took)
+		t.Logf("calls to a refusing Redis took %v", took)
+		return took[len(took)/2]
+	}
+	const limit = 250 * time.Millisecond
+	if first := median(); first > limit {
+		if second := median(); second > limit {
+			t.Errorf("calls to a refusing Redis took %v at the median, and %v measured again, want well under the 2s timeout (%v)", first, second, limit)
 		}
 	}
 }

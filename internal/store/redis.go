@@ -39,12 +39,9 @@ func NewRedis(client redis.UniversalClient, opts RedisOptions) *Redis {
 	return &Redis{client: client, opts: opts}
 }
 
-// Client is the underlying client, for fleet coordination.
+// Client is the underlying client, for tests that inspect what the store
+// wrote. Everything else goes through the Store methods.
 func (r *Redis) Client() redis.UniversalClient { return r.client }
-
-// Key returns the full key for name, for callers outside the package that
-// coordinate through Redis (leases, channels) with the same prefix.
-func (r *Redis) Key(name string) string { return r.opts.Prefix + name }
 
 func (r *Redis) docKey(section, format string) string {
 	return r.opts.Prefix + "{sec:" + section + "}:doc:" + format

@@ -90,6 +90,49 @@ func TestRedisPrefixIsolation(t *testing.T) {
 	}
 }
 
+// Changes cross instances: what one store announces, a second store on
+// the same Redis and prefix delivers, and a third under another prefix
+// (another deployment) does not.
+func TestRedisChangesReachOtherInstances(t *testing.T) {
+	url := redistest.Start(t)
+	prefix := redistest.Prefix(t)
+	announcer := openRedis(t, url, store.RedisOptions{Prefix: prefix})
+	listener := openRedis(t, url, store.RedisOptions{Prefix: prefix})
+	stranger := openRedis(t, url, store.RedisOptions{Prefix: redistest.Prefix(t)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	heard, err := listener.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overheard, err := stranger.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := announcer.Announce(ctx, "inst-a", "wire"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c := <-heard:
+		if c != (store.Change{Version: 1, Origin: "inst-a", Source: "wire"}) {
+			t.Errorf("listener got %+v", c)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the other instance heard nothing within 5s")
+	}
+	if v, err := listener.Version(ctx); err != nil || v != 1 {
+		t.Errorf("the other instance's Version = %d, %v; want 1", v, err)
+	}
+	select {
+	case c := <-overheard:
+		t.Errorf("a store under another prefix heard %+v", c)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if v, _ := stranger.Version(ctx); v != 0 {
+		t.Errorf("a store under another prefix has version %d", v)
+	}
+}
+
 func TestRedisFailsFastWhenDown(t *testing.T) {
 	srv := redistest.StartServer(t)
 	r := openRedis(t, srv.URL, store.RedisOptions{Prefix: redistest.Prefix(t), Timeout: 300 * time.Millisecond})

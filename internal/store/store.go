@@ -6,8 +6,8 @@ package store
 import (
 	"context"
 	"errors"
-	"syndicate/internal/document"
 
+	"syndicate/internal/document"
 	"syndicate/internal/item"
 )
 
@@ -32,6 +32,7 @@ type Store interface {
 
 	SourceStates
 	Leases
+	Changes
 
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error

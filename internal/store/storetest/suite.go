@@ -37,7 +37,13 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"concurrent use", testConcurrent},
 		{"readers see whole writes", testWholeWrites},
 		{"canceled context", testCanceled},
-		{"leases", testLeases},
+		{"leases are exclusive", testLeasesExclusive},
+		{"leases belong to their holder", testLeasesOwned},
+		{"released lease is free at once", testLeaseRelease},
+		{"expired lease can be taken over", testLeaseTakeover},
+		{"extend re-times a lease", testLeaseExtend},
+		{"changes reach every subscriber", testChanges},
+		{"subscription ends with its context", testSubscriptionEnds},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -279,6 +285,12 @@ func testCanceled(t *testing.T, s store.Store) {
 		"SourceState":    func() error { _, err := s.SourceState(c, "wire"); return err },
 		"PutSourceState": func() error { return s.PutSourceState(c, "wire", store.SourceState{ID: "wire"}) },
 		"Ping":           func() error { return s.Ping(c) },
+		"Acquire":        func() error { _, _, err := s.Acquire(c, "src:wire:poll", time.Second); return err },
+		"Extend":         func() error { return s.Extend(c, store.Lease{Name: "src:wire:poll", Token: "t"}, time.Second) },
+		"Release":        func() error { return s.Release(c, store.Lease{Name: "src:wire:poll", Token: "t"}) },
+		"Announce":       func() error { _, err := s.Announce(c, "me", "wire"); return err },
+		"Version":        func() error { _, err := s.Version(c); return err },
+		"Subscribe":      func() error { _, err := s.Subscribe(c); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, context.Canceled) {
@@ -339,29 +351,228 @@ func ids(items []item.Item) string {
 	return strings.Join(out, ",")
 }
 
-func testLeases(t *testing.T, s store.Store) {
-	ok, err := s.Acquire(ctx, "src:wire:poll", 300*time.Millisecond)
+// Waits in the lease and change tests poll for the outcome rather than
+// sleep a fixed time, so a busy machine makes them slower, not wrong.
+const patience = 5 * time.Second
+
+func acquire(t *testing.T, s store.Store, name string, ttl time.Duration) store.Lease {
+	t.Helper()
+	l, ok, err := s.Acquire(ctx, name, ttl)
 	if err != nil || !ok {
-		t.Fatalf("first Acquire = %v, %v; want true", ok, err)
+		t.Fatalf("Acquire(%s) = %v, %v; want the lease", name, ok, err)
 	}
-	if ok, _ := s.Acquire(ctx, "src:wire:poll", time.Second); ok {
-		t.Error("a held lease was acquired again")
+	if l.Name != name || l.Token == "" {
+		t.Fatalf("Acquire(%s) returned %+v, want the name and a token", name, l)
 	}
-	if ok, _ := s.Acquire(ctx, "src:partner:poll", time.Second); !ok {
-		t.Error("another source's lease is blocked")
-	}
-	if err := s.Extend(ctx, "src:wire:poll", 50*time.Millisecond); err != nil {
+	return l
+}
+
+// held reports whether somebody holds name, by trying to take it (and
+// giving back what it took).
+func held(t *testing.T, s store.Store, name string) bool {
+	t.Helper()
+	l, ok, err := s.Acquire(ctx, name, time.Minute)
+	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(120 * time.Millisecond)
-	if ok, _ := s.Acquire(ctx, "src:wire:poll", time.Second); !ok {
-		t.Error("a lease shortened by Extend did not expire")
+	if ok {
+		if err := s.Release(ctx, l); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := s.Extend(ctx, "src:wire:poll", time.Minute); err != nil {
+	return !ok
+}
+
+// takeWithin tries to take name until it gets it, and fails the test
+// after patience.
+func takeWithin(t *testing.T, s store.Store, name string, ttl time.Duration) store.Lease {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for {
+		l, ok, err := s.Acquire(ctx, name, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			return l
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lease %s still held after %v", name, patience)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func testLeasesExclusive(t *testing.T, s store.Store) {
+	a := acquire(t, s, "src:wire:poll", time.Minute)
+	if _, ok, err := s.Acquire(ctx, "src:wire:poll", time.Minute); ok || err != nil {
+		t.Errorf("a held lease was acquired again (%v)", err)
+	}
+	b := acquire(t, s, "src:partner:poll", time.Minute)
+	if a.Token == b.Token {
+		t.Error("two leases share a token")
+	}
+}
+
+// A holder whose lease expired and was taken by another must not be able
+// to touch the new holder's lease; nor may anybody who never held it.
+func testLeasesOwned(t *testing.T, s store.Store) {
+	holder := acquire(t, s, "src:wire:poll", time.Minute)
+	for name, other := range map[string]store.Lease{
+		"forged token": {Name: "src:wire:poll", Token: "not-the-holder"},
+		"empty token":  {Name: "src:wire:poll"},
+	} {
+		if err := s.Extend(ctx, other, time.Millisecond); !errors.Is(err, store.ErrLeaseLost) {
+			t.Errorf("%s: Extend by a non-holder = %v, want ErrLeaseLost", name, err)
+		}
+		if err := s.Release(ctx, other); !errors.Is(err, store.ErrLeaseLost) {
+			t.Errorf("%s: Release by a non-holder = %v, want ErrLeaseLost", name, err)
+		}
+	}
+	// Had the 1ms Extend or the Release taken effect, the lease would be free.
+	time.Sleep(20 * time.Millisecond)
+	if !held(t, s, "src:wire:poll") {
+		t.Fatal("a non-holder's Extend or Release freed the holder's lease")
+	}
+	if err := s.Extend(ctx, holder, time.Minute); err != nil {
+		t.Errorf("the holder's Extend after others tried: %v", err)
+	}
+	if err := s.Release(ctx, holder); err != nil {
+		t.Errorf("the holder's Release: %v", err)
+	}
+}
+
+func testLeaseRelease(t *testing.T, s store.Store) {
+	first := acquire(t, s, "sec:asia:render", time.Minute)
+	if err := s.Release(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1100 * time.Millisecond)
-	if ok, _ := s.Acquire(ctx, "src:wire:poll", time.Second); ok {
-		t.Error("a lease lengthened by Extend expired at its first TTL")
+	second := acquire(t, s, "sec:asia:render", time.Minute) // at once, not after a minute
+	if second.Token == first.Token {
+		t.Error("a lease taken again kept its old token")
+	}
+	if err := s.Release(ctx, first); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("second Release by the former holder = %v, want ErrLeaseLost", err)
+	}
+	if !held(t, s, "sec:asia:render") {
+		t.Error("the former holder's second Release freed the new holder's lease")
+	}
+}
+
+func testLeaseTakeover(t *testing.T, s store.Store) {
+	old := acquire(t, s, "src:wire:poll", 50*time.Millisecond)
+	taker := takeWithin(t, s, "src:wire:poll", time.Minute)
+	if err := s.Extend(ctx, old, time.Minute); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("Extend by the holder whose lease expired = %v, want ErrLeaseLost", err)
+	}
+	if err := s.Release(ctx, old); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("Release by the holder whose lease expired = %v, want ErrLeaseLost", err)
+	}
+	if !held(t, s, "src:wire:poll") {
+		t.Fatal("the expired holder's calls freed the new holder's lease")
+	}
+	if err := s.Extend(ctx, taker, time.Minute); err != nil {
+		t.Errorf("the new holder's Extend: %v", err)
+	}
+
+	// A lease nobody took after it expired is lost to its holder too.
+	lapsed := acquire(t, s, "src:partner:poll", 20*time.Millisecond)
+	time.Sleep(60 * time.Millisecond)
+	if err := s.Extend(ctx, lapsed, time.Minute); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("Extend of an expired lease = %v, want ErrLeaseLost", err)
+	}
+}
+
+func testLeaseExtend(t *testing.T, s store.Store) {
+	short := acquire(t, s, "src:wire:poll", time.Minute)
+	if err := s.Extend(ctx, short, 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	takeWithin(t, s, "src:wire:poll", time.Minute) // shortened: free long before the minute
+
+	// A machine that stalls between Acquire and Extend for longer than the
+	// first TTL loses the lease; a longer first TTL is then tried.
+	for first := 100 * time.Millisecond; ; first *= 4 {
+		long := acquire(t, s, "src:partner:poll", first)
+		err := s.Extend(ctx, long, time.Minute)
+		if errors.Is(err, store.ErrLeaseLost) && first < patience {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// However late this wakes, the first TTL is over; the minute is not.
+		time.Sleep(first + 200*time.Millisecond)
+		if !held(t, s, "src:partner:poll") {
+			t.Errorf("a lease lengthened by Extend expired at its first TTL (%v)", first)
+		}
+		return
+	}
+}
+
+func receive(t *testing.T, ch <-chan store.Change) store.Change {
+	t.Helper()
+	select {
+	case c, ok := <-ch:
+		if !ok {
+			t.Fatal("subscription closed early")
+		}
+		return c
+	case <-time.After(patience):
+		t.Fatalf("no change delivered within %v", patience)
+	}
+	return store.Change{}
+}
+
+func testChanges(t *testing.T, s store.Store) {
+	if v, err := s.Version(ctx); err != nil || v != 0 {
+		t.Fatalf("Version of an empty store = %d, %v; want 0", v, err)
+	}
+	subCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	first, err := s.Subscribe(subCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Subscribe(subCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	announced := []store.Change{{Version: 1, Origin: "inst-a", Source: "wire"}, {Version: 2, Origin: "inst-b", Source: "partner"}}
+	for _, c := range announced {
+		v, err := s.Announce(ctx, c.Origin, c.Source)
+		if err != nil || v != c.Version {
+			t.Fatalf("Announce(%s, %s) = %d, %v; want version %d", c.Origin, c.Source, v, err, c.Version)
+		}
+	}
+	for name, ch := range map[string]<-chan store.Change{"first": first, "second": second} {
+		for _, want := range announced {
+			if got := receive(t, ch); got != want {
+				t.Errorf("%s subscriber got %+v, want %+v", name, got, want)
+			}
+		}
+	}
+	if v, err := s.Version(ctx); err != nil || v != 2 {
+		t.Errorf("Version after two changes = %d, %v; want 2", v, err)
+	}
+}
+
+func testSubscriptionEnds(t *testing.T, s store.Store) {
+	subCtx, cancel := context.WithCancel(ctx)
+	ch, err := s.Subscribe(subCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	deadline := time.After(patience)
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("subscription still open %v after its context ended", patience)
+		}
 	}
 }
