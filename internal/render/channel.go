@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
@@ -26,6 +27,12 @@ type channel struct {
 	lang                          string // "" when Site.Language is not a language tag
 	ttl                           int    // minutes
 
+	// siteKey is what item markup takes from the site: the base URL for
+	// links and the tag prefix for ids. It is part of every cache key.
+	siteKey string
+	cache   *fragmentCache
+	workers int // goroutines sharing out a render's work
+
 	updated      time.Time // newest item change, as written in the feeds
 	lastModified time.Time
 	entries      []*entry
@@ -42,6 +49,9 @@ func newChannel(site Site, sec Section) *channel {
 		c.scheme = u.Scheme
 	}
 	c.page = c.base + "/" + sec.Slug + "/"
+	c.siteKey = c.base + " " + c.tagPrefix
+	c.cache = fragments
+	c.workers = runtime.GOMAXPROCS(0)
 
 	c.siteTitle = clean(site.Title)
 	if c.siteTitle == "" {
@@ -73,7 +83,7 @@ func newChannel(site Site, sec Section) *channel {
 		if it == nil {
 			continue
 		}
-		c.entries = append(c.entries, &entry{raw: it, key: itemHash(site, it)})
+		c.entries = append(c.entries, &entry{raw: it, print: item.FingerprintOf(it)})
 		if m := it.Modified(); m.After(c.lastModified) {
 			c.lastModified = m
 		}

@@ -114,9 +114,28 @@ func (c *channel) newJob(name string) (*job, error) {
 	return &job{formatSpec: f, head: head, frags: make([][]byte, len(c.entries)), packed: make([][]byte, len(c.runs))}, nil
 }
 
-// render makes the documents of formats in three parallel passes: item
-// fragments, compressed runs, then whole documents.
+// render makes the documents of formats in three passes, each shared out
+// among the channel's workers: item fragments, compressed runs, then whole
+// documents.
 func (c *channel) render(names []string) ([]document.Document, error) {
+	jobs, err := c.encode(names)
+	if err != nil {
+		return nil, err
+	}
+	r := len(c.runs)
+	c.parallel(len(jobs)*r, func(_ *worker, k int) {
+		j, i := jobs[k/r], k%r
+		j.packed[i] = c.packRun(j, i)
+	})
+	docs := make([]document.Document, len(jobs))
+	c.parallel(len(jobs), func(_ *worker, k int) {
+		docs[k] = c.document(jobs[k])
+	})
+	return docs, nil
+}
+
+// encode starts a job for each format and fills in its item fragments.
+func (c *channel) encode(names []string) ([]*job, error) {
 	jobs := make([]*job, len(names))
 	for i, name := range names {
 		j, err := c.newJob(name)
@@ -125,10 +144,9 @@ func (c *channel) render(names []string) ([]document.Document, error) {
 		}
 		jobs[i] = j
 	}
-
 	n := len(c.entries)
 	errs := make([]error, len(jobs)*n)
-	parallel(len(jobs)*n, func(w *worker, k int) {
+	c.parallel(len(jobs)*n, func(w *worker, k int) {
 		j, i := jobs[k/n], k%n
 		j.frags[i], errs[k] = c.fragment(w, j, c.entries[i])
 	})
@@ -137,24 +155,13 @@ func (c *channel) render(names []string) ([]document.Document, error) {
 			return nil, c.fail(jobs[k/n].name, fmt.Errorf("item %q: %w", c.entries[k%n].raw.ID, err))
 		}
 	}
-
-	r := len(c.runs)
-	parallel(len(jobs)*r, func(_ *worker, k int) {
-		j, i := jobs[k/r], k%r
-		j.packed[i] = c.packRun(j, i)
-	})
-
-	docs := make([]document.Document, len(jobs))
-	parallel(len(jobs), func(_ *worker, k int) {
-		docs[k] = c.document(jobs[k])
-	})
-	return docs, nil
+	return jobs, nil
 }
 
 // fragment is an item's markup in j's format, from the cache or encoded.
 func (c *channel) fragment(w *worker, j *job, e *entry) ([]byte, error) {
-	key := cacheKey{kind: j.code, sum: e.key}
-	if b, ok := fragments.get(key); ok {
+	key := cacheKey{kind: j.code, site: c.siteKey, sum: e.print}
+	if b, ok := c.cache.get(key); ok {
 		return b, nil
 	}
 	if w.enc == nil {
@@ -164,7 +171,7 @@ func (c *channel) fragment(w *worker, j *job, e *entry) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	fragments.put(key, b)
+	c.cache.put(key, b)
 	return b, nil
 }
 
@@ -172,12 +179,12 @@ func (c *channel) fragment(w *worker, j *job, e *entry) ([]byte, error) {
 func (c *channel) packRun(j *job, i int) []byte {
 	lo, hi := c.runBounds(i)
 	first := j.commas && lo == 0
-	key := cacheKey{kind: j.code + packedRun, sum: runHash(c.entries[lo:hi], first)}
-	if b, ok := fragments.get(key); ok {
+	key := cacheKey{kind: j.code + packedRun, site: c.siteKey, sum: runKey(c.entries[lo:hi], first)}
+	if b, ok := c.cache.get(key); ok {
 		return b
 	}
 	b := deflate(j.itemParts(lo, hi)...)
-	fragments.put(key, b)
+	c.cache.put(key, b)
 	return b
 }
 
@@ -194,16 +201,19 @@ func (j *job) itemParts(lo, hi int) [][]byte {
 }
 
 func (c *channel) document(j *job) document.Document {
-	plain := make([][]byte, 0, 2*len(c.entries)+2)
-	plain = append(plain, j.head)
-	plain = append(plain, j.itemParts(0, len(c.entries))...)
-	plain = append(plain, j.tail)
-
 	packed := make([][]byte, 0, len(j.packed)+2)
 	packed = append(packed, deflate(j.head))
 	packed = append(packed, j.packed...)
 	packed = append(packed, j.tailPacked)
-	return joinDocument(plain, packed, j.contentType, c.lastModified)
+	return joinDocument(j.body(), packed, j.contentType, c.lastModified)
+}
+
+// body lists the parts of the document's body in order.
+func (j *job) body() [][]byte {
+	parts := make([][]byte, 0, 2*len(j.frags)+2)
+	parts = append(parts, j.head)
+	parts = append(parts, j.itemParts(0, len(j.frags))...)
+	return append(parts, j.tail)
 }
 
 // Runs of items are content-defined: a run ends after an item whose id
@@ -250,14 +260,14 @@ func (c *channel) runBounds(i int) (lo, hi int) {
 	return lo, hi
 }
 
-// entry is one item of the section being rendered: its cache key, and its
-// cleaned view, built at most once and only when some format misses the
-// cache.
+// entry is one item of the section being rendered: its fingerprint, and
+// its cleaned view, built at most once and only when some format misses
+// the cache.
 type entry struct {
-	raw  *item.Item
-	key  [2]uint64
-	once sync.Once
-	v    *view
+	raw   *item.Item
+	print item.Fingerprint
+	once  sync.Once
+	v     *view
 }
 
 func (e *entry) view(c *channel) *view {

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -11,12 +10,12 @@ type worker struct {
 	enc *itemEncoder
 }
 
-// parallel calls fn for 0 <= k < n on up to GOMAXPROCS goroutines that
+// parallel calls fn for 0 <= k < n on up to c.workers goroutines that
 // take the next k as they finish. Sharing out items rather than formats
 // keeps every core busy: one goroutine per format left a core idle while
 // the largest format finished.
-func parallel(n int, fn func(w *worker, k int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
+func (c *channel) parallel(n int, fn func(w *worker, k int)) {
+	workers := min(c.workers, n)
 	if workers <= 1 {
 		var w worker
 		for k := range n {
