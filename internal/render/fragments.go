@@ -38,8 +38,9 @@ type fragmentCache struct {
 	limit     int
 }
 
-// fragmentLimit holds a 1000-item section in all three formats in one
-// generation, with room for the smaller sections beside it.
+// fragmentLimit holds a 1000-item section of 3-5 KB articles in one
+// generation: its fragments and compressed pieces in all three formats
+// take about 29 MB.
 const fragmentLimit = 32 << 20
 
 var fragments = newFragmentCache(fragmentLimit)
