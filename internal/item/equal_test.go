@@ -129,6 +129,27 @@ func TestIdentityCoversEveryField(t *testing.T) {
 	}
 }
 
+// TestFingerprintKeepsFieldsApart moves text across the border between two
+// fields, or between list elements: the fingerprint must tell them apart.
+func TestFingerprintKeepsFieldsApart(t *testing.T) {
+	pairs := []struct {
+		name string
+		a, b Item
+	}{
+		{"ID and URL", Item{ID: "ab", URL: "c"}, Item{ID: "a", URL: "bc"}},
+		{"summary and content", Item{Summary: "x", ContentHTML: ""}, Item{Summary: "", ContentHTML: "x"}},
+		{"tags", Item{Tags: []string{"a", "b"}}, Item{Tags: []string{"ab"}}},
+		{"sections and tags", Item{Sections: []string{"a"}}, Item{Tags: []string{"a"}}},
+		{"author fields", Item{Authors: []Person{{Name: "a", Email: "b"}}}, Item{Authors: []Person{{Name: "ab"}}}},
+		{"image and origin", Item{Image: &Image{}}, Item{Origin: &Origin{}}},
+	}
+	for _, p := range pairs {
+		if FingerprintOf(&p.a) == FingerprintOf(&p.b) {
+			t.Errorf("%s: same fingerprint for %+v and %+v", p.name, p.a, p.b)
+		}
+	}
+}
+
 // TestIdentitySurvivesRoundTrip covers what a store does to an item: JSON
 // (the store's encoding) drops the monotonic reading, turns empty lists
 // into nil and may hand times back in another location.
