@@ -153,7 +153,7 @@ func (p *Publisher) mergedItems() []item.Item {
 func (p *Publisher) republish(ctx context.Context) error {
 	items := p.mergedItems()
 	media := p.media
-	touched := section.Touched(p.merged, items, itemsEqual)
+	touched := section.Touched(p.merged, items, item.Equal)
 	if !p.published {
 		touched = map[string]bool{}
 		for _, s := range p.opts.Sections {

@@ -2,7 +2,6 @@ package publish
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 	"syndicate/internal/document"
 
@@ -44,7 +43,7 @@ func (p *Publisher) renderSiteWide(docs map[string]document.Document, all []rend
 		if it.Origin != nil || !strings.HasPrefix(path, "/articles/") {
 			continue
 		}
-		if prev, ok := p.docs[path]; ok && old[it.ID] != nil && itemsEqual(old[it.ID], it) {
+		if prev, ok := p.docs[path]; ok && old[it.ID] != nil && item.Equal(old[it.ID], it) {
 			docs[path] = prev
 			continue
 		}
@@ -59,9 +58,6 @@ func (p *Publisher) renderSiteWide(docs map[string]document.Document, all []rend
 	}
 	return nil
 }
-
-// itemsEqual reports whether two versions of an item render the same.
-func itemsEqual(a, b *item.Item) bool { return reflect.DeepEqual(a, b) }
 
 func mediaSame(docs, media map[string]document.Document) bool {
 	n := 0

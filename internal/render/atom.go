@@ -76,11 +76,7 @@ func (c *channel) atomHead() ([]byte, error) {
 		},
 		Generator: &atomGenerator{Text: generator},
 	}
-	b, err := marshalHead(&doc, true)
-	if err != nil {
-		return nil, err
-	}
-	return cutTail(b, "</feed>")
+	return marshalHead(&doc, true)
 }
 
 func (e *itemEncoder) atom(v *view) ([]byte, error) {

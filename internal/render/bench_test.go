@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/feeds"
 
+	"syndicate/internal/document"
 	"syndicate/internal/item"
 )
 
@@ -133,6 +134,136 @@ func BenchmarkRenderWarm(b *testing.B) {
 				edited.Updated = edited.Published.Add(time.Duration(i) * time.Second)
 				if _, err := Feeds(site, sec); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// tricks render a channel's feeds as render does, and as it would with
+// each of its speed tricks taken out, so that every trick is measured
+// against its absence on the same work. Compressing runs of items rather
+// than single items, and sharing a render out among goroutines, were
+// measured so and deleted for want of 1.5x (see the git log).
+var tricks = []struct {
+	name   string
+	render func(c *channel) ([]document.Document, error)
+}{
+	{"all", func(c *channel) ([]document.Document, error) { return c.render(FeedFormats) }},
+	// Every item encoded and compressed, each render.
+	{"without-cache", func(c *channel) ([]document.Document, error) {
+		c.cache = newFragmentCache(fragmentLimit)
+		return c.render(FeedFormats)
+	}},
+	// The whole body compressed each render, as NewDocument does for pages.
+	{"without-splice", func(c *channel) ([]document.Document, error) {
+		docs := make([]document.Document, len(FeedFormats))
+		for i, format := range FeedFormats {
+			j, err := c.encode(format)
+			if err != nil {
+				return nil, err
+			}
+			docs[i] = NewDocument(bytes.Join(j.body(), nil), j.contentType, c.lastModified)
+		}
+		return docs, nil
+	}},
+}
+
+// BenchmarkTricks re-renders a 50-item section in every format with its
+// gzip copies, cold (empty cache) and after one edit (every other item
+// cached), with all of render's tricks ("with") and with one taken out
+// ("without"). The two alternate within each iteration, so that a busy
+// machine slows both alike; speedup is without-ms over with-ms, and the
+// gzip-kB metrics are the three gzip copies' total size.
+func BenchmarkTricks(b *testing.B) {
+	for _, mode := range []string{"cold", "edit"} {
+		for _, trick := range tricks[1:] {
+			b.Run(mode+"/"+trick.name, func(b *testing.B) {
+				with, without := newTrickRun(b, tricks[0].render), newTrickRun(b, trick.render)
+				for b.Loop() {
+					with.step(b, mode == "cold")
+					without.step(b, mode == "cold")
+				}
+				b.ReportMetric(with.ms(), "with-ms")
+				b.ReportMetric(without.ms(), "without-ms")
+				b.ReportMetric(without.ms()/with.ms(), "speedup")
+				b.ReportMetric(with.gzipKB(), "with-gzip-kB")
+				b.ReportMetric(without.gzipKB(), "without-gzip-kB")
+			})
+		}
+	}
+}
+
+// trickRun is one variant's section and cache, warmed by a first render.
+type trickRun struct {
+	render  func(c *channel) ([]document.Document, error)
+	sec     Section
+	cache   *fragmentCache
+	docs    []document.Document
+	elapsed time.Duration
+	steps   int
+}
+
+func newTrickRun(b *testing.B, render func(c *channel) ([]document.Document, error)) *trickRun {
+	r := &trickRun{render: render, sec: benchSection(50), cache: newFragmentCache(fragmentLimit)}
+	r.run(b)
+	return r
+}
+
+func (r *trickRun) run(b *testing.B) {
+	c := newChannel(fixtureSite(), r.sec)
+	c.cache = r.cache
+	var err error
+	if r.docs, err = r.render(c); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// step renders once, cold or after editing the middle item, and times it.
+func (r *trickRun) step(b *testing.B, cold bool) {
+	r.steps++
+	if cold {
+		r.cache = newFragmentCache(fragmentLimit)
+	} else {
+		edited := r.sec.Items[len(r.sec.Items)/2]
+		edited.Updated = edited.Published.Add(time.Duration(r.steps) * time.Second)
+	}
+	start := time.Now()
+	r.run(b)
+	r.elapsed += time.Since(start)
+}
+
+func (r *trickRun) ms() float64 {
+	return float64(r.elapsed.Microseconds()) / 1000 / float64(r.steps)
+}
+
+func (r *trickRun) gzipKB() float64 {
+	size := 0
+	for _, d := range r.docs {
+		size += len(d.Gzip)
+	}
+	return float64(size) / 1000
+}
+
+// TestTricksRenderTheSame checks that the benchmark's variants do the same
+// work: the same bodies and ETags, and gzip copies of those bodies.
+func TestTricksRenderTheSame(t *testing.T) {
+	want, err := Feeds(fixtureSite(), fixtureSection())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, trick := range tricks {
+		t.Run(trick.name, func(t *testing.T) {
+			c := newChannel(fixtureSite(), fixtureSection())
+			c.cache = newFragmentCache(fragmentLimit)
+			docs, err := trick.render(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, format := range FeedFormats {
+				checkDocument(t, docs[i])
+				if !bytes.Equal(docs[i].Body, want[format].Body) || docs[i].ETag != want[format].ETag {
+					t.Errorf("%s differs from Feeds", format)
 				}
 			}
 		})

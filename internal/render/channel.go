@@ -26,10 +26,15 @@ type channel struct {
 	lang                          string // "" when Site.Language is not a language tag
 	ttl                           int    // minutes
 
+	// siteKey is what item markup takes from the site: the base URL for
+	// links and the tag prefix for ids. It is part of every cache key.
+	siteKey string
+	cache   *fragmentCache
+	enc     *itemEncoder // made on the first cache miss
+
 	updated      time.Time // newest item change, as written in the feeds
 	lastModified time.Time
 	entries      []*entry
-	runs         []int // index of the first entry of each run
 }
 
 func newChannel(site Site, sec Section) *channel {
@@ -44,6 +49,8 @@ func newChannel(site Site, sec Section) *channel {
 		c.base, c.scheme = base, scheme
 	}
 	c.page = c.base + "/" + sec.Slug + "/"
+	c.siteKey = c.base + " " + c.tagPrefix
+	c.cache = fragments
 
 	c.siteTitle = clean(site.Title)
 	if c.siteTitle == "" {
@@ -75,7 +82,7 @@ func newChannel(site Site, sec Section) *channel {
 		if it == nil {
 			continue
 		}
-		c.entries = append(c.entries, &entry{raw: it, key: itemHash(site, it)})
+		c.entries = append(c.entries, &entry{raw: it, print: item.FingerprintOf(it)})
 		if m := it.Modified(); m.After(c.lastModified) {
 			c.lastModified = m
 		}
@@ -83,7 +90,6 @@ func newChannel(site Site, sec Section) *channel {
 			c.updated = u
 		}
 	}
-	c.runs = runStarts(c.entries)
 	if c.lastModified.IsZero() {
 		c.lastModified = emptyTime
 	} else {

@@ -56,13 +56,15 @@ func etag(body []byte) string {
 	return string(b[:])
 }
 
-// Feeds are assembled from pieces (document head, runs of items, tail)
-// that are each compressed on their own into raw DEFLATE blocks ending in
-// a sync flush. Such pieces concatenate into one valid DEFLATE stream, so
-// the compressed bytes of a run of items can be cached and a re-render
-// after one edit compresses one run, not the whole feed. Runs rather than
-// single items because each compressed piece pays for its own Huffman
-// tables, which on a 5 KB item cost as much as compressing it.
+// Feeds are assembled from pieces (document head, each item, tail) that
+// are each compressed on their own into raw DEFLATE blocks ending in a
+// sync flush. Such pieces concatenate into one valid DEFLATE stream, so
+// the compressed bytes of an item can be cached and a re-render after one
+// edit compresses one item, not the whole feed: 5.3x faster on a 50-item
+// section than compressing whole bodies (BenchmarkTricks/edit/without-
+// splice, median of -count 5). A cold render pays for it (0.63x), and the
+// gzip copies are a quarter larger (431 kB against 348 kB), since no piece
+// can refer back into another.
 
 var flateWriters = sync.Pool{New: func() any {
 	w, _ := flate.NewWriter(nil, gzipLevel)

@@ -9,8 +9,6 @@ import (
 	"syndicate/internal/document"
 	"testing"
 	"time"
-
-	"syndicate/internal/item"
 )
 
 func gunzip(t *testing.T, b []byte) []byte {
@@ -196,9 +194,9 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// TestGzipIndependentOfCache renders a section of many runs cold, edits
-// one item and renders warm, then renders the edited section cold again:
-// the warm gzip copy, spliced from cached runs, must equal the cold one.
+// TestGzipIndependentOfCache renders a section cold, edits one item and
+// renders warm, then renders the edited section cold again: the warm gzip
+// copy, spliced from cached pieces, must equal the cold one.
 func TestGzipIndependentOfCache(t *testing.T) {
 	sec := benchSection(120)
 	fragments.reset()
@@ -220,50 +218,5 @@ func TestGzipIndependentOfCache(t *testing.T) {
 		if !bytes.Equal(warm[format].Gzip, cold[format].Gzip) || warm[format].ETag != cold[format].ETag {
 			t.Errorf("%s: warm and cold renders differ", format)
 		}
-	}
-}
-
-func TestRuns(t *testing.T) {
-	sec := benchSection(1000)
-	c := newChannel(fixtureSite(), sec)
-	if c.runs[0] != 0 {
-		t.Fatalf("first run starts at %d", c.runs[0])
-	}
-	for i := range c.runs {
-		lo, hi := c.runBounds(i)
-		if hi <= lo || hi-lo > maxRun {
-			t.Fatalf("run %d is [%d, %d)", i, lo, hi)
-		}
-	}
-	if mean := 1000 / len(c.runs); mean < 4 || mean > 12 {
-		t.Errorf("mean run length %d, want about %d", mean, runSpread)
-	}
-
-	// A new article on top and the oldest dropped: most runs are the same
-	// items as before, so their compressed bytes stay cached.
-	runsOf := func(c *channel) map[string]bool {
-		out := map[string]bool{}
-		for i := range c.runs {
-			lo, hi := c.runBounds(i)
-			var ids []string
-			for _, e := range c.entries[lo:hi] {
-				ids = append(ids, e.raw.ID)
-			}
-			out[strings.Join(ids, " ")] = true
-		}
-		return out
-	}
-	before := runsOf(c)
-	next := sec
-	next.Items = append([]*item.Item{benchItem(1000)}, sec.Items[:999]...)
-	after := runsOf(newChannel(fixtureSite(), next))
-	kept := 0
-	for r := range after {
-		if before[r] {
-			kept++
-		}
-	}
-	if kept < len(after)*9/10 {
-		t.Errorf("only %d of %d runs survive an insertion at the top", kept, len(after))
 	}
 }

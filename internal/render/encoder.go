@@ -45,7 +45,7 @@ func (e *itemEncoder) encodeJSON(v any) ([]byte, error) {
 	return bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))), nil
 }
 
-// marshalHead encodes a document without its items; the caller cuts off
+// marshalHead encodes a document without its items; cutTail then cuts off
 // the closing suffix where the item fragments go.
 func marshalHead(v any, xmlDecl bool) ([]byte, error) {
 	var buf bytes.Buffer
@@ -64,10 +64,12 @@ func marshalHead(v any, xmlDecl bool) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// cutTail returns doc without its closing suffix, where item fragments go.
-// A document head marshalled without items always ends in that suffix.
-func cutTail(doc []byte, suffix string) ([]byte, error) {
-	if !bytes.HasSuffix(doc, []byte(suffix)) {
+// cutTail returns doc without tail, the end of every document of its
+// format, less the final newline that encoders do not write. A document
+// marshalled without items always ends in it.
+func cutTail(doc, tail []byte) ([]byte, error) {
+	suffix := bytes.TrimSuffix(tail, []byte("\n"))
+	if !bytes.HasSuffix(doc, suffix) {
 		return nil, fmt.Errorf("document head does not end in %q", suffix)
 	}
 	return doc[:len(doc)-len(suffix)], nil

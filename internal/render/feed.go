@@ -3,10 +3,9 @@ package render
 import (
 	"errors"
 	"fmt"
-	"sync"
-	"syndicate/internal/document"
 	"time"
 
+	"syndicate/internal/document"
 	"syndicate/internal/item"
 )
 
@@ -39,10 +38,8 @@ func Feed(site Site, sec Section, format string) (document.Document, error) {
 	return docs[0], nil
 }
 
-// Feeds renders every format of a section. The work (encoding items that
-// are not cached, compressing runs of items, hashing bodies) is shared out
-// among GOMAXPROCS goroutines across the three formats, and each item is
-// cleaned at most once for all three.
+// Feeds renders every format of a section. Each item is cleaned at most
+// once for all three, and only when some format misses the cache.
 func Feeds(site Site, sec Section) (map[string]document.Document, error) {
 	docs, err := newChannel(site, sec).render(FeedFormats)
 	if err != nil {
@@ -60,7 +57,7 @@ type formatSpec struct {
 	name        string
 	code        uint8 // the format's part of cache keys
 	contentType string
-	writeHead   func(*channel) ([]byte, error)
+	writeHead   func(*channel) ([]byte, error) // the document without items
 	encode      func(*itemEncoder, *view) ([]byte, error)
 	tail        []byte
 	tailPacked  []byte
@@ -90,16 +87,29 @@ var (
 // job is one format's render in progress.
 type job struct {
 	*formatSpec
-	head   []byte
-	frags  [][]byte // per entry
-	packed [][]byte // per run
+	head  []byte
+	frags [][]byte // per entry
 }
 
 func (c *channel) fail(format string, err error) error {
 	return fmt.Errorf("render: %s %s: %w", c.sec.Slug, format, err)
 }
 
-func (c *channel) newJob(name string) (*job, error) {
+// render makes the documents of formats, one after the other.
+func (c *channel) render(names []string) ([]document.Document, error) {
+	docs := make([]document.Document, len(names))
+	for i, name := range names {
+		j, err := c.encode(name)
+		if err != nil {
+			return nil, c.fail(name, err)
+		}
+		docs[i] = c.document(j)
+	}
+	return docs, nil
+}
+
+// encode starts the job of one format and fills in its item fragments.
+func (c *channel) encode(name string) (*job, error) {
 	f, ok := formatSpecs[name]
 	if !ok {
 		return nil, errFormat
@@ -107,160 +117,93 @@ func (c *channel) newJob(name string) (*job, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	head, err := f.writeHead(c)
+	doc, err := f.writeHead(c)
 	if err != nil {
 		return nil, err
 	}
-	return &job{formatSpec: f, head: head, frags: make([][]byte, len(c.entries)), packed: make([][]byte, len(c.runs))}, nil
-}
-
-// render makes the documents of formats in three parallel passes: item
-// fragments, compressed runs, then whole documents.
-func (c *channel) render(names []string) ([]document.Document, error) {
-	jobs := make([]*job, len(names))
-	for i, name := range names {
-		j, err := c.newJob(name)
-		if err != nil {
-			return nil, c.fail(name, err)
-		}
-		jobs[i] = j
+	head, err := cutTail(doc, f.tail)
+	if err != nil {
+		return nil, err
 	}
-
-	n := len(c.entries)
-	errs := make([]error, len(jobs)*n)
-	parallel(len(jobs)*n, func(w *worker, k int) {
-		j, i := jobs[k/n], k%n
-		j.frags[i], errs[k] = c.fragment(w, j, c.entries[i])
-	})
-	for k, err := range errs {
-		if err != nil {
-			return nil, c.fail(jobs[k/n].name, fmt.Errorf("item %q: %w", c.entries[k%n].raw.ID, err))
+	j := &job{formatSpec: f, head: head, frags: make([][]byte, len(c.entries))}
+	for i, e := range c.entries {
+		if j.frags[i], err = c.fragment(j, e); err != nil {
+			return nil, fmt.Errorf("item %q: %w", e.raw.ID, err)
 		}
 	}
-
-	r := len(c.runs)
-	parallel(len(jobs)*r, func(_ *worker, k int) {
-		j, i := jobs[k/r], k%r
-		j.packed[i] = c.packRun(j, i)
-	})
-
-	docs := make([]document.Document, len(jobs))
-	parallel(len(jobs), func(_ *worker, k int) {
-		docs[k] = c.document(jobs[k])
-	})
-	return docs, nil
+	return j, nil
 }
 
 // fragment is an item's markup in j's format, from the cache or encoded.
-func (c *channel) fragment(w *worker, j *job, e *entry) ([]byte, error) {
-	key := cacheKey{kind: j.code, sum: e.key}
-	if b, ok := fragments.get(key); ok {
+func (c *channel) fragment(j *job, e *entry) ([]byte, error) {
+	key := cacheKey{kind: j.code, site: c.siteKey, sum: e.print}
+	if b, ok := c.cache.get(key); ok {
 		return b, nil
 	}
-	if w.enc == nil {
-		w.enc = newItemEncoder(c)
+	if c.enc == nil {
+		c.enc = newItemEncoder(c)
 	}
-	b, err := j.encode(w.enc, e.view(c))
+	if e.v == nil {
+		e.v = newView(c, e.raw)
+	}
+	b, err := j.encode(c.enc, e.v)
 	if err != nil {
 		return nil, err
 	}
-	fragments.put(key, b)
+	c.cache.put(key, b)
 	return b, nil
 }
 
-// packRun is the compressed form of run i, from the cache or compressed.
-func (c *channel) packRun(j *job, i int) []byte {
-	lo, hi := c.runBounds(i)
-	first := j.commas && lo == 0
-	key := cacheKey{kind: j.code + packedRun, sum: runHash(c.entries[lo:hi], first)}
-	if b, ok := fragments.get(key); ok {
+// packed is item i's compressed piece, from the cache or compressed. In
+// JSON every item but the first carries the comma before it, so the key
+// says which of the two pieces it is.
+func (c *channel) packed(j *job, i int) []byte {
+	key := cacheKey{kind: j.code | packedPiece, site: c.siteKey, sum: c.entries[i].print}
+	parts := j.item(i)
+	if len(parts) > 1 {
+		key.kind |= afterComma
+	}
+	if b, ok := c.cache.get(key); ok {
 		return b
 	}
-	b := deflate(j.itemParts(lo, hi)...)
-	fragments.put(key, b)
+	b := deflate(parts...)
+	c.cache.put(key, b)
 	return b
 }
 
-// itemParts lists the bytes of items lo to hi as they appear in the body.
-func (j *job) itemParts(lo, hi int) [][]byte {
-	parts := make([][]byte, 0, 2*(hi-lo))
-	for i := lo; i < hi; i++ {
-		if j.commas && i > 0 {
-			parts = append(parts, comma)
-		}
-		parts = append(parts, j.frags[i])
+// item lists the bytes of item i as they appear in the body.
+func (j *job) item(i int) [][]byte {
+	if j.commas && i > 0 {
+		return [][]byte{comma, j.frags[i]}
 	}
-	return parts
+	return j.frags[i : i+1]
 }
 
 func (c *channel) document(j *job) document.Document {
-	plain := make([][]byte, 0, 2*len(c.entries)+2)
-	plain = append(plain, j.head)
-	plain = append(plain, j.itemParts(0, len(c.entries))...)
-	plain = append(plain, j.tail)
-
-	packed := make([][]byte, 0, len(j.packed)+2)
+	packed := make([][]byte, 0, len(j.frags)+2)
 	packed = append(packed, deflate(j.head))
-	packed = append(packed, j.packed...)
+	for i := range j.frags {
+		packed = append(packed, c.packed(j, i))
+	}
 	packed = append(packed, j.tailPacked)
-	return joinDocument(plain, packed, j.contentType, c.lastModified)
+	return joinDocument(j.body(), packed, j.contentType, c.lastModified)
 }
 
-// Runs of items are content-defined: a run ends after an item whose id
-// hashes to 0 mod runSpread, or after maxRun items. Inserting an item at
-// the top of a section or dropping one at the bottom then changes only the
-// runs at either end, and the others' compressed bytes stay cached. The
-// hash is FNV, not the cache's seeded one, so that every process cuts the
-// same runs and gzip copies are identical across a fleet.
-const (
-	runSpread = 8
-	maxRun    = 16
-)
-
-func runStarts(entries []*entry) []int {
-	var starts []int
-	length := 0
-	for i, e := range entries {
-		if length == 0 {
-			starts = append(starts, i)
-		}
-		length++
-		if fnv32a(e.raw.ID)%runSpread == 0 || length == maxRun {
-			length = 0
-		}
+// body lists the parts of the document's body in order.
+func (j *job) body() [][]byte {
+	parts := make([][]byte, 0, 2*len(j.frags)+2)
+	parts = append(parts, j.head)
+	for i := range j.frags {
+		parts = append(parts, j.item(i)...)
 	}
-	return starts
+	return append(parts, j.tail)
 }
 
-// fnv32a is FNV-1a, written out to hash a string without allocating.
-func fnv32a(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
-}
-
-func (c *channel) runBounds(i int) (lo, hi int) {
-	lo, hi = c.runs[i], len(c.entries)
-	if i+1 < len(c.runs) {
-		hi = c.runs[i+1]
-	}
-	return lo, hi
-}
-
-// entry is one item of the section being rendered: its cache key, and its
-// cleaned view, built at most once and only when some format misses the
-// cache.
+// entry is one item of the section being rendered: its fingerprint, and
+// its cleaned view, built at most once and only when some format misses
+// the cache.
 type entry struct {
-	raw  *item.Item
-	key  [2]uint64
-	once sync.Once
-	v    *view
-}
-
-func (e *entry) view(c *channel) *view {
-	e.once.Do(func() { e.v = newView(c, e.raw) })
-	return e.v
+	raw   *item.Item
+	print item.Fingerprint
+	v     *view
 }

@@ -22,6 +22,22 @@ type jsonFeed struct {
 	Items []struct{} `json:"items"`
 }
 
+func (c *channel) jsonHead() ([]byte, error) {
+	doc := jsonFeed{
+		JSONFeed: feeds.JSONFeed{
+			Version:     jsonFeedVersion,
+			Title:       c.title,
+			Language:    c.lang,
+			HomePageUrl: c.page,
+			FeedUrl:     c.page + FormatJSON,
+			Description: c.description,
+			Authors:     []*feeds.JSONAuthor{{Name: c.siteTitle, Url: c.base + "/"}},
+		},
+		Items: []struct{}{},
+	}
+	return marshalHead(&doc, false)
+}
+
 type jsonItem struct {
 	feeds.JSONItem
 	ContentHTML string           `json:"content_html"`
@@ -41,26 +57,6 @@ type jsonSource struct {
 	SourceID    string `json:"source_id"`
 	SourceTitle string `json:"source_title"`
 	SourceURL   string `json:"source_url"`
-}
-
-func (c *channel) jsonHead() ([]byte, error) {
-	doc := jsonFeed{
-		JSONFeed: feeds.JSONFeed{
-			Version:     jsonFeedVersion,
-			Title:       c.title,
-			Language:    c.lang,
-			HomePageUrl: c.page,
-			FeedUrl:     c.page + FormatJSON,
-			Description: c.description,
-			Authors:     []*feeds.JSONAuthor{{Name: c.siteTitle, Url: c.base + "/"}},
-		},
-		Items: []struct{}{},
-	}
-	b, err := marshalHead(&doc, false)
-	if err != nil {
-		return nil, err
-	}
-	return cutTail(b, "]}")
 }
 
 func (e *itemEncoder) json(v *view) ([]byte, error) {

@@ -102,11 +102,7 @@ func (c *channel) rssHead() ([]byte, error) {
 			Self: atomLink{Href: c.page + FormatRSS, Rel: "self", Type: "application/rss+xml"},
 		},
 	}
-	b, err := marshalHead(&doc, true)
-	if err != nil {
-		return nil, err
-	}
-	return cutTail(b, "</channel></rss>")
+	return marshalHead(&doc, true)
 }
 
 func (e *itemEncoder) rss(v *view) ([]byte, error) {

@@ -71,23 +71,11 @@ func sameItems(a, b []item.Item) bool {
 	}
 	for i := range a {
 		o, ok := byID[a[i].ID]
-		if !ok || !sameItem(&a[i], o) {
+		if !ok || !item.Equal(&a[i], o) {
 			return false
 		}
 	}
 	return true
-}
-
-// sameItem compares field by field: times with Equal, since an item that
-// went through a store comes back with another Location.
-func sameItem(a, b *item.Item) bool {
-	return a.ID == b.ID && a.URL == b.URL && a.Title == b.Title && a.Summary == b.Summary &&
-		a.ContentHTML == b.ContentHTML &&
-		slices.Equal(a.Authors, b.Authors) && slices.Equal(a.Sections, b.Sections) &&
-		slices.Equal(a.Tags, b.Tags) &&
-		((a.Image == nil && b.Image == nil) || (a.Image != nil && b.Image != nil && *a.Image == *b.Image)) &&
-		((a.Origin == nil && b.Origin == nil) || (a.Origin != nil && b.Origin != nil && *a.Origin == *b.Origin)) &&
-		a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated)
 }
 
 // keep applies the source's include and exclude expressions to an item's
