@@ -91,7 +91,7 @@ func TestFleetDoesNotAdoptItsOwnRenders(t *testing.T) {
 		{Slug: "asia", Title: "Asia", Limit: 50},
 		{Slug: "middle-east", Title: "Middle East", Limit: 50},
 	}
-	p := New(Options{Site: testSite, Sections: sections, Store: st, Fleet: true, Version: "test",
+	p := New(Options{Site: testSite, Sections: sections, Store: st, StoreTimeout: testStoreTimeout, Fleet: true, Version: "test",
 		Logger: slog.New(slog.NewTextHandler(&lockedBuilder{b: &logs}, nil))})
 	ctx := context.Background()
 	items := []item.Item{article("new", "Newest", 3, "asia"), article("old", "Older", 1, "middle-east")}

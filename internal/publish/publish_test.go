@@ -113,7 +113,7 @@ func TestPublishIgnoresStoreRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	p := New(Options{Site: testSite, Sections: testSections, Sources: []string{"wire"}})
+	p := New(Options{Site: testSite, Sections: testSections, Sources: []string{"wire"}, StoreTimeout: testStoreTimeout})
 	var published int
 	p.OnPublish(func(map[string]document.Document) { published++ })
 	ctx := context.Background()

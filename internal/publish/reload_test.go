@@ -78,7 +78,7 @@ func TestReloadSourceReseedsStore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := store.NewMemory()
-			p := New(Options{Site: testSite, Sections: testSections, Store: st, Sources: []string{"wire"}})
+			p := New(Options{Site: testSite, Sections: testSections, Store: st, StoreTimeout: testStoreTimeout, Sources: []string{"wire"}})
 			if err := p.Publish(ctx, nil, nil); err != nil {
 				t.Fatal(err)
 			}
