@@ -74,7 +74,7 @@ func newFetcher(f config.Fetch, userAgent string) *fetcher {
 		MaxResponseHeaderBytes: 64 << 10,
 		// We ask for gzip ourselves so that the body limit applies to the
 		// decompressed bytes, where a compression bomb would do its harm.
-		DisableCompression: true,
+		DisableCompression: handGzip,
 	}
 	fe.client = &http.Client{Transport: transport, CheckRedirect: fe.checkRedirect}
 	return fe
@@ -130,7 +130,9 @@ func (f *fetcher) get(ctx context.Context, rawURL, etag, lastModified string, no
 	}
 	req.Header.Set("User-Agent", f.userAgent)
 	req.Header.Set("Accept", acceptFeeds)
-	req.Header.Set("Accept-Encoding", "gzip")
+	if handGzip {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
@@ -240,6 +242,9 @@ func (f *fetcher) readBody(resp *http.Response) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// handGzip switches between our own gzip reading and the transport's.
+var handGzip = true
 
 // maxAge is Cache-Control's max-age, zero when absent or when the server
 // says not to cache at all.

@@ -90,7 +90,7 @@ func process(body []byte, contentType, feedURL string, src *config.Source, now t
 // sections sooner, though the work done is the same.
 func sanitizeAll(items []item.Item, bodies []itemBody) {
 	workers := min(runtime.GOMAXPROCS(0), 4, len(items)/8)
-	if workers < 2 {
+	if workers < 2 || !fanOut {
 		for i := range items {
 			items[i].ContentHTML = bodies[i].html()
 		}
@@ -107,6 +107,9 @@ func sanitizeAll(items []item.Item, bodies []itemBody) {
 	}
 	wg.Wait()
 }
+
+// fanOut switches sanitizeAll's goroutines, for benchmarks.
+var fanOut = true
 
 // normalizer maps one parsed feed's items to item.Item.
 type normalizer struct {
