@@ -1,4 +1,4 @@
-package source
+package fetch
 
 import (
 	"context"
@@ -9,45 +9,35 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 )
 
-// pollError is why a poll failed, as operators see it in last_error: one
-// line, "class: message". The class lets the health page and alerts group
-// failures without parsing messages.
-type pollError struct {
-	class string // timeout, dns, connect, tls, network, http, too_large, redirects, encoding, parse, store
-	msg   string
+// Error is why a fetch failed, as operators see it: "class: message". The
+// class lets a health page and alerts group failures without parsing
+// messages; it is one of timeout, dns, connect, tls, network, http,
+// too_large, redirects and encoding (of the transfer, not the charset).
+type Error struct {
+	Class string
+	Msg   string
 
-	status     int           // HTTP status, for class http
-	retryAfter time.Duration // what the server asked for with Retry-After, if anything
+	Status     int           // the HTTP status, for class http
+	RetryAfter time.Duration // what the server asked for with Retry-After, if anything
 }
 
-func (e *pollError) Error() string { return e.class + ": " + e.msg }
+func (e *Error) Error() string { return e.Class + ": " + e.Msg }
 
-func failf(class, format string, args ...any) *pollError {
-	return &pollError{class: class, msg: oneLine(fmt.Sprintf(format, args...))}
+func failf(class, format string, args ...any) *Error {
+	return &Error{Class: class, Msg: fmt.Sprintf(format, args...)}
 }
 
-// oneLine keeps a message on one line and short enough for a status page.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
-}
-
-// classify turns whatever the HTTP client returned into a pollError.
-// timeout and connectTimeout are the configured bounds, named in messages.
-func classify(err error, timeout, connectTimeout time.Duration) *pollError {
-	var pe *pollError
-	if errors.As(err, &pe) {
-		return pe
+// classify turns whatever the HTTP client returned into an *Error.
+func (c *Client) classify(err error) *Error {
+	var fe *Error
+	if errors.As(err, &fe) {
+		return fe
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return failf("timeout", "no response within %v", timeout)
+		return failf("timeout", "no response within %v", c.timeout)
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) {
@@ -59,7 +49,7 @@ func classify(err error, timeout, connectTimeout time.Duration) *pollError {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
 		if op.Timeout() {
-			return failf("connect", "no connection within %v", connectTimeout)
+			return failf("connect", "no connection within %v", c.connect)
 		}
 		// The syscall's own name ("connect: …") would repeat the class.
 		var sys *os.SyscallError
@@ -77,13 +67,13 @@ func classify(err error, timeout, connectTimeout time.Duration) *pollError {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return failf("timeout", "no response within %v", timeout)
+		return failf("timeout", "no response within %v", c.timeout)
 	}
 	return failf("network", "%v", unwrapURL(err))
 }
 
-// unwrapURL drops net/url's `Get "…":` prefix: the URL is logged beside
-// the error, and last_error should stay short.
+// unwrapURL drops net/url's `Get "…":` prefix: the URL may carry
+// credentials, and the caller knows which URL it asked for.
 func unwrapURL(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {

@@ -1,465 +1,322 @@
-package source
+package fetch
 
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"syndicate/internal/store"
+	"syndicate/internal/config"
 )
 
-func TestConditionalGet(t *testing.T) {
-	h := newHarness(t)
-	body := fixture(t, "rss2.xml")
-	const etag, lastMod = `"abc123"`, "Tue, 13 Oct 2026 08:00:00 GMT"
-	h.srv.handle("/feed", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Last-Modified", lastMod)
-		w.Write(body)
-	})
-	h.start(fastFetch(), h.src("wire", "/feed"))
+// t0 is the fake "now" that dated Retry-After values are read against.
+var t0 = time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
 
-	h.mustPoll("wire")
-	first := h.items("wire")
-	if len(first) != 3 {
-		t.Fatalf("first poll stored %d items", len(first))
-	}
-	if hdr := h.srv.lastHeader("/feed"); hdr.Get("If-None-Match") != "" || hdr.Get("If-Modified-Since") != "" {
-		t.Errorf("first poll sent validators: %v", hdr)
-	}
-	replaces, changes := h.st.replaces(), h.changes()
+const feed = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>`
 
-	h.clock.Advance(time.Hour)
-	h.mustPoll("wire")
-	hdr := h.srv.lastHeader("/feed")
-	if hdr.Get("If-None-Match") != etag || hdr.Get("If-Modified-Since") != lastMod {
-		t.Errorf("second poll validators: If-None-Match %q, If-Modified-Since %q", hdr.Get("If-None-Match"), hdr.Get("If-Modified-Since"))
-	}
-	st := h.state("wire")
-	if st.Status != store.StatusOK || st.HTTPStatus != 304 || st.Items != 3 {
-		t.Errorf("state after 304: status %s, http %d, items %d", st.Status, st.HTTPStatus, st.Items)
-	}
-	if got := st.History[len(st.History)-1].Outcome; got != "not_modified" {
-		t.Errorf("outcome = %s", got)
-	}
-	if st.ETag != etag || st.LastModified != lastMod {
-		t.Errorf("validators lost on 304: %q %q", st.ETag, st.LastModified)
-	}
-	if h.st.replaces() != replaces || h.changes() != changes {
-		t.Errorf("a 304 rewrote items or reported a change")
-	}
-	if got := h.items("wire"); !sameItems(got, first) {
-		t.Errorf("items changed across a 304")
+func testConfig() config.Fetch {
+	return config.Fetch{
+		ConnectTimeout: config.Duration{Duration: 2 * time.Second},
+		Timeout:        config.Duration{Duration: 5 * time.Second},
+		MaxBodyBytes:   1 << 20,
+		MaxRedirects:   5,
+		PerHost:        2,
+		Workers:        4,
 	}
 }
 
-func TestUnchangedBodySkipsParsing(t *testing.T) {
-	h := newHarness(t)
-	h.srv.serve("/feed", "application/rss+xml", fixture(t, "rss2.xml"))
-	h.start(fastFetch(), h.src("wire", "/feed"))
-	h.mustPoll("wire")
-	hash := h.state("wire").BodyHash
-	if len(hash) != 64 {
-		t.Fatalf("body hash %q", hash)
-	}
-	replaces := h.st.replaces()
-	h.clock.Advance(time.Hour)
-	h.mustPoll("wire")
-	st := h.state("wire")
-	if got := st.History[len(st.History)-1].Outcome; got != "unchanged" {
-		t.Errorf("outcome = %s, want unchanged", got)
-	}
-	if h.st.replaces() != replaces || h.changes() != 1 {
-		t.Errorf("unchanged body stored again (%d replaces) or reported (%d changes)", h.st.replaces()-replaces, h.changes())
-	}
-	if st.LastSuccess != h.clock.Now() {
-		t.Errorf("last success %v not updated", st.LastSuccess)
-	}
-}
-
-func TestTimeouts(t *testing.T) {
-	h := newHarness(t)
-	h.srv.handle("/trickle", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.WriteHeader(200)
-		for i := 0; i < 200; i++ {
-			if _, err := w.Write([]byte("<")); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
+// server answers each path with its handler and keeps the last request.
+func server(t *testing.T, routes map[string]http.HandlerFunc) (*httptest.Server, func() *http.Request) {
+	t.Helper()
+	last := make(chan *http.Request, 1)
+	mux := http.NewServeMux()
+	for path, h := range routes {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(50 * time.Millisecond):
+			case <-last:
+			default:
 			}
-		}
-	})
-	h.srv.handle("/silent", func(w http.ResponseWriter, r *http.Request) {
+			last <- r
+			h(w, r)
+		})
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, func() *http.Request {
 		select {
-		case <-r.Context().Done():
-		case <-time.After(10 * time.Second):
-		}
-	})
-	f := fastFetch()
-	f.Timeout.Duration = 500 * time.Millisecond
-	h.start(f, h.src("trickle", "/trickle"), h.src("silent", "/silent"))
-	for _, id := range []string{"trickle", "silent"} {
-		start := time.Now()
-		err := h.poll(id)
-		took := time.Since(start)
-		if err == nil || !strings.Contains(err.Error(), "timeout: no response within 500ms") {
-			t.Errorf("%s: err = %v", id, err)
-		}
-		if took > 2*time.Second {
-			t.Errorf("%s: took %v", id, took)
-		}
-		if st := h.state(id); st.LastError != "timeout: no response within 500ms" || st.Status != store.StatusError {
-			t.Errorf("%s: state %s %q", id, st.Status, st.LastError)
+		case r := <-last:
+			return r
+		default:
+			return nil
 		}
 	}
 }
 
-func TestBodyLimit(t *testing.T) {
-	h := newHarness(t)
-	big := bytes.Repeat([]byte("x"), 2<<20)
-	h.srv.serve("/sized", "application/rss+xml", big)
-	h.srv.handle("/chunked", func(w http.ResponseWriter, r *http.Request) {
-		for i := 0; i < 64; i++ {
-			w.Write(big[:64<<10]) // no Content-Length: the limit must bite while reading
-			w.(http.Flusher).Flush()
-		}
-	})
-	h.start(fastFetch(), h.src("sized", "/sized"), h.src("chunked", "/chunked"))
-	for _, id := range []string{"sized", "chunked"} {
-		h.poll(id)
-		if got := h.state(id).LastError; got != "too_large: body exceeds 1048576 bytes" {
-			t.Errorf("%s: last error %q", id, got)
-		}
-	}
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
 }
 
-func TestGzip(t *testing.T) {
-	h := newHarness(t)
-	var feed bytes.Buffer
-	zw := gzip.NewWriter(&feed)
-	zw.Write(fixture(t, "rss2.xml"))
-	zw.Close()
-	var bomb bytes.Buffer
-	zw = gzip.NewWriter(&bomb)
-	zeros := make([]byte, 1<<20)
-	for range 50 {
-		zw.Write(zeros) // 50 MiB of zeros, about 50 KB compressed
-	}
-	zw.Close()
-	serveGzip := func(b []byte) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-				t.Errorf("no Accept-Encoding: gzip")
+func TestGet(t *testing.T) {
+	const etag, lastMod = `"abc123"`, "Tue, 13 Oct 2026 08:00:00 GMT"
+	sum := sha256.Sum256([]byte(feed))
+	srv, _ := server(t, map[string]http.HandlerFunc{
+		"/feed": func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("If-None-Match") == etag || r.Header.Get("If-Modified-Since") == lastMod {
+				w.WriteHeader(http.StatusNotModified)
+				return
 			}
+			w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+			w.Header().Set("ETag", etag)
+			w.Header().Set("Last-Modified", lastMod)
+			w.Header().Set("Cache-Control", "public, max-age=600")
+			w.Write([]byte(feed))
+		},
+		"/gz": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Encoding", "gzip")
-			w.Write(b)
-		}
+			w.Write(gzipped([]byte(feed)))
+		},
+		"/gone": func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) },
+		"/old": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/feed", http.StatusMovedPermanently)
+		},
+		"/older": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/old", http.StatusPermanentRedirect)
+		},
+		"/temp": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/feed", http.StatusFound) },
+		"/perm-then-temp": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/temp", http.StatusMovedPermanently)
+		},
+	})
+	tests := []struct {
+		name, path, etag, lastMod string
+		want                      Response // Body and Hash are the feed's for 200s
+	}{
+		{"fresh", "/feed", "", "", Response{Status: 200, ContentType: "application/rss+xml; charset=utf-8", ETag: etag, LastModified: lastMod, MaxAge: 10 * time.Minute}},
+		{"not modified by etag", "/feed", etag, "", Response{Status: 304}},
+		{"not modified by date", "/feed", "", lastMod, Response{Status: 304}},
+		{"changed since", "/feed", `"old"`, "", Response{Status: 200, ContentType: "application/rss+xml; charset=utf-8", ETag: etag, LastModified: lastMod, MaxAge: 10 * time.Minute}},
+		{"gzipped", "/gz", "", "", Response{Status: 200}},
+		{"gone", "/gone", "", "", Response{Status: 410}},
+		{"moved", "/old", "", "", Response{Status: 200, ContentType: "application/rss+xml; charset=utf-8", ETag: etag, LastModified: lastMod, MaxAge: 10 * time.Minute, MovedTo: "/feed"}},
+		{"moved twice", "/older", "", "", Response{Status: 200, ContentType: "application/rss+xml; charset=utf-8", ETag: etag, LastModified: lastMod, MaxAge: 10 * time.Minute, MovedTo: "/feed"}},
+		{"moved temporarily", "/temp", "", "", Response{Status: 200, ContentType: "application/rss+xml; charset=utf-8", ETag: etag, LastModified: lastMod, MaxAge: 10 * time.Minute}},
+		{"moved, then temporarily", "/perm-then-temp", "", "", Response{Status: 200, ContentType: "application/rss+xml; charset=utf-8", ETag: etag, LastModified: lastMod, MaxAge: 10 * time.Minute, MovedTo: "/temp"}},
 	}
-	h.srv.handle("/feed.gz", serveGzip(feed.Bytes()))
-	h.srv.handle("/bomb", serveGzip(bomb.Bytes()))
-	h.start(fastFetch(), h.src("gz", "/feed.gz"), h.src("bomb", "/bomb"))
-
-	h.mustPoll("gz")
-	if n := len(h.items("gz")); n != 3 {
-		t.Errorf("gzip feed: %d items", n)
-	}
-
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	err := h.poll("bomb")
-	runtime.ReadMemStats(&after)
-	if err == nil || !strings.HasSuffix(err.Error(), "too_large: body exceeds 1048576 bytes") {
-		t.Errorf("bomb: err = %v", err)
-	}
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
-		t.Errorf("bomb allocated %d MiB", grew>>20)
+	c := New(testConfig(), "Syndicate/test")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := c.Get(t.Context(), srv.URL+tt.path, tt.etag, tt.lastMod, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.want
+			if want.MovedTo != "" {
+				want.MovedTo = srv.URL + want.MovedTo
+			}
+			if want.Status == 200 {
+				want.Body, want.Hash = []byte(feed), hex.EncodeToString(sum[:])
+			}
+			want.FinalURL = srv.URL + tt.path
+			if tt.path != "/gz" && tt.path != "/gone" && want.Status == 200 {
+				want.FinalURL = srv.URL + "/feed"
+			}
+			if fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", want) {
+				t.Errorf("got  %+v\nwant %+v", *got, want)
+			}
+		})
 	}
 }
 
-func TestRedirects(t *testing.T) {
-	h := newHarness(t)
-	body := fixture(t, "rss2.xml")
-	redirect := func(to string, code int) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, code) }
+func TestRequestHeaders(t *testing.T) {
+	srv, last := server(t, map[string]http.HandlerFunc{"/feed": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(feed)) }})
+	c := New(testConfig(), "Syndicate/1.0 (+https://news.example)")
+	if _, err := c.Get(t.Context(), srv.URL+"/feed", `"e"`, "Tue, 13 Oct 2026 08:00:00 GMT", t0); err != nil {
+		t.Fatal(err)
 	}
-	h.srv.handle("/loop-a", redirect("/loop-b", 302))
-	h.srv.handle("/loop-b", redirect("/loop-a", 302))
-	for i := range 7 {
-		h.srv.handle(fmt.Sprintf("/chain%d", i), redirect(fmt.Sprintf("/chain%d", i+1), 302))
-	}
-	h.srv.serve("/chain7", "application/rss+xml", body)
-	h.srv.handle("/old", redirect("/new", http.StatusMovedPermanently))
-	h.srv.handle("/older", redirect("/old", http.StatusPermanentRedirect))
-	h.srv.handle("/temp", redirect("/new", http.StatusFound))
-	h.srv.handle("/perm-then-temp", redirect("/temp", http.StatusMovedPermanently))
-	h.srv.serve("/new", "application/rss+xml", body)
-	h.start(fastFetch(), h.src("loop", "/loop-a"), h.src("chain", "/chain0"), h.src("old", "/old"),
-		h.src("older", "/older"), h.src("temp", "/temp"), h.src("mixed", "/perm-then-temp"))
-
-	if err := h.poll("loop"); err == nil || !strings.Contains(err.Error(), "redirects: redirect loop at "+h.srv.URL+"/loop-a") {
-		t.Errorf("loop: %v", err)
-	}
-	if err := h.poll("chain"); err == nil || !strings.Contains(err.Error(), "redirects: more than 5 redirects") {
-		t.Errorf("chain: %v", err)
-	}
-	for _, tt := range []struct{ id, movedTo string }{
-		{"old", h.srv.URL + "/new"},
-		{"older", h.srv.URL + "/new"},
-		{"temp", ""},
-		{"mixed", h.srv.URL + "/temp"},
+	h := last().Header
+	for name, want := range map[string]string{
+		"User-Agent":        "Syndicate/1.0 (+https://news.example)",
+		"Accept":            acceptFeeds,
+		"Accept-Encoding":   "gzip",
+		"If-None-Match":     `"e"`,
+		"If-Modified-Since": "Tue, 13 Oct 2026 08:00:00 GMT",
 	} {
-		h.mustPoll(tt.id)
-		st := h.state(tt.id)
-		if st.MovedTo != tt.movedTo {
-			t.Errorf("%s: moved_to %q, want %q", tt.id, st.MovedTo, tt.movedTo)
-		}
-		if n := len(h.items(tt.id)); n != 3 || st.Status != store.StatusOK {
-			t.Errorf("%s: %d items, status %s", tt.id, n, st.Status)
+		if got := h.Get(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
 		}
 	}
 }
 
-func TestGone(t *testing.T) {
-	h := newHarness(t)
-	h.srv.handle("/gone", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) })
-	h.srv.serve("/alive", "application/rss+xml", fixture(t, "rss2.xml"))
-	gone := h.src("gone", "/gone")
-	h.start(fastFetch(), gone)
-	h.poll("gone")
-	st := h.state("gone")
-	if st.Status != store.StatusGone || st.HTTPStatus != 410 {
-		t.Fatalf("state %s %d", st.Status, st.HTTPStatus)
+func TestErrors(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 2<<20)
+	redirect := func(to string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, http.StatusFound) }
 	}
-	ctx := t.Context()
-	h.clock.Advance(24 * time.Hour)
-	if err := h.p.Cycle(ctx); err != nil {
-		t.Fatal(err)
+	routes := map[string]http.HandlerFunc{
+		"/sized": func(w http.ResponseWriter, r *http.Request) { w.Write(big) },
+		"/chunked": func(w http.ResponseWriter, r *http.Request) {
+			for range 64 {
+				w.Write(big[:64<<10]) // no Content-Length: the limit must bite while reading
+				w.(http.Flusher).Flush()
+			}
+		},
+		"/corrupt": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write([]byte("not gzip at all"))
+		},
+		"/brotli": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "br")
+			w.Write([]byte{0x0b, 0x02, 0x80})
+		},
+		"/missing": http.NotFound,
+		"/busy": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusTooManyRequests)
+		},
+		"/down": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", t0.Add(2*time.Hour).Format(http.TimeFormat))
+			w.WriteHeader(http.StatusServiceUnavailable)
+		},
+		"/odd":    func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(599) },
+		"/loop-a": redirect("/loop-b"),
+		"/loop-b": redirect("/loop-a"),
 	}
-	if n := h.srv.hitCount("/gone"); n != 1 {
-		t.Errorf("gone source fetched %d times", n)
+	for i := range 7 {
+		routes[fmt.Sprintf("/chain%d", i)] = redirect(fmt.Sprintf("/chain%d", i+1))
 	}
-
-	// A new URL in the config is a new feed: polled again, state reset.
-	gone.URL = h.srv.URL + "/alive"
-	h.start(fastFetch(), gone)
-	if err := h.p.Cycle(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st = h.state("gone")
-	if st.Status != store.StatusOK || st.URL != gone.URL || len(st.History) != 1 {
-		t.Errorf("after URL change: status %s, url %s, %d polls in history", st.Status, st.URL, len(st.History))
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	h := newHarness(t)
-	h.srv.handle("/busy", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "120")
-		w.WriteHeader(http.StatusTooManyRequests)
-	})
-	when := t0.Add(2 * time.Hour)
-	h.srv.handle("/down", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", when.Format(http.TimeFormat))
-		w.WriteHeader(http.StatusServiceUnavailable)
-	})
-	busy, down := h.src("busy", "/busy"), h.src("down", "/down")
-	busy.Interval.Duration, down.Interval.Duration = time.Second, time.Second
-	h.start(fastFetch(), busy, down)
-
-	h.poll("busy")
-	st := h.state("busy")
-	if st.NextFetch.Before(t0.Add(120 * time.Second)) {
-		t.Errorf("429: next fetch %v, before Retry-After", st.NextFetch.Sub(t0))
-	}
-	if st.LastError != "http: 429 Too Many Requests" || st.Status != store.StatusError || st.HTTPStatus != 429 {
-		t.Errorf("429: %s %d %q", st.Status, st.HTTPStatus, st.LastError)
-	}
-
-	h.poll("down")
-	st = h.state("down")
-	if st.NextFetch.Before(when) || st.NextFetch.After(when.Add(time.Minute)) {
-		t.Errorf("503: next fetch %v, want %v", st.NextFetch, when)
-	}
-	if st.LastError != "http: 503 Service Unavailable" {
-		t.Errorf("503: %q", st.LastError)
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	capD := time.Hour
-	prev := time.Duration(0)
-	for n := 1; n <= 12; n++ {
-		d := afterError(time.Minute, n, 0, capD)
-		if d > capD {
-			t.Errorf("error %d: %v beyond the cap", n, d)
-		}
-		if n <= 6 && d <= prev {
-			t.Errorf("error %d: %v did not grow from %v", n, d, prev)
-		}
-		if n >= 8 && d < capD*9/10 {
-			t.Errorf("error %d: %v, want near the cap", n, d)
-		}
-		prev = d
-	}
-	if d := afterError(time.Minute, 1000, 0, capD); d > capD || d < capD*9/10 {
-		t.Errorf("huge error count: %v", d)
-	}
-	if d := afterError(time.Minute, 1, 10*time.Minute, capD); d != 10*time.Minute {
-		t.Errorf("retry-after floor: %v", d)
-	}
-	if d := afterError(time.Minute, 1, 10*time.Hour, capD); d != capD {
-		t.Errorf("retry-after above the cap: %v", d)
-	}
-
-	// Through the poller: errors pile up, backoff grows, success resets.
-	h := newHarness(t)
-	var failing atomic.Bool
-	failing.Store(true)
-	h.srv.handle("/flaky", func(w http.ResponseWriter, r *http.Request) {
-		if failing.Load() {
-			http.Error(w, "oops", http.StatusInternalServerError)
-			return
-		}
-		w.Write(fixture(t, "rss2.xml"))
-	})
-	src := h.src("flaky", "/flaky")
-	src.Interval.Duration = time.Minute
-	f := fastFetch()
-	f.BackoffCap.Duration = 10 * time.Minute
-	h.start(f, src)
-	var waits []time.Duration
-	for range 8 {
-		h.poll("flaky")
-		st := h.state("flaky")
-		waits = append(waits, st.NextFetch.Sub(h.clock.Now()))
-		if st.LastError != "http: 500 Internal Server Error" {
-			t.Fatalf("last error %q", st.LastError)
-		}
-		h.clock.Advance(time.Minute)
-	}
-	if st := h.state("flaky"); st.ConsecutiveErrors != 8 {
-		t.Errorf("consecutive errors %d", st.ConsecutiveErrors)
-	}
-	for i, w := range waits {
-		if w > 10*time.Minute || (i > 0 && i < 4 && w <= waits[i-1]) {
-			t.Errorf("waits %v", waits)
-			break
-		}
-	}
-	failing.Store(false)
-	h.mustPoll("flaky")
-	if st := h.state("flaky"); st.ConsecutiveErrors != 0 || st.LastError != "" || st.Status != store.StatusOK {
-		t.Errorf("after success: %d errors, %q, %s", st.ConsecutiveErrors, st.LastError, st.Status)
-	}
-}
-
-func TestErrorClasses(t *testing.T) {
-	h := newHarness(t)
-	h.srv.serve("/html", "text/html", fixture(t, "html-page.html"))
-	h.srv.handle("/404", http.NotFound)
+	srv, _ := server(t, routes)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	refused := "http://" + l.Addr().String() + "/feed"
 	l.Close()
-	srcs := h.src("html", "/html")
-	notFound := h.src("notfound", "/404")
-	closed := h.src("closed", "/")
-	closed.URL = refused
-	nodns := h.src("nodns", "/")
-	nodns.URL = "http://feeds.nonexistent.invalid/rss"
-	h.start(fastFetch(), srcs, notFound, closed, nodns)
-	for _, tt := range []struct{ id, want string }{
-		{"html", "parse: got an HTML page, not a feed"},
-		{"notfound", "http: 404 Not Found"},
-		{"closed", "connect: connection refused"},
-		{"nodns", "dns: "},
-	} {
-		err := h.poll(tt.id)
-		if err == nil || !strings.HasPrefix(err.Error(), "source: "+tt.id+": ") {
-			t.Errorf("%s: err %v does not name the source", tt.id, err)
-		}
-		st := h.state(tt.id)
-		if !strings.HasPrefix(st.LastError, tt.want) || strings.Contains(st.LastError, "\n") {
-			t.Errorf("%s: last error %q, want %q…", tt.id, st.LastError, tt.want)
-		}
-		if st.Status != store.StatusError || st.ConsecutiveErrors != 1 {
-			t.Errorf("%s: %s, %d errors", tt.id, st.Status, st.ConsecutiveErrors)
-		}
-	}
-}
 
-func TestScheduleAfterSuccess(t *testing.T) {
-	h := newHarness(t)
-	body := fixture(t, "rss2.xml") // ttl 30
-	h.srv.serve("/ttl", "application/rss+xml", body)
-	h.srv.handle("/maxage", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=7200")
-		w.Write(body)
-	})
-	h.srv.handle("/atom", func(w http.ResponseWriter, r *http.Request) { w.Write(fixture(t, "atom10.xml")) })
-	f := fastFetch()
-	f.BackoffCap.Duration = 90 * time.Minute
-	h.start(f, h.src("ttl", "/ttl"), h.src("maxage", "/maxage"), h.src("atom", "/atom"))
-	for _, tt := range []struct {
-		id       string
-		min, max time.Duration
+	tests := []struct {
+		name, url string
+		want      Error
 	}{
-		{"ttl", 30 * time.Minute, 32 * time.Minute},
-		{"maxage", 90 * time.Minute, 90 * time.Minute}, // clamped to the cap
-		{"atom", 15 * time.Minute, 16 * time.Minute},
-	} {
-		h.mustPoll(tt.id)
-		d := h.state(tt.id).NextFetch.Sub(h.clock.Now())
-		if d < tt.min || d > tt.max {
-			t.Errorf("%s: next fetch in %v, want %v..%v", tt.id, d, tt.min, tt.max)
-		}
+		{"declared too large", srv.URL + "/sized", Error{Class: "too_large", Msg: "body exceeds 1048576 bytes"}},
+		{"streamed too large", srv.URL + "/chunked", Error{Class: "too_large", Msg: "body exceeds 1048576 bytes"}},
+		{"corrupt gzip", srv.URL + "/corrupt", Error{Class: "encoding", Msg: "bad gzip body: gzip: invalid header"}},
+		{"encoding not asked for", srv.URL + "/brotli", Error{Class: "encoding", Msg: `unsupported Content-Encoding "br"`}},
+		{"not found", srv.URL + "/missing", Error{Class: "http", Msg: "404 Not Found", Status: 404}},
+		{"retry after seconds", srv.URL + "/busy", Error{Class: "http", Msg: "429 Too Many Requests", Status: 429, RetryAfter: 2 * time.Minute}},
+		{"retry after a date", srv.URL + "/down", Error{Class: "http", Msg: "503 Service Unavailable", Status: 503, RetryAfter: 2 * time.Hour}},
+		{"status without text", srv.URL + "/odd", Error{Class: "http", Msg: "599 status code 599", Status: 599}},
+		{"redirect loop", srv.URL + "/loop-a", Error{Class: "redirects", Msg: "redirect loop at " + srv.URL + "/loop-a"}},
+		{"redirect chain", srv.URL + "/chain0", Error{Class: "redirects", Msg: "more than 5 redirects"}},
+		{"refused", refused, Error{Class: "connect", Msg: "connection refused"}},
+		{"no such host", "http://feeds.nonexistent.invalid/rss", Error{Class: "dns", Msg: "no such host feeds.nonexistent.invalid"}},
+		{"bad URL", "http://[::1/feed", Error{Class: "network", Msg: "bad URL: missing ']' in host"}},
+	}
+	c := New(testConfig(), "Syndicate/test")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := c.Get(t.Context(), tt.url, "", "", t0)
+			var fe *Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("got %+v, %v; want an *Error", res, err)
+			}
+			if *fe != tt.want {
+				t.Errorf("got  %+v\nwant %+v", *fe, tt.want)
+			}
+		})
 	}
 }
 
-func TestRequestHeaders(t *testing.T) {
-	h := newHarness(t)
-	h.srv.serve("/feed", "application/rss+xml", fixture(t, "rss2.xml"))
-	h.start(fastFetch(), h.src("a", "/feed"))
-	h.mustPoll("a")
-	hdr := h.srv.lastHeader("/feed")
-	if got := hdr.Get("User-Agent"); got != "Syndicate/test (+https://news.example)" {
-		t.Errorf("User-Agent %q", got)
+// TestGzipBombBounded checks that a compression bomb costs no more memory
+// than the body limit, not what it would decompress to.
+func TestGzipBombBounded(t *testing.T) {
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	zeros := make([]byte, 1<<20)
+	for range 50 {
+		zw.Write(zeros) // 50 MiB of zeros, about 50 KB compressed
 	}
-	if !strings.Contains(hdr.Get("Accept"), "application/rss+xml") || hdr.Get("Accept-Encoding") != "gzip" {
-		t.Errorf("Accept %q, Accept-Encoding %q", hdr.Get("Accept"), hdr.Get("Accept-Encoding"))
+	zw.Close()
+	srv, _ := server(t, map[string]http.HandlerFunc{"/bomb": func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(bomb.Bytes())
+	}})
+	c := New(testConfig(), "Syndicate/test")
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := c.Get(t.Context(), srv.URL+"/bomb", "", "", t0)
+	runtime.ReadMemStats(&after)
+	if err == nil || err.Error() != "too_large: body exceeds 1048576 bytes" {
+		t.Errorf("err = %v", err)
 	}
-	f := fastFetch()
-	f.UserAgent = "CustomBot/2"
-	h.start(f, h.src("a", "/feed"))
-	h.mustPoll("a")
-	if got := h.srv.lastHeader("/feed").Get("User-Agent"); got != "CustomBot/2" {
-		t.Errorf("configured User-Agent ignored: %q", got)
-	}
-	if got := UserAgent("1.4.0", "https://news.example"); got != "Syndicate/1.4.0 (+https://news.example)" {
-		t.Errorf("UserAgent() = %q", got)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+		t.Errorf("bomb allocated %d MiB", grew>>20)
 	}
 }
 
-func TestMaxAgeAndRetryAfterParsing(t *testing.T) {
+func TestTimeouts(t *testing.T) {
+	srv, _ := server(t, map[string]http.HandlerFunc{
+		"/trickle": func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(200)
+			for range 200 {
+				if _, err := w.Write([]byte("<")); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		},
+		"/silent": func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		},
+	})
+	f := testConfig()
+	f.Timeout.Duration = 500 * time.Millisecond
+	c := New(f, "Syndicate/test")
+	for _, path := range []string{"/trickle", "/silent"} {
+		t.Run(path, func(t *testing.T) {
+			start := time.Now()
+			_, err := c.Get(t.Context(), srv.URL+path, "", "", t0)
+			if took := time.Since(start); took > 4*time.Second {
+				t.Errorf("took %v", took)
+			}
+			if err == nil || err.Error() != "timeout: no response within 500ms" {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+}
+
+// TestCanceled checks that a fetch ends with its context.
+func TestCanceled(t *testing.T) {
+	srv, _ := server(t, map[string]http.HandlerFunc{"/slow": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	if _, err := New(testConfig(), "Syndicate/test").Get(ctx, srv.URL+"/slow", "", "", t0); err == nil {
+		t.Error("no error from a canceled fetch")
+	}
+}
+
+func TestMaxAge(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"":                        0,
 		"no-cache":                0,
@@ -467,11 +324,17 @@ func TestMaxAgeAndRetryAfterParsing(t *testing.T) {
 		"public, MAX-AGE=\"120\"": 2 * time.Minute,
 		"max-age=-1":              0,
 		"max-age=abc":             0,
+		"max-age=99999999999":     (1 << 31) * time.Second,
 	} {
-		if got := maxAge(in); got != want {
-			t.Errorf("maxAge(%q) = %v, want %v", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := maxAge(in); got != want {
+				t.Errorf("maxAge(%q) = %v, want %v", in, got, want)
+			}
+		})
 	}
+}
+
+func TestRetryAfter(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"":   0,
 		"30": 30 * time.Second,
@@ -480,39 +343,10 @@ func TestMaxAgeAndRetryAfterParsing(t *testing.T) {
 		t0.Add(-time.Hour).Format(http.TimeFormat): 0,
 		"soon": 0,
 	} {
-		if got := retryAfter(in, t0); got != want {
-			t.Errorf("retryAfter(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
-// The feed's ttl is kept in the shared state: a later poll answered 304,
-// by a restarted poller or another instance of a fleet, still honours it.
-func TestTTLSurvivesRestart(t *testing.T) {
-	h := newHarness(t)
-	body := fixture(t, "rss2.xml") // ttl 30
-	h.srv.handle("/ttl", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("If-None-Match") == `"v1"` {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("ETag", `"v1"`)
-		w.Write(body)
-	})
-	src := h.src("ttl", "/ttl")
-	h.start(fastFetch(), src)
-	h.mustPoll("ttl")
-	if got := h.state("ttl").TTL; got != 30*time.Minute {
-		t.Fatalf("state ttl = %v, want 30m", got)
-	}
-
-	h.start(fastFetch(), src) // a new poller on the same store
-	h.mustPoll("ttl")
-	st := h.state("ttl")
-	if st.HTTPStatus != http.StatusNotModified {
-		t.Fatalf("second poll answered %d, want 304", st.HTTPStatus)
-	}
-	if d := st.NextFetch.Sub(h.clock.Now()); d < 30*time.Minute {
-		t.Errorf("after a 304 on a fresh poller, next fetch in %v, want at least the feed's ttl of 30m", d)
+		t.Run(in, func(t *testing.T) {
+			if got := retryAfter(in, t0); got != want {
+				t.Errorf("retryAfter(%q) = %v, want %v", in, got, want)
+			}
+		})
 	}
 }
