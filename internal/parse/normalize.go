@@ -27,9 +27,9 @@ const (
 
 // Options says where a feed came from and what is known of it.
 type Options struct {
-	SourceID string // prefixes the ids that are not unique by construction
-	URL      string // the feed's URL after redirects, for relative links
-	Now      time.Time
+	SourceID string    // prefixes the ids that are not unique by construction
+	URL      string    // the feed's URL after redirects, for relative links
+	Now      time.Time // when fetched: undated items get it, dates beyond it are cut to it
 	// Prev holds the items stored for the source by id, so that an undated
 	// or future-dated item keeps the date it was first given.
 	Prev map[string]*item.Item

@@ -52,17 +52,13 @@ func HTML(s string, base *url.URL) string {
 	if strings.TrimSpace(s) == "" {
 		return ""
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
+	var buf bytes.Buffer
 	buf.Grow(len(s))
-	if err := policy().SanitizeReaderToWriter(strings.NewReader(s), buf); err != nil {
+	if err := policy().SanitizeReaderToWriter(strings.NewReader(s), &buf); err != nil {
 		return "" // what bluemonday's Sanitize does with input it cannot tokenize
 	}
 	return item.CleanText(strings.TrimSpace(finishHTML(buf.Bytes(), base)))
 }
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // finishHTML rewrites the tags of bluemonday's output that need it. That
 // output is regular enough to scan without a parser: attribute values are
@@ -222,11 +218,6 @@ func PlainText(s string) string {
 	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
 		return Collapse(s)
 	}
-	return stripTokens(s)
-}
-
-// stripTokens is plainText by way of the HTML tokenizer.
-func stripTokens(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	z := html.NewTokenizer(strings.NewReader(s))
