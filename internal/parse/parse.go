@@ -20,6 +20,8 @@ import (
 // image scan, which runs a full HTML parse of every item's content and
 // description just to find an <img>: we take images only from what the
 // feed declares (see image), and sanitizing already reads the content.
+// BenchmarkParseFeed: 1.6x faster than gofeed's default on a busy feed
+// with inline images only, 1.06x when each item declares its image.
 var rssTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 
 // Parse parses and normalizes a feed. Its errors start with "parse: ".
