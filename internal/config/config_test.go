@@ -85,6 +85,12 @@ func TestParseErrors(t *testing.T) {
 		{"source negative stale_after", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\nstale_after = \"-1h\"\n", "c.toml:5: source \"wire\": stale_after is negative"},
 		{"tag authority from a base url host that is no domain", "[site]\nbase_url = \"http://[::1]:8080\"\n", "c.toml:1: site.tag_authority: \"::1\""},
 		{"key line after a multi-line string that holds one", "[site]\ndescription = \"\"\"\nbase_url = \"https://old.example\"\n\"\"\"\n# base_url = \"https://older.example\"\nbase_url = \"news.example\"\n", "c.toml:6: site.base_url"},
+		{"websub section slug", "[[section]]\nslug = \"websub\"\ntitle = \"A\"\n", "c.toml:2: section slug \"websub\" is reserved"},
+		{"websub lease_min too short", "[websub]\nlease_min = \"10ms\"\n", "c.toml:2: websub.lease_min must be at least 1s"},
+		{"websub lease_max below lease_min", "[websub]\nlease_min = \"2h\"\nlease_max = \"1h\"\n", "c.toml:3: websub.lease_max 1h0m0s is below lease_min 2h0m0s"},
+		{"websub lease_default outside bounds", "[websub]\nlease_default = \"1000h\"\n", "c.toml:2: websub.lease_default 1000h0m0s is outside"},
+		{"websub zero workers", "[websub]\nworkers = 0\n", "c.toml:2: websub.workers"},
+		{"websub relative hub", "[websub]\nhubs = [\"hub.example/\"]\n", "c.toml:2: websub.hubs"},
 		{"key of the second array table", "[[section]]\nslug = \"asia\"\ntitle = \"A\"\n[[section]]\nslug = \"africa\" # title = \"B\"\n", "c.toml:4: section \"africa\" has no title"},
 	}
 	for _, tt := range tests {
@@ -115,6 +121,29 @@ func TestSourceDefaults(t *testing.T) {
 	f := cfg.Fetch
 	if f.Timeout.Duration != 30*time.Second || f.ConnectTimeout.Duration != 10*time.Second || f.MaxBodyBytes != 10<<20 || f.MaxRedirects != 5 || f.BackoffCap.Duration != 6*time.Hour {
 		t.Errorf("fetch defaults: %+v", f)
+	}
+}
+
+func TestWebSubDefaults(t *testing.T) {
+	cfg, err := Parse("c.toml", []byte(validConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cfg.WebSub
+	if !w.Builtin || w.AllowPrivateCallbacks || len(w.Hubs) != 0 {
+		t.Errorf("websub defaults: builtin %v, allow_private_callbacks %v, hubs %v; want the built-in hub alone, public callbacks only", w.Builtin, w.AllowPrivateCallbacks, w.Hubs)
+	}
+	if w.LeaseDefault.Duration != 240*time.Hour || w.LeaseMin.Duration != time.Hour || w.LeaseMax.Duration != 720*time.Hour {
+		t.Errorf("websub leases: default %v, min %v, max %v; want 10 days within 1h..30 days", w.LeaseDefault, w.LeaseMin, w.LeaseMax)
+	}
+}
+
+// A hub URL may carry credentials, so a bad one is named by its line, never
+// quoted.
+func TestWebSubHubErrorHidesURL(t *testing.T) {
+	_, err := Parse("c.toml", []byte("[websub]\nhubs = [\"ftp://user:hunter2@hub.example/\"]\n"))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error = %v, want one that does not quote the URL", err)
 	}
 }
 
@@ -184,6 +213,7 @@ func TestEveryDefaultApplied(t *testing.T) {
 		"Fetch.UserAgent":  true, // the poller's own names the version, which config does not know
 		"Sources[0].Title": true, "Sources[0].Include": true, "Sources[0].Exclude": true,
 		"Sources[0].IncludeRE": true, "Sources[0].ExcludeRE": true,
+		"WebSub.Hubs": true, "WebSub.AllowPrivateCallbacks": true,
 	}
 	var walk func(path string, v reflect.Value)
 	walk = func(path string, v reflect.Value) {

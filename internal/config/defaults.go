@@ -40,6 +40,13 @@ func Defaults() *Config {
 			BackoffCap:     Duration{6 * time.Hour},
 		},
 		Log: Log{Format: "text", Level: "info"},
+		WebSub: WebSub{
+			Builtin:      true,
+			LeaseDefault: Duration{10 * 24 * time.Hour},
+			LeaseMin:     Duration{time.Hour},
+			LeaseMax:     Duration{30 * 24 * time.Hour},
+			Workers:      16,
+		},
 	}
 }
 

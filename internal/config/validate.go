@@ -19,6 +19,7 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 var reservedSlugs = map[string]bool{
 	"api": true, "articles": true, "media": true, "static": true,
 	"status": true, "healthz": true, "readyz": true, "metrics": true,
+	"websub": true,
 }
 
 // failFunc makes the error for key in the index-th table of that name (0
@@ -101,6 +102,9 @@ func (c *Config) validate(lines *tomlpos.Lines) error {
 		return fail("log", 0, "level", "log.level %q: want debug, info, warn or error", c.Log.Level)
 	}
 	if err := c.validateSections(fail); err != nil {
+		return err
+	}
+	if err := c.validateWebSub(fail); err != nil {
 		return err
 	}
 	return c.validateSources(fail)

@@ -18,6 +18,7 @@ type Memory struct {
 	states  map[string]SourceState
 	leases  memoryLeases
 	changes memoryChanges
+	websub  memoryWebSub
 }
 
 // NewMemory returns an empty Memory store.

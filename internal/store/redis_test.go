@@ -195,3 +195,32 @@ func TestOpenStandaloneOptions(t *testing.T) {
 		t.Error("rediss URL opened without TLS")
 	}
 }
+
+// The hub's keys all carry the {websub} hash tag, so its scripts and
+// transactions stay in one Cluster slot.
+func TestRedisWebSubKeysShareOneSlot(t *testing.T) {
+	url := redistest.Start(t)
+	prefix := redistest.Prefix(t)
+	r := openRedis(t, url, store.RedisOptions{Prefix: prefix})
+	ctx := context.Background()
+	now := time.Now()
+	topic := "https://news.example/asia/atom.xml"
+	r.PutSubscription(ctx, store.Subscription{Topic: topic, Callback: "https://r.example/cb", Expires: now.Add(time.Hour)})
+	r.RecordChange(ctx, store.TopicChange{Topic: topic, ETag: `"a"`}, now, time.Minute)
+	ds, _ := r.ClaimDeliveries(ctx, now, 1, time.Minute)
+	if len(ds) == 1 {
+		r.RetryDelivery(ctx, ds[0], now, time.Minute, true)
+	}
+	keys, err := r.Client().Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) < 7 {
+		t.Errorf("%d keys after a subscription, a change and a retry: %v", len(keys), keys)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, prefix+"{websub}:") {
+			t.Errorf("key %q is outside the {websub} slot", k)
+		}
+	}
+}

@@ -33,6 +33,7 @@ type Store interface {
 	SourceStates
 	Leases
 	Changes
+	WebSub
 
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error

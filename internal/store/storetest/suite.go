@@ -44,6 +44,13 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"extend re-times a lease", testLeaseExtend},
 		{"changes reach every subscriber", testChanges},
 		{"subscription ends with its context", testSubscriptionEnds},
+		{"websub subscriptions", testSubscriptions},
+		{"websub change recorded once", testRecordChange},
+		{"websub claim holds a delivery", testClaimHold},
+		{"websub retry and drop", testRetryAndDrop},
+		{"websub newer version waits its turn", testNewerVersion},
+		{"websub unsubscribe and expiry", testUnsubscribeAndExpiry},
+		{"websub claims are exclusive", testClaimsExclusive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
