@@ -76,6 +76,9 @@ func (c *channel) atomHead() ([]byte, error) {
 		},
 		Generator: &atomGenerator{Text: generator},
 	}
+	for _, hub := range c.hubs {
+		doc.Link = append(doc.Link, feeds.AtomLink{Href: hub, Rel: "hub"})
+	}
 	return marshalHead(&doc, true)
 }
 

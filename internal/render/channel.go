@@ -21,6 +21,7 @@ type channel struct {
 	// tagPrefix is "tag:{authority},{date}:" for the ids this package mints.
 	tagPrefix string
 	page      string // the section's HTML page, which every format links to
+	hubs      []string
 
 	title, description, siteTitle string
 	lang                          string // "" when Site.Language is not a language tag
@@ -49,6 +50,13 @@ func newChannel(site Site, sec Section) *channel {
 		c.base, c.scheme = base, scheme
 	}
 	c.page = c.base + "/" + sec.Slug + "/"
+	for _, hub := range site.Hubs {
+		// A hub link that validators would reject is left out rather
+		// than published.
+		if absoluteURL(hub) {
+			c.hubs = append(c.hubs, hub)
+		}
+	}
 	c.siteKey = c.base + " " + c.tagPrefix
 	c.cache = fragments
 

@@ -16,6 +16,16 @@ const (
 	jsonType = "application/feed+json; charset=utf-8"
 )
 
+// IsFeedType reports whether contentType is one of the feed formats',
+// which tells a feed from a page among published documents.
+func IsFeedType(contentType string) bool {
+	switch contentType {
+	case rssType, atomType, jsonType:
+		return true
+	}
+	return false
+}
+
 // generator names Syndicate in every feed.
 const generator = "Syndicate"
 

@@ -35,6 +35,9 @@ func (c *channel) jsonHead() ([]byte, error) {
 		},
 		Items: []struct{}{},
 	}
+	for _, hub := range c.hubs {
+		doc.Hubs = append(doc.Hubs, &feeds.JSONHub{Type: "WebSub", Url: hub})
+	}
 	return marshalHead(&doc, false)
 }
 

@@ -29,6 +29,9 @@ type Site struct {
 	// tag:{TagAuthority},{TagDate}:section/{slug}.
 	TagAuthority string
 	TagDate      string // YYYY, YYYY-MM or YYYY-MM-DD
+	// Hubs are the WebSub hubs every feed advertises, in order of
+	// preference; none for a site without push.
+	Hubs []string
 }
 
 // Section is one feed's worth of items, newest first, already limited.

@@ -35,7 +35,7 @@ type rssDoc struct {
 
 type rssChannel struct {
 	feeds.RssFeed
-	Self atomLink `xml:"atom:link"`
+	Links []atomLink `xml:"atom:link"` // self, then the WebSub hubs
 }
 
 // atomLink is atom:link inside RSS; it must precede the items, which it
@@ -43,7 +43,7 @@ type rssChannel struct {
 type atomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 type rssItem struct {
@@ -99,8 +99,11 @@ func (c *channel) rssHead() ([]byte, error) {
 				Docs:          rssDocs,
 				Ttl:           c.ttl,
 			},
-			Self: atomLink{Href: c.page + FormatRSS, Rel: "self", Type: "application/rss+xml"},
+			Links: []atomLink{{Href: c.page + FormatRSS, Rel: "self", Type: "application/rss+xml"}},
 		},
+	}
+	for _, hub := range c.hubs {
+		doc.Channel.Links = append(doc.Channel.Links, atomLink{Href: hub, Rel: "hub"})
 	}
 	return marshalHead(&doc, true)
 }

@@ -19,6 +19,7 @@ type entry struct {
 	cacheControl       []string
 	lastModifiedHeader []string
 	length, gzipLength []string
+	link               []string // nil for a document without Link headers
 
 	served, notModified Counter // nil for documents that are not feeds
 }
@@ -75,6 +76,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 	}
 	h["Content-Type"] = e.contentType
 	h["X-Content-Type-Options"] = nosniffHeader
+	if e.link != nil {
+		h["Link"] = e.link
+	}
 	if useGzip {
 		h["Content-Encoding"] = gzipHeader
 		h["Content-Length"] = e.gzipLength

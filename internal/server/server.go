@@ -21,6 +21,10 @@ type Options struct {
 	// the given status code. It is called when documents change, never
 	// per request, so counting costs the hot path one atomic add.
 	FeedCounter func(section, format string, code int) Counter
+	// Links, when set, returns the Link header values of the document at
+	// path (a feed's WebSub hubs and self link), or none. Like
+	// FeedCounter it is called when documents change, never per request.
+	Links func(path string, doc document.Document) []string
 }
 
 // Counter is the one method of a Prometheus counter the server needs.
@@ -107,6 +111,9 @@ func (s *Server) Update(docs map[string]document.Document) {
 			continue
 		}
 		e := newEntry(doc, s.opts.CacheMaxAge)
+		if s.opts.Links != nil {
+			e.link = s.opts.Links(path, doc)
+		}
 		if s.opts.FeedCounter != nil {
 			if section, format, ok := feedPath(path); ok {
 				e.served = s.opts.FeedCounter(section, format, http.StatusOK)
