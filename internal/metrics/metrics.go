@@ -33,6 +33,7 @@ type Metrics struct {
 	renderDuration    *prometheus.HistogramVec
 	storeErrors       *prometheus.CounterVec
 	storeUp           prometheus.Gauge
+	websub            websubMetrics
 }
 
 // New returns a Metrics whose registry also carries the Go runtime and
@@ -81,6 +82,7 @@ func New() *Metrics {
 			Name: "syndicate_store_up",
 			Help: "1 when the store answered its last health check, else 0.",
 		}),
+		websub: newWebSubMetrics(),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -88,6 +90,7 @@ func New() *Metrics {
 		m.fetches, m.fetchDuration, m.sourceItems, m.consecutiveErrors, m.lastSuccess,
 		m.feedRequests, m.renderDuration, m.storeErrors, m.storeUp,
 	)
+	m.reg.MustRegister(m.websub.collectors()...)
 	return m
 }
 
