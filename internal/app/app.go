@@ -17,6 +17,7 @@ import (
 
 	"syndicate/internal/config"
 	"syndicate/internal/content"
+	"syndicate/internal/document"
 	"syndicate/internal/item"
 	"syndicate/internal/metrics"
 	"syndicate/internal/ops"
@@ -25,6 +26,7 @@ import (
 	"syndicate/internal/server"
 	"syndicate/internal/source"
 	"syndicate/internal/store"
+	"syndicate/internal/websub"
 )
 
 // App is one configured instance.
@@ -36,6 +38,7 @@ type App struct {
 	Server    *server.Server
 	Poller    *source.Poller // nil when no sources are configured
 	Metrics   *metrics.Metrics
+	Hub       *websub.Hub
 
 	ready       atomic.Bool // the first publish has finished
 	storeStates func(context.Context) ([]store.SourceState, error)
@@ -81,6 +84,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 			FeedCounter: func(section, format string, code int) server.Counter {
 				return m.FeedRequestCounter(section, format, code)
 			},
+			Links: feedLinks(cfg),
 		}),
 		content: ContentOptions(cfg),
 		pending: map[string]bool{},
@@ -88,6 +92,14 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 	}
 	a.storeStates = ops.StoreStates(st, cfg.Sources)
 	a.Publisher.OnPublish(a.Server.Update)
+	a.Hub = websub.New(websub.Options{
+		Config: cfg.WebSub, Fetch: cfg.Fetch, BaseURL: cfg.Site.BaseURL, UserAgent: userAgent(cfg),
+		Store: st, StoreTimeout: cfg.Store.Timeout.Duration, Logger: log, Metrics: m,
+	})
+	a.Publisher.OnPublish(a.Hub.Published)
+	if a.Hub.Builtin() {
+		a.Server.Handle(websub.Path, a.Hub)
+	}
 	a.fleet = newFleet(a)
 	ops.Register(a.Server.Handle, ops.Deps{
 		Sources:  cfg.Sources,
@@ -97,6 +109,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		Ready:    a.ready.Load,
 		Metrics:  m,
 		Site:     Site(cfg),
+		WebSub:   a.Hub.Report,
 	})
 	if len(cfg.Sources) > 0 {
 		a.Poller = source.NewPoller(source.Options{
@@ -123,7 +136,31 @@ func Site(cfg *config.Config) render.Site {
 		TTL:          cfg.Server.CacheMaxAge.Duration,
 		TagAuthority: cfg.Site.TagAuthority,
 		TagDate:      cfg.Site.TagDate,
+		Hubs:         websub.Hubs(cfg.WebSub, cfg.Site.BaseURL),
 	}
+}
+
+// feedLinks gives every feed the Link headers of WebSub discovery: its
+// hubs and itself.
+func feedLinks(cfg *config.Config) func(string, document.Document) []string {
+	hubs := websub.Hubs(cfg.WebSub, cfg.Site.BaseURL)
+	if len(hubs) == 0 {
+		return nil
+	}
+	return func(path string, doc document.Document) []string {
+		if !render.IsFeedType(doc.ContentType) {
+			return nil
+		}
+		return websub.LinkHeader(hubs, cfg.Site.BaseURL+path)
+	}
+}
+
+// userAgent is what the instance sends upstream and to subscribers.
+func userAgent(cfg *config.Config) string {
+	if cfg.Fetch.UserAgent != "" {
+		return cfg.Fetch.UserAgent
+	}
+	return source.UserAgent(Version, cfg.Site.BaseURL)
 }
 
 // ContentOptions is where and how cfg's articles are read.
@@ -147,6 +184,7 @@ var Version = "dev"
 // logged).
 func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 	a.fleet.start(ctx)
+	a.Hub.Start(ctx)
 	for _, s := range a.Config.Sources {
 		a.loadSource(ctx, s.ID)
 	}

@@ -161,6 +161,8 @@ id = "agency"
 url = "%[3]s/agency.xml"
 interval = "%[4]s"
 sections = ["middle-east"]
+
+%[6]s
 `
 
 // fleetSetup is what the instances of one test share.
@@ -169,6 +171,7 @@ type fleetSetup struct {
 	prefix   string // the store's key prefix; a fresh one when empty
 	feedURL  string // the upstream both sources are polled from
 	interval string // the sources' interval; 1s when empty
+	extra    string // more tables, such as [websub]
 }
 
 func redisURL(srv *redistest.Server) string { return fmt.Sprintf("redis_url = %q", srv.URL) }
@@ -222,7 +225,7 @@ func startFleet(t *testing.T, n int, s fleetSetup) []*instance {
 		dir := t.TempDir()
 		os.MkdirAll(filepath.Join(dir, "feeds"), 0o755)
 		os.WriteFile(filepath.Join(dir, "feeds", "gulf-ports.md"), []byte(testArticle), 0o644)
-		text := fmt.Sprintf(fleetConfig, s.store, s.prefix, s.feedURL, s.interval, fleetFetchTimeout)
+		text := fmt.Sprintf(fleetConfig, s.store, s.prefix, s.feedURL, s.interval, fleetFetchTimeout, s.extra)
 		cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(text))
 		if err != nil {
 			t.Fatal(err)

@@ -4,7 +4,7 @@
 //
 // The route names are a public contract (probes, dashboards and alerts
 // point at them): /readyz, /api/v1/sources, /api/v1/sources/{id},
-// /api/v1/sections, /metrics and /status.
+// /api/v1/sections, /api/v1/websub, /metrics and /status.
 package ops
 
 import (
@@ -17,6 +17,7 @@ import (
 	"syndicate/internal/metrics"
 	"syndicate/internal/render"
 	"syndicate/internal/store"
+	"syndicate/internal/websub"
 )
 
 // Deps is what the operator endpoints read. Every func may be called
@@ -38,6 +39,9 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Site gives the status page its title, nav links and stylesheet.
 	Site render.Site
+	// WebSub, when set, reports the WebSub hub, served at /api/v1/websub
+	// and on the status page.
+	WebSub func(ctx context.Context) (websub.Report, error)
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
 }
@@ -74,6 +78,9 @@ func Register(handle func(pattern string, h http.Handler), d Deps) {
 	handle("GET /api/v1/sources/{id}", http.HandlerFunc(h.oneSource))
 	handle("GET /api/v1/sections", http.HandlerFunc(h.listSections))
 	handle("GET /status", http.HandlerFunc(h.status))
+	if d.WebSub != nil {
+		handle("GET /api/v1/websub", http.HandlerFunc(h.webSub))
+	}
 	if d.Metrics != nil {
 		handle("GET /metrics", d.Metrics.Handler())
 	}

@@ -34,6 +34,7 @@ type statusPage struct {
 	Error  string // why there are no rows
 	Counts []statusCount
 	Rows   []statusRow
+	WebSub *websubPanel // nil without a hub
 
 	// What the page's text states, from where each is decided.
 	Refresh           int
@@ -86,6 +87,13 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, b := range badges {
 		page.Counts = append(page.Counts, statusCount{Badge: b, N: counts[b]})
+	}
+	if h.d.WebSub != nil {
+		rep, err := h.webSubReport(r.Context())
+		page.WebSub = &websubPanel{Report: rep}
+		if err != nil {
+			page.WebSub.Error = err.Error()
+		}
 	}
 
 	var buf bytes.Buffer

@@ -41,42 +41,117 @@ func (q *changeQueue) take() []store.TopicChange {
 	return out
 }
 
-// retryRecordAfter is how soon changes the store could not record are
-// tried again.
-const retryRecordAfter = time.Second
+// Changes are recorded by one instance of a fleet at a time, the holder
+// of the recorder lease, from what it serves. Were every instance to
+// record what it serves, an instance behind the others (it polled one
+// source before reloading another) could record a version older than
+// the fleet's newest, and the newest again after it: a subscriber would
+// get the newest twice. The recorder's own versions follow one another
+// in order; an instance taking over records whatever it serves that the
+// store does not hold as newest.
+const (
+	recorderLease = "hub:websub:recorder"
+	recorderTTL   = 5 * time.Second
+	recorderRenew = time.Second
+	// retryRecordAfter is how soon changes the store could not record
+	// are tried again.
+	retryRecordAfter = time.Second
+)
 
 // recordChanges records each change in the store, which queues its
-// deliveries once for the fleet, and has the instance that recorded a
-// change first ping the external hubs. A change the store could not
-// record waits in the queue for the next attempt.
+// deliveries, while this instance holds the recorder lease, and has the
+// changes first recorded pinged to the external hubs. A change the store
+// could not record waits in the queue for the next attempt.
 func (h *Hub) recordChanges(ctx context.Context) {
-	var retry <-chan time.Time
-	for {
+	var (
+		lease   store.Lease
+		leading bool
+		retry   <-chan time.Time
+	)
+	tick := time.NewTicker(recorderRenew)
+	defer tick.Stop()
+	defer func() {
+		if leading {
+			// Hand the lease over at once rather than at its end.
+			back, cancel := h.storeCtx(context.WithoutCancel(ctx))
+			h.opts.Store.Release(back, lease)
+			cancel()
+		}
+	}()
+	for renew := true; ; {
+		if renew {
+			was := leading
+			lease, leading = h.lead(ctx, lease, leading)
+			if leading && !was {
+				h.takeOver()
+			}
+		}
+		h.mu.Lock()
+		changes := h.pending.take()
+		h.mu.Unlock()
+		retry = nil
+		if leading {
+			retry = h.recordAll(ctx, changes)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.changed:
+			renew = false
 		case <-retry:
-		}
-		retry = nil
-		h.mu.Lock()
-		changes := h.pending.take()
-		h.mu.Unlock()
-		for i, c := range changes {
-			if err := h.record(ctx, c); err != nil {
-				h.opts.Logger.Warn("websub: record change; will try again", "topic", c.Topic, "err", err)
-				h.mu.Lock()
-				for _, later := range changes[i:] {
-					h.pending.add(later)
-				}
-				h.mu.Unlock()
-				retry = time.After(retryRecordAfter)
-				break
-			}
+			renew = false
+		case <-tick.C:
+			renew = true
 		}
 	}
 }
 
+// lead takes the recorder lease, or keeps it, and reports whether this
+// instance holds it.
+func (h *Hub) lead(ctx context.Context, lease store.Lease, leading bool) (store.Lease, bool) {
+	storeCtx, cancel := h.storeCtx(ctx)
+	defer cancel()
+	if leading {
+		if err := h.opts.Store.Extend(storeCtx, lease, recorderTTL); err == nil {
+			return lease, true
+		}
+		h.opts.Logger.Info("websub: no longer recording changes for the fleet")
+	}
+	l, ok, err := h.opts.Store.Acquire(storeCtx, recorderLease, recorderTTL)
+	if err != nil || !ok {
+		return store.Lease{}, false
+	}
+	h.opts.Logger.Debug("websub: recording changes for the fleet")
+	return l, true
+}
+
+// takeOver queues every feed this instance serves as a change, so that
+// the store, which knows the newest version it recorded, queues what
+// the previous recorder did not live to record, and nothing else.
+func (h *Hub) takeOver() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for path, etag := range h.served {
+		h.pending.add(store.TopicChange{Topic: h.opts.BaseURL + path, ETag: etag})
+	}
+}
+
+// recordAll records changes in order; on a failure it queues the rest
+// again and returns when to retry.
+func (h *Hub) recordAll(ctx context.Context, changes []store.TopicChange) <-chan time.Time {
+	for i, c := range changes {
+		if err := h.record(ctx, c); err != nil {
+			h.opts.Logger.Warn("websub: record change; will try again", "topic", c.Topic, "err", err)
+			h.mu.Lock()
+			for _, later := range changes[i:] {
+				h.pending.add(later)
+			}
+			h.mu.Unlock()
+			return time.After(retryRecordAfter)
+		}
+	}
+	return nil
+}
 func (h *Hub) record(ctx context.Context, c store.TopicChange) error {
 	storeCtx, cancel := h.storeCtx(ctx)
 	rc, err := h.opts.Store.RecordChange(storeCtx, c, time.Now(), h.timing.stepWindow)

@@ -65,7 +65,7 @@ type testHub struct {
 	*Hub
 	url     string
 	metrics *metrics.Metrics
-	store   store.WebSub
+	store   Store
 	stop    context.CancelFunc
 }
 
@@ -78,7 +78,7 @@ func logger() *slog.Logger {
 
 // startHub starts a hub on st; adjust changes its options and timing
 // before it starts. It has published the Asia feed at version "v0".
-func startHub(t *testing.T, st store.WebSub, adjust func(*Options, *timing)) *testHub {
+func startHub(t *testing.T, st Store, adjust func(*Options, *timing)) *testHub {
 	t.Helper()
 	m := metrics.New()
 	opts := Options{

@@ -67,15 +67,22 @@ func Signature(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
+// Store is what the hub needs of the store.
+type Store interface {
+	store.WebSub
+	store.Leases
+}
+
 // Options configures a Hub.
 type Options struct {
 	Config    config.WebSub
 	Fetch     config.Fetch // timeouts and per-host politeness, as polling has
 	BaseURL   string       // as config leaves it: absolute, no trailing slash
 	UserAgent string
-	// Store keeps subscriptions and deliveries; StoreTimeout bounds each
+	// Store keeps subscriptions and deliveries, and the lease that makes
+	// one instance of a fleet record changes; StoreTimeout bounds each
 	// call to it.
-	Store        store.WebSub
+	Store        Store
 	StoreTimeout time.Duration
 	Logger       *slog.Logger
 	Metrics      *metrics.Metrics

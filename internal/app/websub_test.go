@@ -1,0 +1,288 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"syndicate/internal/config"
+	"syndicate/internal/conformance"
+	"syndicate/internal/redistest"
+	"syndicate/internal/websub"
+)
+
+// allowLoopback lets the test subscribers, on loopback, be subscribed.
+const allowLoopback = "[websub]\nallow_private_callbacks = true\nlease_min = \"1s\"\n"
+
+// pushReceiver is a WebSub subscriber on loopback: it echoes every
+// challenge and keeps every delivery.
+type pushReceiver struct {
+	*httptest.Server
+	mu         sync.Mutex
+	verified   []url.Values
+	deliveries []pushed
+	arrived    chan pushed
+}
+
+type pushed struct {
+	header http.Header
+	body   []byte
+	at     time.Time
+}
+
+func newPushReceiver(t *testing.T) *pushReceiver {
+	p := &pushReceiver{arrived: make(chan pushed, 100)}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			p.mu.Lock()
+			p.verified = append(p.verified, r.URL.Query())
+			p.mu.Unlock()
+			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		d := pushed{header: r.Header.Clone(), body: b, at: time.Now()}
+		p.mu.Lock()
+		p.deliveries = append(p.deliveries, d)
+		p.mu.Unlock()
+		p.arrived <- d
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *pushReceiver) all() []pushed {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.deliveries)
+}
+
+// subscribeAt subscribes p to topic through the hub at hubURL and waits
+// for the hub to hold it, as its verification and the report show.
+func (p *pushReceiver) subscribeAt(t *testing.T, a *App, hubURL, topic, secret string) {
+	t.Helper()
+	form := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {p.URL + "/push"}, "hub.secret": {secret}}
+	resp, err := http.PostForm(hubURL, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("subscribe: %d, want 202", resp.StatusCode)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r, err := a.Hub.Report(context.Background())
+		if err == nil && len(r.Subscriptions) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not subscribed within 10s (report %+v, %v)", r, err)
+		}
+	}
+}
+
+// waitPush waits for a delivery whose body holds want, and returns it.
+func (p *pushReceiver) waitPush(t *testing.T, want string) pushed {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case d := <-p.arrived:
+			if bytes.Contains(d.body, []byte(want)) {
+				return d
+			}
+		case <-deadline:
+			t.Fatalf("no delivery holding %q within 15s", want)
+		}
+	}
+}
+
+// startPushApp starts one instance on the memory store, its sources
+// polled from up every second, and serves it.
+func startPushApp(t *testing.T, up string) (*App, *httptest.Server, string) {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "feeds"), 0o755)
+	os.WriteFile(filepath.Join(dir, "feeds", "gulf-ports.md"), []byte(testArticle), 0o644)
+	front := httptest.NewUnstartedServer(nil)
+	base := "http://" + front.Listener.Addr().String()
+	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(fmt.Sprintf(testConfig, base, up)+allowLoopback))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if _, err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	front.Config.Handler = a.Handler()
+	front.Start()
+	t.Cleanup(front.Close)
+	return a, front, dir
+}
+
+// Feeds advertise the built-in hub in their bodies and headers, and still
+// pass the conformance checks with the hub links in them.
+func TestFeedsAdvertiseBuiltinHub(t *testing.T) {
+	up := newUpstream(t)
+	_, front, _ := startPushApp(t, up.URL)
+	hub := front.URL + websub.Path
+	for _, format := range []string{"rss.xml", "atom.xml", "feed.json"} {
+		resp, err := http.Get(front.URL + "/middle-east/" + format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := []string{"<" + hub + `>; rel="hub"`, "<" + front.URL + "/middle-east/" + format + `>; rel="self"`}
+		if got := resp.Header.Values("Link"); !slices.Equal(got, want) {
+			t.Errorf("%s Link = %q, want %q", format, got, want)
+		}
+		if !bytes.Contains(body, []byte(hub)) {
+			t.Errorf("%s does not name the hub %s", format, hub)
+		}
+	}
+	if resp, err := http.Get(front.URL + "/middle-east/"); err == nil {
+		resp.Body.Close()
+		if l := resp.Header.Values("Link"); l != nil {
+			t.Errorf("the section page carries Link %q; only feeds do", l)
+		}
+	}
+	conformance.Dir(t)
+	rss, atom := fetch(t, front.URL+"/middle-east/rss.xml"), fetch(t, front.URL+"/middle-east/atom.xml")
+	conformance.W3CRules(t, front.URL+"/middle-east/rss.xml", rss, front.URL+"/middle-east/atom.xml", atom)
+	conformance.Atom(t, atom)
+	conformance.JSONFeed(t, fetch(t, front.URL+"/middle-east/feed.json"))
+}
+
+// A subscriber subscribes at /websub, is verified, and receives a signed
+// delivery of the whole feed within 2 s of an article edit and of a new
+// upstream item.
+func TestPushOnEditAndUpstreamItem(t *testing.T) {
+	up := newUpstream(t)
+	a, front, dir := startPushApp(t, up.URL)
+	topic := front.URL + "/middle-east/atom.xml"
+	waitFor(t, topic, "First wire story")
+	sub := newPushReceiver(t)
+	sub.subscribeAt(t, a, front.URL+websub.Path, topic, "s3cret")
+
+	check := func(d pushed) {
+		t.Helper()
+		if got := d.header.Get("X-Hub-Signature"); got != websub.Signature("s3cret", d.body) {
+			t.Errorf("X-Hub-Signature %q does not sign the body", got)
+		}
+		if ct := d.header.Get("Content-Type"); ct != "application/atom+xml; charset=utf-8" {
+			t.Errorf("Content-Type %q", ct)
+		}
+		if l := d.header.Values("Link"); !slices.Contains(l, "<"+topic+`>; rel="self"`) {
+			t.Errorf("Link %q lacks the topic as self", l)
+		}
+	}
+	within(t, "article edit, from the write to the delivery", 2*time.Second, func(round int) time.Duration {
+		title := fmt.Sprintf("Gulf ports race to automate, revision %d", round)
+		path := filepath.Join(dir, "feeds", "gulf-ports.md")
+		text, _ := os.ReadFile(path)
+		start := time.Now()
+		os.WriteFile(path, []byte(strings.Replace(string(text), `title = "Gulf ports race to automate`, `title = "`+title, 1)), 0o644)
+		d := sub.waitPush(t, title)
+		check(d)
+		if served := fetch(t, topic); !bytes.Equal(served, d.body) && bytes.Contains(served, []byte(title)) {
+			t.Error("the delivery is not the feed as served")
+		}
+		return d.at.Sub(start)
+	})
+	within(t, "upstream item, from its appearance upstream to the delivery (polled every 1s)", 2*time.Second, func(round int) time.Duration {
+		title := fmt.Sprintf("Wire story %d", round)
+		start := time.Now()
+		up.add(title)
+		d := sub.waitPush(t, title)
+		check(d)
+		return d.at.Sub(start)
+	})
+}
+
+// Three instances on one Redis: a subscriber that subscribed through one
+// of them gets every version of the feed once, whichever instance polled
+// the change or saw the edit first.
+func TestFleetPushesEachChangeOnce(t *testing.T) {
+	srv := redistest.StartServer(t)
+	up := newUpstream(t)
+	fleet := startFleet(t, 3, fleetSetup{store: redisURL(srv), feedURL: up.URL, extra: allowLoopback})
+	topic := "http://feeds.example/middle-east/atom.xml"
+	served := func(in *instance) string { body, _ := feedOf(t, in); return body }
+	for _, in := range fleet {
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(served(in), "First wire story"); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the fleet never served the first story")
+			}
+		}
+	}
+	sub := newPushReceiver(t)
+	sub.subscribeAt(t, fleet[1].app, fleet[1].http.URL+websub.Path, topic, "fleet")
+
+	t0 := time.Now()
+	up.add("Wire story two")
+	sub.waitPush(t, "Wire story two")
+	t.Logf("upstream delivered at %v", time.Since(t0))
+	title := "Gulf ports race to automate, fleet revision"
+	for _, in := range fleet {
+		path := filepath.Join(in.dir, "feeds", "gulf-ports.md")
+		text, _ := os.ReadFile(path)
+		os.WriteFile(path, []byte(strings.Replace(string(text), `title = "Gulf ports race to automate`, `title = "`+title, 1)), 0o644)
+	}
+	last := sub.waitPush(t, title)
+	t.Logf("edit delivered at %v", time.Since(t0))
+	// Both sources carry the new wire story, and each instance polls them
+	// apart, so the feed may pass through a version in between; settle,
+	// then count.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		body, _ := feedOf(t, fleet[0])
+		if got := sub.all(); bytes.Equal(got[len(got)-1].body, []byte(body)) && strings.Contains(body, "Wire story two") && strings.Contains(body, title) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the last delivery never matched the served feed")
+		}
+	}
+	t.Logf("settled at %v", time.Since(t0))
+	time.Sleep(time.Second) // room for a duplicate to show
+	got := sub.all()
+	seen := map[string]int{}
+	for _, d := range got {
+		if d.header.Get("X-Hub-Signature") != websub.Signature("fleet", d.body) {
+			t.Error("a delivery is not signed with the subscriber's secret")
+		}
+		seen[string(d.body)]++
+	}
+	for body, n := range seen {
+		if n != 1 {
+			t.Errorf("a version was delivered %d times (title %q)", n, titlesIn(body))
+		}
+	}
+	if !bytes.Contains(last.body, []byte(title)) || len(got) < 2 {
+		t.Errorf("%d deliveries, want at least the upstream item's and the edit's", len(got))
+	}
+	rep, err := fleet[2].app.Hub.Report(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Deliveries.Delivered != int64(len(got)) || rep.Deliveries.Failed != 0 {
+		t.Errorf("fleet counts %+v, want %d delivered and no failure", rep.Deliveries, len(got))
+	}
+}
