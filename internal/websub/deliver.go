@@ -27,7 +27,8 @@ const maxAnswerBytes = 64 << 10
 // deliverLoop claims due deliveries, as many as there are free workers,
 // whenever deliveries were queued here, a delivery finished, or the poll
 // interval passed (deliveries queued by other instances, retries that
-// came due).
+// came due). It claims nothing before the first publish, when it would
+// have nothing to deliver.
 func (h *Hub) deliverLoop(ctx context.Context) {
 	workers := h.opts.Config.Workers
 	var inFlight atomic.Int64
@@ -35,7 +36,7 @@ func (h *Hub) deliverLoop(ctx context.Context) {
 	tick := time.NewTicker(h.timing.poll)
 	defer tick.Stop()
 	for {
-		if free := workers - int(inFlight.Load()); free > 0 {
+		if free := workers - int(inFlight.Load()); free > 0 && h.published.Load() {
 			storeCtx, cancel := h.storeCtx(ctx)
 			ds, err := h.opts.Store.ClaimDeliveries(storeCtx, time.Now(), free, h.timing.hold)
 			cancel()
@@ -75,17 +76,17 @@ func (h *Hub) deliverLoop(ctx context.Context) {
 func (h *Hub) deliver(ctx context.Context, d store.Delivery) {
 	log := h.opts.Logger.With("topic", d.Topic, "callback", redact.URL(d.Callback), "etag", d.ETag)
 	doc, ok := h.feed(d.Topic)
-	if !ok {
-		h.settle(ctx, log, d, func(ctx context.Context) error { return h.opts.Store.DropDelivery(ctx, d, time.Now()) })
-		h.opts.Metrics.WebSubDelivery(metrics.DeliveryDropped, 0)
-		log.Warn("websub: delivery dropped: topic no longer published")
-		return
-	}
 	// An instance that has not caught up with the change yet, or that has
 	// enough requests out to the host, puts the delivery back for
 	// another turn, soon, and perhaps another instance's.
-	if doc.ETag != d.ETag && time.Since(d.Since) < h.timing.catchUp {
+	if (!ok || doc.ETag != d.ETag) && time.Since(d.Since) < h.timing.catchUp {
 		h.putBack(ctx, log, d)
+		return
+	}
+	if !ok {
+		h.settle(ctx, log, d, func(ctx context.Context) error { return h.opts.Store.DropDelivery(ctx, d, time.Now()) })
+		h.opts.Metrics.WebSubDelivery(metrics.DeliveryDropped, 0)
+		log.Warn("websub: delivery dropped: topic not published here")
 		return
 	}
 	host := hostOf(d.Callback)

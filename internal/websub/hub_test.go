@@ -451,3 +451,27 @@ func TestRetryWait(t *testing.T) {
 		}
 	}
 }
+
+// A delivery whose topic this instance no longer publishes waits for it
+// to catch up, then is dropped, not sent.
+func TestDeliveryDroppedWhenTopicGone(t *testing.T) {
+	h := startHub(t, store.NewMemory(), func(_ *Options, tm *timing) {
+		tm.catchUp = 300 * time.Millisecond
+		tm.retryBase = 400 * time.Millisecond
+		tm.retryCap = 400 * time.Millisecond
+	})
+	sub := newSubscriber(t)
+	sub.set(func(s *subscriber) { s.answer = func(int) int { return http.StatusServiceUnavailable } })
+	h.subscribe(t, sub.URL)
+	h.Published(docs("v1"))
+	next(t, sub.delivered, "first attempt")
+	withoutAsia := docs("v1")
+	delete(withoutAsia, "/asia/atom.xml")
+	h.Published(withoutAsia)
+	eventually(t, "the delivery dropped", func() bool {
+		return counter(t, h.metrics, "syndicate_websub_deliveries_total", map[string]string{"result": metrics.DeliveryDropped}) == 1
+	})
+	if n := sub.count(); n != 1 {
+		t.Errorf("%d attempts, want the first alone: the topic was gone by the retry", n)
+	}
+}

@@ -138,8 +138,10 @@ type Hub struct {
 	policy netguard.Policy // where callbacks may be
 
 	// docs are the documents this instance serves, by URL path, as the
-	// publisher last handed them over.
-	docs atomic.Pointer[map[string]document.Document]
+	// publisher last handed them over; published says there were any,
+	// before which this instance delivers nothing.
+	docs      atomic.Pointer[map[string]document.Document]
+	published atomic.Bool
 
 	// ctx is Start's: verification outlives the request that asked.
 	ctx       atomic.Pointer[context.Context]
@@ -223,6 +225,7 @@ func (h *Hub) Start(ctx context.Context) {
 // changes; recordChanges acts on them.
 func (h *Hub) Published(docs map[string]document.Document) {
 	h.docs.Store(&docs)
+	h.published.Store(true)
 	h.mu.Lock()
 	for path, doc := range docs {
 		if !render.IsFeedType(doc.ContentType) {
