@@ -17,6 +17,7 @@ import (
 	"syndicate/internal/document"
 	"syndicate/internal/item"
 	"syndicate/internal/metrics"
+	"syndicate/internal/redistest"
 	"syndicate/internal/render"
 	"syndicate/internal/store"
 )
@@ -60,6 +61,19 @@ func fastTiming(t *timing) {
 	t.pingCap = 100 * time.Millisecond
 }
 
+// onEachStore runs test on the memory store and on a Redis of its own.
+func onEachStore(t *testing.T, test func(t *testing.T, st Store)) {
+	t.Run("memory", func(t *testing.T) { test(t, store.NewMemory()) })
+	t.Run("redis", func(t *testing.T) {
+		st, err := store.Open(config.Store{RedisURL: redistest.Start(t), Prefix: redistest.Prefix(t), Timeout: config.Duration{Duration: 2 * time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		test(t, st)
+	})
+}
+
 // testHub is a started hub serving at url, with its own metrics.
 type testHub struct {
 	*Hub
@@ -97,6 +111,16 @@ func startHub(t *testing.T, st Store, adjust func(*Options, *timing)) *testHub {
 	h.Start(ctx)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	// v0 is recorded now, whoever records it, so that no subscriber of
+	// the test gets it.
+	for path, doc := range docs("v0") {
+		if !render.IsFeedType(doc.ContentType) {
+			continue
+		}
+		if _, err := st.RecordChange(ctx, store.TopicChange{Topic: base + path, ETag: doc.ETag}, time.Now(), tm.stepWindow); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.Published(docs("v0"))
 	return &testHub{Hub: h, url: srv.URL, metrics: m, store: st, stop: cancel}
 }

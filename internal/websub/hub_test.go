@@ -45,8 +45,10 @@ func TestHubsAndLinks(t *testing.T) {
 // receives each change of the topic's bytes: the whole new document with
 // its content type, the hub and self links, and a signature over the body
 // with its secret.
-func TestSubscribeVerifyDeliver(t *testing.T) {
-	h := startHub(t, store.NewMemory(), nil)
+func TestSubscribeVerifyDeliver(t *testing.T) { onEachStore(t, subscribeVerifyDeliver) }
+
+func subscribeVerifyDeliver(t *testing.T, st Store) {
+	h := startHub(t, st, nil)
 	sub := newSubscriber(t)
 	cb := sub.URL + "/cb?reader=7"
 	s := h.subscribe(t, cb, "hub.secret", "s3cret", "hub.lease_seconds", "3600")
@@ -235,8 +237,10 @@ func TestLeaseBounds(t *testing.T) {
 
 // A callback that answers 500 is tried again, with backoff, until it
 // takes the delivery.
-func TestFailedDeliveryRetried(t *testing.T) {
-	h := startHub(t, store.NewMemory(), nil)
+func TestFailedDeliveryRetried(t *testing.T) { onEachStore(t, failedDeliveryRetried) }
+
+func failedDeliveryRetried(t *testing.T, st Store) {
+	h := startHub(t, st, nil)
 	sub := newSubscriber(t)
 	sub.set(func(s *subscriber) {
 		s.answer = func(n int) int {
@@ -257,8 +261,8 @@ func TestFailedDeliveryRetried(t *testing.T) {
 			t.Errorf("attempt %d carried other bytes", i+1)
 		}
 	}
-	// Waits double: the second wait is at least the first's lower bound
-	// of base/2 and the base doubled bounds it from below at base.
+	// Waits double: the one after the second failure is drawn from
+	// [base, 2 base], so the third attempt comes at least base later.
 	if gap := got[2].at.Sub(got[1].at); gap < h.timing.retryBase {
 		t.Errorf("second retry %v after the first, want at least the doubled wait's half, %v", gap, h.timing.retryBase)
 	}
@@ -266,9 +270,9 @@ func TestFailedDeliveryRetried(t *testing.T) {
 		st, _ := h.store.WebSubStats(context.Background())
 		return st.Delivered == 1
 	})
-	st, _ := h.store.WebSubStats(context.Background())
-	if st.Failed != 2 || st.Retried != 2 || st.Dropped != 0 || st.Queued != 0 {
-		t.Errorf("stats %+v, want 2 failed and retried, then delivered", st)
+	stats, _ := h.store.WebSubStats(context.Background())
+	if stats.Failed != 2 || stats.Retried != 2 || stats.Dropped != 0 || stats.Queued != 0 {
+		t.Errorf("stats %+v, want 2 failed and retried, then delivered", stats)
 	}
 	for result, want := range map[string]float64{metrics.DeliveryRetried: 2, metrics.DeliveryOK: 1} {
 		if n := counter(t, h.metrics, "syndicate_websub_deliveries_total", map[string]string{"result": result}); n != want {
@@ -318,8 +322,10 @@ func TestGoneEndsSubscription(t *testing.T) {
 
 // Unsubscribing, once verified, stops deliveries; another subscriber to
 // the same topic, still subscribed, shows when the change went out.
-func TestUnsubscribeStopsDeliveries(t *testing.T) {
-	h := startHub(t, store.NewMemory(), nil)
+func TestUnsubscribeStopsDeliveries(t *testing.T) { onEachStore(t, unsubscribeStopsDeliveries) }
+
+func unsubscribeStopsDeliveries(t *testing.T, st Store) {
+	h := startHub(t, st, nil)
 	leaving, staying := newSubscriber(t), newSubscriber(t)
 	h.subscribe(t, leaving.URL)
 	h.subscribe(t, staying.URL)
@@ -343,8 +349,10 @@ func TestUnsubscribeStopsDeliveries(t *testing.T) {
 }
 
 // A lease that ends stops deliveries, and the sweep clears it.
-func TestLeaseExpiryStopsDeliveries(t *testing.T) {
-	h := startHub(t, store.NewMemory(), nil)
+func TestLeaseExpiryStopsDeliveries(t *testing.T) { onEachStore(t, leaseExpiryStopsDeliveries) }
+
+func leaseExpiryStopsDeliveries(t *testing.T, st Store) {
+	h := startHub(t, st, nil)
 	lapsing, staying := newSubscriber(t), newSubscriber(t)
 	s := h.subscribe(t, lapsing.URL, "hub.lease_seconds", "1")
 	h.subscribe(t, staying.URL)
