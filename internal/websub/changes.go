@@ -29,6 +29,21 @@ func (q *changeQueue) add(c store.TopicChange) {
 	q.byTop[c.Topic] = c
 }
 
+// putBack returns c, which take handed out before anything now queued,
+// to the queue: a change of its topic queued since continues from c.
+func (q *changeQueue) putBack(c store.TopicChange) {
+	if q.byTop == nil {
+		q.byTop = map[string]store.TopicChange{}
+	}
+	if newer, ok := q.byTop[c.Topic]; ok {
+		newer.Prev = c.Prev
+		q.byTop[c.Topic] = newer
+		return
+	}
+	q.order = append([]string{c.Topic}, q.order...)
+	q.byTop[c.Topic] = c
+}
+
 func (q *changeQueue) len() int { return len(q.order) }
 
 // take empties the queue and returns what it held, in order.
@@ -143,8 +158,8 @@ func (h *Hub) recordAll(ctx context.Context, changes []store.TopicChange) <-chan
 		if err := h.record(ctx, c); err != nil {
 			h.opts.Logger.Warn("websub: record change; will try again", "topic", c.Topic, "err", err)
 			h.mu.Lock()
-			for _, later := range changes[i:] {
-				h.pending.add(later)
+			for j := len(changes) - 1; j >= i; j-- {
+				h.pending.putBack(changes[j])
 			}
 			h.mu.Unlock()
 			return time.After(retryRecordAfter)
@@ -152,6 +167,7 @@ func (h *Hub) recordAll(ctx context.Context, changes []store.TopicChange) <-chan
 	}
 	return nil
 }
+
 func (h *Hub) record(ctx context.Context, c store.TopicChange) error {
 	storeCtx, cancel := h.storeCtx(ctx)
 	rc, err := h.opts.Store.RecordChange(storeCtx, c, time.Now(), h.timing.stepWindow)
