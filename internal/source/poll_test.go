@@ -2,8 +2,10 @@ package source
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -383,5 +385,51 @@ func TestTTLSurvivesRestart(t *testing.T) {
 	}
 	if d := st.NextFetch.Sub(h.clock.Now()); d < 30*time.Minute {
 		t.Errorf("after a 304 on a fresh poller, next fetch in %v, want at least the feed's ttl of 30m", d)
+	}
+}
+
+// TestWarningsInState: a JSON Feed whose items carry "tags" as a string
+// publishes every item, and the source's health counts the problems of
+// the last body parsed; a 304 keeps the count, a clean body clears it.
+func TestWarningsInState(t *testing.T) {
+	h := newHarness(t)
+	var body []byte
+	h.srv.handle("/feed.json", func(w http.ResponseWriter, r *http.Request) {
+		etag := fmt.Sprintf(`"%d"`, len(body))
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Type", "application/feed+json")
+		w.Write(body)
+	})
+	feed := func(tags string) []byte {
+		var items []string
+		for i := range 84 {
+			items = append(items, fmt.Sprintf(`{"id": "%d", "title": "Item %d", "content_text": "x", "tags": %s, "date_published": "2026-10-%02dT08:00:00Z"}`, i, i, tags, 1+i%14))
+		}
+		return []byte(`{"version": "https://jsonfeed.org/version/1.1", "title": "Lenient", "items": [` + strings.Join(items, ",") + "]}")
+	}
+	body = feed(`"a,b"`)
+	h.start(fastFetch(), h.src("lenient", "/feed.json"))
+	h.mustPoll("lenient")
+	st := h.state("lenient")
+	if st.Items != 84 || st.Status != store.StatusOK || st.Warnings != 84 {
+		t.Fatalf("items %d, status %s, warnings %d; want 84 items, ok, 84 warnings", st.Items, st.Status, st.Warnings)
+	}
+	if got := h.items("lenient")[0].Tags; !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("tags %q, want the string split", got)
+	}
+	h.clock.Advance(time.Hour)
+	h.mustPoll("lenient") // 304
+	if st := h.state("lenient"); st.HTTPStatus != http.StatusNotModified || st.Warnings != 84 {
+		t.Errorf("after a 304: status %d, warnings %d; want the count kept", st.HTTPStatus, st.Warnings)
+	}
+	body = feed(`["a", "b"]`)
+	h.clock.Advance(time.Hour)
+	h.mustPoll("lenient")
+	if st := h.state("lenient"); st.Warnings != 0 {
+		t.Errorf("after a clean body: warnings %d", st.Warnings)
 	}
 }
