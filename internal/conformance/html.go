@@ -23,16 +23,16 @@ import (
 // publishing itself uses to mend HTML, so that the two do not share a
 // mistake.
 func HTMLProblems(s string) []string {
-	return checkHTML(s, true)
+	return htmlIssues(s, true)
 }
 
 // HTMLParseErrors is HTMLProblems without the security risks: only what
 // makes the markup itself invalid.
 func HTMLParseErrors(s string) []string {
-	return checkHTML(s, false)
+	return htmlIssues(s, false)
 }
 
-func checkHTML(s string, risks bool) []string {
+func htmlIssues(s string, risks bool) []string {
 	c := htmlChecker{risks: risks}
 	z := html.NewTokenizer(strings.NewReader(s))
 	for {

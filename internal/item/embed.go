@@ -2,6 +2,11 @@ package item
 
 import "regexp"
 
+// LinkRel is set on every link in republished content: aggregated content
+// is not ours to vouch for, and the target page gets neither our window
+// nor our URL.
+const LinkRel = `nofollow noopener noreferrer`
+
 // EmbedSrc matches the src of the only iframes that survive sanitizing:
 // the documented embed paths of YouTube (an id after /embed/) and Vimeo (a
 // number after /video/), over https (a scheme-relative src is written with

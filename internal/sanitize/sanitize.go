@@ -22,16 +22,12 @@ import (
 // page around it.
 const iframeSandbox = `allow-scripts allow-same-origin`
 
-// linkRel is set on every link: aggregated content is not ours to vouch
-// for, and the target page gets neither our window nor our URL.
-const linkRel = `nofollow noopener noreferrer`
-
 // policy is built once: bluemonday policies are safe for concurrent use
 // once configured, and building one is far dearer than using it.
 var policy = sync.OnceValue(func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
-	// rel and target are set after URLs are resolved (see finishHTML), so
-	// that relative links get them too.
+	// rel is set after URLs are resolved (see finish), so that relative
+	// links get it too.
 	p.RequireNoFollowOnLinks(false)
 	p.AllowAttrs("src").Matching(item.EmbedSrc).OnElements("iframe")
 	p.AllowAttrs("allowfullscreen").Matching(regexp.MustCompile(`^(|allowfullscreen|true)$`)).OnElements("iframe")
@@ -120,7 +116,7 @@ func fixElement(n *html.Node, base *url.URL) bool {
 		setAttr(n, urlAttr, abs)
 	}
 	if urlAttr == "href" {
-		setAttr(n, "rel", linkRel)
+		setAttr(n, "rel", item.LinkRel)
 	}
 	return true
 }

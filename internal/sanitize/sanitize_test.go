@@ -13,7 +13,7 @@ import (
 	"syndicate/internal/item"
 )
 
-const rel = `rel="` + linkRel + `"`
+const rel = `rel="` + item.LinkRel + `"`
 
 var base, _ = url.Parse("https://site.example/a/b/post.html")
 
@@ -191,7 +191,7 @@ func FuzzHTML(f *testing.F) {
 			if tok.Data == "iframe" && (!item.EmbedSrc.MatchString(attrs["src"]) || attrs["sandbox"] != iframeSandbox) {
 				t.Fatalf("iframe %v survived in %q", tok.Attr, out)
 			}
-			if tok.Data == "a" && attrs["href"] != "" && attrs["rel"] != linkRel {
+			if tok.Data == "a" && attrs["href"] != "" && attrs["rel"] != item.LinkRel {
 				t.Fatalf("link without our rel in %q", out)
 			}
 		}
