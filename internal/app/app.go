@@ -123,6 +123,12 @@ func Site(cfg *config.Config) render.Site {
 		TTL:          cfg.Server.CacheMaxAge.Duration,
 		TagAuthority: cfg.Site.TagAuthority,
 		TagDate:      cfg.Site.TagDate,
+		Podcast: render.Podcast{
+			Email:    cfg.Podcast.Email,
+			Category: cfg.Podcast.Category,
+			Explicit: cfg.Podcast.Explicit,
+			Image:    cfg.Podcast.Image,
+		},
 	}
 }
 

@@ -29,6 +29,7 @@ type Config struct {
 	Fetch    Fetch     `toml:"fetch"`
 	Log      Log       `toml:"log"`
 	Sources  []Source  `toml:"source"`
+	Podcast  Podcast   `toml:"podcast"`
 
 	// Path is the file the configuration came from; relative paths in it
 	// are resolved against its directory.

@@ -85,6 +85,9 @@ func TestParseErrors(t *testing.T) {
 		{"source negative stale_after", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\nstale_after = \"-1h\"\n", "c.toml:5: source \"wire\": stale_after is negative"},
 		{"tag authority from a base url host that is no domain", "[site]\nbase_url = \"http://[::1]:8080\"\n", "c.toml:1: site.tag_authority: \"::1\""},
 		{"key line after a multi-line string that holds one", "[site]\ndescription = \"\"\"\nbase_url = \"https://old.example\"\n\"\"\"\n# base_url = \"https://older.example\"\nbase_url = \"news.example\"\n", "c.toml:6: site.base_url"},
+		{"podcast email", "[podcast]\nemail = \"podcasts at news\"\n", "c.toml:2: podcast.email"},
+		{"podcast category", "[podcast]\ncategory = \"Newz\"\n", "c.toml:2: podcast.category \"Newz\" is not one of Apple's"},
+		{"podcast image", "[podcast]\nimage = \"show.jpg\"\n", "c.toml:2: podcast.image"},
 		{"key of the second array table", "[[section]]\nslug = \"asia\"\ntitle = \"A\"\n[[section]]\nslug = \"africa\" # title = \"B\"\n", "c.toml:4: section \"africa\" has no title"},
 	}
 	for _, tt := range tests {
@@ -97,6 +100,19 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error = %q, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestPodcast(t *testing.T) {
+	cfg, err := Parse("c.toml", []byte("[site]\nbase_url = \"https://news.example/\"\n[podcast]\nemail = \"pods@news.example\"\ncategory = \"Society & Culture\"\nimage = \"/media/show.jpg\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Podcast{Email: "pods@news.example", Category: "Society & Culture", Image: "https://news.example/media/show.jpg"}); cfg.Podcast != want {
+		t.Errorf("podcast %+v, want %+v", cfg.Podcast, want)
+	}
+	if cfg, _ := Parse("c.toml", nil); cfg.Podcast.Category != "News" {
+		t.Errorf("default category %q", cfg.Podcast.Category)
 	}
 }
 
@@ -184,6 +200,7 @@ func TestEveryDefaultApplied(t *testing.T) {
 		"Fetch.UserAgent":  true, // the poller's own names the version, which config does not know
 		"Sources[0].Title": true, "Sources[0].Include": true, "Sources[0].Exclude": true,
 		"Sources[0].IncludeRE": true, "Sources[0].ExcludeRE": true,
+		"Podcast.Email": true, "Podcast.Explicit": true, "Podcast.Image": true,
 	}
 	var walk func(path string, v reflect.Value)
 	walk = func(path string, v reflect.Value) {

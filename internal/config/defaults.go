@@ -39,7 +39,8 @@ func Defaults() *Config {
 			Workers:        32,
 			BackoffCap:     Duration{6 * time.Hour},
 		},
-		Log: Log{Format: "text", Level: "info"},
+		Log:     Log{Format: "text", Level: "info"},
+		Podcast: Podcast{Category: "News"},
 	}
 }
 
