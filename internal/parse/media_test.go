@@ -177,3 +177,29 @@ func TestUndatedItems(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyItems: an item is kept with whatever it has, titled by its link
+// or its media when it has no text; one with nothing at all is dropped.
+func TestEmptyItems(t *testing.T) {
+	doc := `<rss version="2.0"><channel><title>t</title>
+<item><title>Only a title</title><pubDate>Mon, 12 Oct 2026 09:00:00 GMT</pubDate></item>
+<item><link>https://e.example/only-a-link</link><pubDate>Mon, 12 Oct 2026 08:00:00 GMT</pubDate></item>
+<item><guid isPermaLink="false">enc</guid><enclosure url="https://e.example/a.mp3" type="audio/mpeg" length="5"/><pubDate>Mon, 12 Oct 2026 07:00:00 GMT</pubDate></item>
+<item><guid isPermaLink="false">nothing</guid><pubDate>Mon, 12 Oct 2026 06:00:00 GMT</pubDate></item>
+<item></item>
+</channel></rss>`
+	f, err := Parse([]byte(doc), Options{SourceID: "e", URL: "https://e.example/feed", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, e := range f.Entries {
+		titles = append(titles, e.Item.Title)
+	}
+	if want := []string{"Only a title", "https://e.example/only-a-link", "https://e.example/a.mp3"}; !reflect.DeepEqual(titles, want) {
+		t.Errorf("titles %q, want %q", titles, want)
+	}
+	if len(f.Warnings) != 2 {
+		t.Errorf("warnings %q, want the two empty items", f.Warnings)
+	}
+}

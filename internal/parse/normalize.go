@@ -81,8 +81,8 @@ func normalize(p *parsed, o Options) *Feed {
 		if gi == nil {
 			continue
 		}
-		e := n.entry(i, gi)
-		if seen[e.Item.ID] {
+		e, ok := n.entry(i, gi)
+		if !ok || seen[e.Item.ID] {
 			continue
 		}
 		seen[e.Item.ID] = true
@@ -167,8 +167,9 @@ func newNormalizer(p *parsed, o Options) *normalizer {
 	return n
 }
 
-// entry normalizes the i-th item.
-func (n *normalizer) entry(i int, gi *gofeed.Item) Entry {
+// entry normalizes the i-th item; ok is false for an item with nothing to
+// show.
+func (n *normalizer) entry(i int, gi *gofeed.Item) (e Entry, ok bool) {
 	link := n.link(i, gi)
 	contentBase := n.base
 	if link != "" {
@@ -214,9 +215,24 @@ func (n *normalizer) entry(i int, gi *gofeed.Item) Entry {
 	}
 	it.Enclosures = n.enclosures(i, gi, contentBase, it.Image)
 	it.Podcast = n.podcast(i, gi, contentBase)
+	if it.Title == "" {
+		// No text to call the item by: what it links to, at least.
+		switch {
+		case link != "":
+			it.Title = link
+		case len(it.Enclosures) > 0:
+			it.Title = it.Enclosures[0].URL
+		case it.Image != nil:
+			it.Title = it.Image.URL
+		}
+	}
+	if it.Title == "" && strings.TrimSpace(body) == "" {
+		n.warn(i, "no title, text, link or media; dropped")
+		return Entry{}, false
+	}
 	var dated bool
 	it.Published, it.Updated, dated = n.dates(i, gi, n.o.Prev[id])
-	return Entry{Item: it, Content: Content{raw: body, isText: isText, base: contentBase}, Dated: dated}
+	return Entry{Item: it, Content: Content{raw: body, isText: isText, base: contentBase}, Dated: dated}, true
 }
 
 // link is the item's absolute http(s) link. An RSS item with no link but a

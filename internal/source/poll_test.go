@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -431,5 +432,49 @@ func TestWarningsInState(t *testing.T) {
 	h.mustPoll("lenient")
 	if st := h.state("lenient"); st.Warnings != 0 {
 		t.Errorf("after a clean body: warnings %d", st.Warnings)
+	}
+}
+
+// TestUndatedDatesSurviveRestart: undated items keep the time they were
+// first seen when a new poller (a restart, or another instance on the
+// same store) parses the feed again, and an item that arrives later gets a
+// time of its own.
+func TestUndatedDatesSurviveRestart(t *testing.T) {
+	h := newHarness(t)
+	items := []string{"c", "b", "a"}
+	h.srv.handle("/undated", func(w http.ResponseWriter, r *http.Request) {
+		var b strings.Builder
+		b.WriteString(`<rss version="2.0"><channel><title>Undated</title>`)
+		for _, id := range items {
+			fmt.Fprintf(&b, `<item><guid isPermaLink="false">%s</guid><title>Item %s</title><description>Text %s</description></item>`, id, id, id)
+		}
+		b.WriteString(`</channel></rss>`)
+		w.Write([]byte(b.String()))
+	})
+	src := h.src("undated", "/undated")
+	h.start(fastFetch(), src)
+	h.mustPoll("undated")
+	first := map[string]time.Time{}
+	for _, it := range h.items("undated") {
+		first[it.ID] = it.Published
+	}
+	want := map[string]time.Time{"undated/c": t0, "undated/b": t0.Add(-time.Second), "undated/a": t0.Add(-2 * time.Second)}
+	if !reflect.DeepEqual(first, want) {
+		t.Fatalf("first seen %v, want %v", first, want)
+	}
+
+	// "d" arrives second in the feed a second later: first seen at t0+1s
+	// less its position is t0, which is c's, as are the next two seconds.
+	items = []string{"c", "d", "b", "a"}
+	h.clock.Advance(time.Second)
+	h.start(fastFetch(), src)    // a new poller on the same store
+	h.mustPoll("undated")
+	got := map[string]time.Time{}
+	for _, it := range h.items("undated") {
+		got[it.ID] = it.Published
+	}
+	want["undated/d"] = t0.Add(-3 * time.Second)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after a restart %v, want %v", got, want)
 	}
 }
