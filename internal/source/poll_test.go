@@ -467,7 +467,7 @@ func TestUndatedDatesSurviveRestart(t *testing.T) {
 	// less its position is t0, which is c's, as are the next two seconds.
 	items = []string{"c", "d", "b", "a"}
 	h.clock.Advance(time.Second)
-	h.start(fastFetch(), src)    // a new poller on the same store
+	h.start(fastFetch(), src) // a new poller on the same store
 	h.mustPoll("undated")
 	got := map[string]time.Time{}
 	for _, it := range h.items("undated") {
