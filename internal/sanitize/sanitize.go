@@ -46,7 +46,7 @@ func HTML(s string, base *url.URL) string {
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(s))
-	if err := policy().SanitizeReaderToWriter(strings.NewReader(closeRawElements(s)), &buf); err != nil {
+	if err := policy().SanitizeReaderToWriter(strings.NewReader(prepare(s)), &buf); err != nil {
 		return "" // what bluemonday's Sanitize does with input it cannot tokenize
 	}
 	nodes := parseFragment(buf.String())
@@ -202,7 +202,7 @@ func PlainText(s string) string {
 			b.WriteByte(' ')
 		}
 	}
-	for _, n := range parseFragment(s) {
+	for _, n := range parseFragment(prepare(s)) {
 		walk(n)
 	}
 	return Collapse(b.String())

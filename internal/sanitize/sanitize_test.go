@@ -50,6 +50,8 @@ func TestHTML(t *testing.T) {
 		{"embed host as userinfo", `<iframe src="https://www.youtube.com@evil.example/embed/v1"></iframe>`, ``},
 		{"embed host as subdomain", `<iframe src="https://www.youtube.com.evil.example/embed/x"></iframe>`, ``},
 		{"foreign iframe and its fallback", `<p>a<iframe src="https://evil.example/" allowfullscreen>text</iframe>b</p>`, `<p>ab</p>`},
+		{"foreign iframe without attributes left", `<p>a<iframe src="https://evil.example/">fallback</iframe>b</p>`, `<p>ab</p>`},
+		{"allowed embed and its fallback", `<iframe src="https://www.youtube.com/embed/v1">Your browser shows no iframes</iframe>`, `<iframe src="https://www.youtube.com/embed/v1" sandbox="` + iframeSandbox + `"></iframe>`},
 		{"characters XML forbids", "<p>bell\x07</p>", "<p>bell</p>"},
 	}
 	for _, tt := range tests {

@@ -10,12 +10,12 @@ import (
 // bodyContext is where feed HTML lands: inside a page's body.
 var bodyContext = &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 
-// parseFragment reads s as the HTML5 parser of a browser would, inside a
-// body, after closeRawElements. Its result is a tree: end tags that close
+// parseFragment reads s, prepared, as the HTML5 parser of a browser would,
+// inside a body. Its result is a tree: end tags that close
 // nothing are gone, misnested inline elements are mended, unclosed ones
 // are closed where they must be.
 func parseFragment(s string) []*html.Node {
-	nodes, err := html.ParseFragment(strings.NewReader(closeRawElements(s)), bodyContext)
+	nodes, err := html.ParseFragment(strings.NewReader(s), bodyContext)
 	if err != nil {
 		return nil // only a reader's error, which a strings.Reader never has
 	}
@@ -42,48 +42,77 @@ var rawElements = map[string]bool{
 	"script": true, "style": true, "textarea": true, "title": true, "xmp": true,
 }
 
-// closeRawElements turns a self-closed raw-text element such as
-// <iframe src="…"/> into <iframe src="…"></iframe>. HTML ignores the
-// slash, so that everything after the tag would become the iframe's text,
-// and a summary would show "</p>" or lose the rest of the article; feeds
-// that write the slash mean an empty element.
-func closeRawElements(s string) string {
-	if !strings.Contains(s, "/>") {
+// prepare readies upstream HTML for sanitizing and parsing. A self-closed
+// raw-text element such as <iframe src="…"/> becomes <iframe
+// src="…"></iframe>: HTML ignores the slash, so that everything after the
+// tag would become the iframe's text, and a summary would show "</p>" or
+// lose the rest of the article; feeds that write the slash mean an empty
+// element. And an iframe's content goes: it is the text for browsers
+// without iframes, which no reader of feeds is, and bluemonday keeps it
+// when it refuses the player.
+func prepare(s string) string {
+	if !strings.Contains(s, "/>") && !containsFold(s, "<iframe") {
 		return s
 	}
 	var b strings.Builder
-	for {
-		end, name := selfClosedRaw(s)
-		if end < 0 {
-			if b.Len() == 0 {
-				return s
-			}
-			b.WriteString(s)
-			return b.String()
+	b.Grow(len(s))
+	for s != "" {
+		rest, done := prepareUntilRaw(&b, s)
+		if done {
+			break
 		}
-		b.WriteString(s[:end])
-		b.WriteString("</" + name + ">")
-		s = s[end:]
+		s = rest
 	}
+	return b.String()
 }
 
-// selfClosedRaw finds the first self-closed raw-text element in s: the
-// offset just past its tag, and its name; -1 if there is none.
-func selfClosedRaw(s string) (int, string) {
+// prepareUntilRaw writes s prepared to b up to the end of the first
+// self-closed raw-text element, closing it, and returns what follows for a
+// fresh tokenizer, since this one now reads it as raw text; done is true
+// when s was written to its end.
+func prepareUntilRaw(b *strings.Builder, s string) (rest string, done bool) {
 	z := html.NewTokenizer(strings.NewReader(s))
-	pos := 0
+	pos, inIframe := 0, false
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
-			return -1, ""
+			b.WriteString(s[pos:])
+			return "", true
 		}
+		start := pos
 		pos += len(z.Raw())
-		if tt == html.SelfClosingTagToken {
-			name, _ := z.TagName()
-			if rawElements[string(name)] {
-				return pos, string(name)
+		switch tt {
+		case html.TextToken:
+			if inIframe {
+				continue
+			}
+		case html.StartTagToken, html.EndTagToken:
+			if name, _ := z.TagName(); string(name) == "iframe" {
+				inIframe = tt == html.StartTagToken
+			}
+		case html.SelfClosingTagToken:
+			if name, _ := z.TagName(); rawElements[string(name)] {
+				b.WriteString(s[start:pos])
+				b.WriteString("</" + string(name) + ">")
+				return s[pos:], false
 			}
 		}
+		b.WriteString(s[start:pos])
+	}
+}
+
+// containsFold reports whether s holds tag, which starts with "<", in any
+// case.
+func containsFold(s, tag string) bool {
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 || len(s)-i < len(tag) {
+			return false
+		}
+		if strings.EqualFold(s[i:i+len(tag)], tag) {
+			return true
+		}
+		s = s[i+1:]
 	}
 }
 
