@@ -20,7 +20,19 @@ var relativeRef = regexp.MustCompile(`(?i)\s(href|src)\s*=\s*["']([^"'#][^"']*)[
 
 const nsITunes = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
-// itunesTag is any element of the iTunes namespace, by local name.
+// itunes are the elements of the iTunes namespace among tags.
+func itunes(tags []itunesTag) []itunesTag {
+	var out []itunesTag
+	for _, t := range tags {
+		if t.XMLName.Space == nsITunes {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// itunesTag is an element the document types do not name: an iTunes tag,
+// or another.
 type itunesTag struct {
 	XMLName xml.Name
 	Text    string `xml:",chardata"`
@@ -42,7 +54,7 @@ type mediaContent struct {
 
 type rssDoc struct {
 	Channel struct {
-		ITunes []itunesTag `xml:"http://www.itunes.com/dtds/podcast-1.0.dtd any"`
+		Other []itunesTag `xml:",any"` // the iTunes tags among others; see itunes
 		// Self comes before Link: a field without a namespace matches
 		// atom:link too, and the first matching field wins.
 		Self []struct {
@@ -70,7 +82,7 @@ type rssDoc struct {
 				Type   string `xml:"type,attr"`
 			} `xml:"enclosure"`
 			Media  []mediaContent `xml:"http://search.yahoo.com/mrss/ content"`
-			ITunes []itunesTag    `xml:"http://www.itunes.com/dtds/podcast-1.0.dtd any"`
+			Other  []itunesTag    `xml:",any"`
 		} `xml:"item"`
 	} `xml:"channel"`
 }
@@ -176,13 +188,13 @@ func W3CRules(t testing.TB, rssURL string, rssBody []byte, atomURL string, atomB
 		checkHTML(t, it.Title+" content:encoded", it.Content)
 		checkRelative(t, it.Title, it.Content)
 		checkPlausible(t, it.Title, it.PubDate, time.RFC1123Z)
-		if len(it.ITunes) > 0 {
+		if tags := itunes(it.Other); len(tags) > 0 {
 			podcast = true
-			checkITunesItem(t, it.Title, it.ITunes, it.Enclosures)
+			checkITunesItem(t, it.Title, tags, it.Enclosures)
 		}
 	}
 	if podcast {
-		checkITunesChannel(t, ch.Language, ch.ITunes)
+		checkITunesChannel(t, ch.Language, itunes(ch.Other))
 	}
 
 	var a atomDoc
