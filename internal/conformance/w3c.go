@@ -81,8 +81,8 @@ type rssDoc struct {
 				Length string `xml:"length,attr"`
 				Type   string `xml:"type,attr"`
 			} `xml:"enclosure"`
-			Media  []mediaContent `xml:"http://search.yahoo.com/mrss/ content"`
-			Other  []itunesTag    `xml:",any"`
+			Media []mediaContent `xml:"http://search.yahoo.com/mrss/ content"`
+			Other []itunesTag    `xml:",any"`
 		} `xml:"item"`
 	} `xml:"channel"`
 }
