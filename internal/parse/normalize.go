@@ -76,6 +76,7 @@ func (c Content) HTML() string {
 func normalize(p *parsed, o Options) *Feed {
 	n := newNormalizer(p, o)
 	f := p.feed
+	n.sharedLinks = sharedLinks(n, f.Items)
 	seen := make(map[string]bool, len(f.Items))
 	for i, gi := range f.Items {
 		if gi == nil {
@@ -112,6 +113,29 @@ type normalizer struct {
 	// undated are the positions in the document of the entries that need
 	// the time they were first seen, by index in feed.Entries.
 	undated map[int]int
+	// sharedLinks are the links several items without an id share.
+	sharedLinks map[string]bool
+}
+
+// sharedLinks finds the links that more than one item without an id of
+// its own carries, such as a podcast's every episode linking to the show:
+// such a link tells none of them apart.
+func sharedLinks(n *normalizer, items []*gofeed.Item) map[string]bool {
+	count := map[string]int{}
+	for i, gi := range items {
+		if gi != nil && strings.TrimSpace(gi.GUID) == "" {
+			if l := n.link(i, gi); l != "" {
+				count[l]++
+			}
+		}
+	}
+	shared := map[string]bool{}
+	for l, c := range count {
+		if c > 1 {
+			shared[l] = true
+		}
+	}
+	return shared
 }
 
 // warn records a problem of the i-th item of the document.
@@ -195,12 +219,24 @@ func (n *normalizer) entry(i int, gi *gofeed.Item) (e Entry, ok bool) {
 		title = truncate(summary, 80)
 	}
 
+	// An item is its guid, Atom or JSON id; without one, its link, unless
+	// other items share the link: then what sets it apart from them.
 	raw := strings.TrimSpace(item.CleanText(gi.GUID))
-	if raw == "" {
+	if raw == "" && !n.sharedLinks[link] {
 		raw = link
 	}
 	if raw == "" {
-		raw = item.HashID(gi.Title, body)
+		var media string
+		for _, e := range gi.Enclosures {
+			if e != nil {
+				media += e.URL + " "
+			}
+		}
+		if link == "" && media == "" {
+			raw = item.HashID(gi.Title, body) // as ever, so that stored ids stay
+		} else {
+			raw = item.HashID(link, gi.Title, media, body)
+		}
 	}
 	id := qualifyID(n.o.SourceID, raw)
 

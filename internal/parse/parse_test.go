@@ -482,3 +482,33 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSharedLinks: items without ids are told apart by their link, but for
+// a link several of them share, as a podcast's episodes share the show's
+// home page; a story repeated with the same link stays one.
+func TestSharedLinks(t *testing.T) {
+	doc := []byte(`<rss version="2.0"><channel><title>Show</title>
+<item><title>Episode 3</title><link>https://show.example/</link><enclosure url="https://show.example/3.mp3" type="audio/mpeg" length="1"/></item>
+<item><title>Episode 2</title><link>https://show.example/</link><enclosure url="https://show.example/2.mp3" type="audio/mpeg" length="1"/></item>
+<item><title>Episode 1</title><link>https://show.example/</link><enclosure url="https://show.example/1.mp3" type="audio/mpeg" length="1"/></item>
+<item><title>A post</title><link>https://show.example/post</link></item>
+<item><title>A post, repeated</title><link>https://show.example/post</link><guid>https://show.example/post</guid></item>
+</channel></rss>`)
+	f, err := Parse(doc, Options{SourceID: "s", URL: "https://show.example/feed", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, e := range f.Entries {
+		titles = append(titles, e.Item.Title)
+	}
+	if want := []string{"Episode 3", "Episode 2", "Episode 1", "A post"}; !slices.Equal(titles, want) {
+		t.Errorf("entries %q, want %q", titles, want)
+	}
+	again, _ := Parse(doc, Options{SourceID: "s", URL: "https://show.example/feed", Now: t0.Add(time.Hour)})
+	for i, e := range again.Entries {
+		if e.Item.ID != f.Entries[i].Item.ID {
+			t.Errorf("id of %q changed from %q to %q", e.Item.Title, f.Entries[i].Item.ID, e.Item.ID)
+		}
+	}
+}
