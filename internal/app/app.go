@@ -137,6 +137,12 @@ func Site(cfg *config.Config) render.Site {
 		TagAuthority: cfg.Site.TagAuthority,
 		TagDate:      cfg.Site.TagDate,
 		Hubs:         websub.Hubs(cfg.WebSub, cfg.Site.BaseURL),
+		Podcast: render.Podcast{
+			Email:    cfg.Podcast.Email,
+			Category: cfg.Podcast.Category,
+			Explicit: cfg.Podcast.Explicit,
+			Image:    cfg.Podcast.Image,
+		},
 	}
 }
 

@@ -30,6 +30,7 @@ type Config struct {
 	Log      Log       `toml:"log"`
 	Sources  []Source  `toml:"source"`
 	WebSub   WebSub    `toml:"websub"`
+	Podcast  Podcast   `toml:"podcast"`
 
 	// Path is the file the configuration came from; relative paths in it
 	// are resolved against its directory.

@@ -91,6 +91,9 @@ func TestParseErrors(t *testing.T) {
 		{"websub lease_default outside bounds", "[websub]\nlease_default = \"1000h\"\n", "c.toml:2: websub.lease_default 1000h0m0s is outside"},
 		{"websub zero workers", "[websub]\nworkers = 0\n", "c.toml:2: websub.workers"},
 		{"websub relative hub", "[websub]\nhubs = [\"hub.example/\"]\n", "c.toml:2: websub.hubs"},
+		{"podcast email", "[podcast]\nemail = \"podcasts at news\"\n", "c.toml:2: podcast.email"},
+		{"podcast category", "[podcast]\ncategory = \"Newz\"\n", "c.toml:2: podcast.category \"Newz\" is not one of Apple's"},
+		{"podcast image", "[podcast]\nimage = \"show.jpg\"\n", "c.toml:2: podcast.image"},
 		{"key of the second array table", "[[section]]\nslug = \"asia\"\ntitle = \"A\"\n[[section]]\nslug = \"africa\" # title = \"B\"\n", "c.toml:4: section \"africa\" has no title"},
 	}
 	for _, tt := range tests {
@@ -103,6 +106,19 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error = %q, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestPodcast(t *testing.T) {
+	cfg, err := Parse("c.toml", []byte("[site]\nbase_url = \"https://news.example/\"\n[podcast]\nemail = \"pods@news.example\"\ncategory = \"Society & Culture\"\nimage = \"/media/show.jpg\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Podcast{Email: "pods@news.example", Category: "Society & Culture", Image: "https://news.example/media/show.jpg"}); cfg.Podcast != want {
+		t.Errorf("podcast %+v, want %+v", cfg.Podcast, want)
+	}
+	if cfg, _ := Parse("c.toml", nil); cfg.Podcast.Category != "News" {
+		t.Errorf("default category %q", cfg.Podcast.Category)
 	}
 }
 
@@ -214,6 +230,7 @@ func TestEveryDefaultApplied(t *testing.T) {
 		"Sources[0].Title": true, "Sources[0].Include": true, "Sources[0].Exclude": true,
 		"Sources[0].IncludeRE": true, "Sources[0].ExcludeRE": true,
 		"WebSub.Hubs": true, "WebSub.AllowPrivateCallbacks": true,
+		"Podcast.Email": true, "Podcast.Explicit": true, "Podcast.Image": true,
 	}
 	var walk func(path string, v reflect.Value)
 	walk = func(path string, v reflect.Value) {

@@ -47,6 +47,7 @@ func Defaults() *Config {
 			LeaseMax:     Duration{30 * 24 * time.Hour},
 			Workers:      16,
 		},
+		Podcast: Podcast{Category: "News"},
 	}
 }
 

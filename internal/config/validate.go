@@ -107,6 +107,9 @@ func (c *Config) validate(lines *tomlpos.Lines) error {
 	if err := c.validateWebSub(fail); err != nil {
 		return err
 	}
+	if err := c.validatePodcast(fail); err != nil {
+		return err
+	}
 	return c.validateSources(fail)
 }
 

@@ -15,9 +15,11 @@ var trackingParams = map[string]bool{
 }
 
 // CanonicalLink reduces a URL to a key that equal pages share: scheme and
-// host case folded (http and https alike), default ports, fragments,
-// trailing slashes and tracking parameters removed, the rest of the query
-// sorted. It returns "" for a link that is not an absolute http(s) URL.
+// host case folded (http and https alike), default ports, trailing slashes
+// and tracking parameters removed, the rest of the query sorted. The
+// fragment is kept: blogs give each post of a day's page its own
+// (/2026/11/26.html#a0306, #a0312), and those are different posts. It
+// returns "" for a link that is not an absolute http(s) URL.
 func CanonicalLink(link string) string {
 	u, err := url.Parse(strings.TrimSpace(link))
 	if err != nil || u.Host == "" {
@@ -50,6 +52,9 @@ func CanonicalLink(link string) string {
 	key := "//" + host + path
 	if len(kept) > 0 {
 		key += "?" + strings.Join(kept, "&")
+	}
+	if u.Fragment != "" {
+		key += "#" + u.EscapedFragment()
 	}
 	return key
 }

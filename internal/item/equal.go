@@ -26,6 +26,7 @@ func Equal(a, b *Item) bool {
 		a.ContentHTML == b.ContentHTML &&
 		slices.Equal(a.Authors, b.Authors) && slices.Equal(a.Sections, b.Sections) &&
 		slices.Equal(a.Tags, b.Tags) && equalPtr(a.Image, b.Image) &&
+		slices.Equal(a.Enclosures, b.Enclosures) && equalPtr(a.Podcast, b.Podcast) &&
 		a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated) &&
 		equalPtr(a.Origin, b.Origin)
 }
@@ -56,6 +57,8 @@ func FingerprintOf(it *Item) Fingerprint {
 		list(&h, it.Sections)
 		list(&h, it.Tags)
 		pointer(&h, it.Image)
+		list(&h, it.Enclosures)
+		pointer(&h, it.Podcast)
 		instant(&h, it.Published)
 		instant(&h, it.Updated)
 		pointer(&h, it.Origin)

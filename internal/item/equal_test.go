@@ -18,6 +18,9 @@ var (
 		"Authors", "Authors[].Name", "Authors[].Email", "Authors[].URL",
 		"Sections", "Tags",
 		"Image", "Image.URL", "Image.Caption", "Image.Credit", "Image.Type", "Image.Length",
+		"Enclosures", "Enclosures[].URL", "Enclosures[].Type", "Enclosures[].Length", "Enclosures[].Medium",
+		"Enclosures[].Title", "Enclosures[].Duration",
+		"Podcast", "Podcast.Duration", "Podcast.Image", "Podcast.Episode", "Podcast.Explicit",
 		"Published", "Updated",
 		"Origin", "Origin.SourceID", "Origin.FeedID", "Origin.Title", "Origin.FeedURL", "Origin.HomeURL",
 	}
@@ -31,10 +34,13 @@ func fullItem() Item {
 	return Item{
 		ID: "tag:news.example,2026-01-01:article/gulf", URL: "https://news.example/articles/gulf/",
 		Title: "Insurers price in the Strait", Summary: "Premiums rose.", ContentHTML: "<p>Underwriters quote the clause.</p>",
-		Authors:   []Person{{Name: "Leïla Haddad", Email: "leila@news.example", URL: "https://news.example/authors/leila/"}},
-		Sections:  []string{"middle-east"},
-		Tags:      []string{"shipping"},
-		Image:     &Image{URL: "https://news.example/media/t.jpg", Caption: "A tanker", Credit: "Photo: Desk", Type: "image/jpeg", Length: 1843},
+		Authors:  []Person{{Name: "Leïla Haddad", Email: "leila@news.example", URL: "https://news.example/authors/leila/"}},
+		Sections: []string{"middle-east"},
+		Tags:     []string{"shipping"},
+		Image:    &Image{URL: "https://news.example/media/t.jpg", Caption: "A tanker", Credit: "Photo: Desk", Type: "image/jpeg", Length: 1843},
+		Enclosures: []Enclosure{{URL: "https://news.example/media/ep1.mp3", Type: "audio/mpeg", Length: 55000000,
+			Medium: "audio", Title: "Episode 1", Duration: 3723}},
+		Podcast:   &Podcast{Duration: 3723, Image: "https://news.example/media/ep1.jpg", Episode: 1, Explicit: "false"},
 		Published: published,
 		Updated:   published.Add(time.Hour),
 		Origin:    &Origin{SourceID: "wire", FeedID: "urn:wire", Title: "Wire", FeedURL: "https://wire.example/feed", HomeURL: "https://wire.example/"},
@@ -142,6 +148,8 @@ func TestFingerprintKeepsFieldsApart(t *testing.T) {
 		{"sections and tags", Item{Sections: []string{"a"}}, Item{Tags: []string{"a"}}},
 		{"author fields", Item{Authors: []Person{{Name: "a", Email: "b"}}}, Item{Authors: []Person{{Name: "ab"}}}},
 		{"image and origin", Item{Image: &Image{}}, Item{Origin: &Origin{}}},
+		{"enclosures", Item{Enclosures: []Enclosure{{URL: "a"}, {URL: "b"}}}, Item{Enclosures: []Enclosure{{URL: "ab"}}}},
+		{"image and podcast", Item{Image: &Image{}}, Item{Podcast: &Podcast{}}},
 	}
 	for _, p := range pairs {
 		if FingerprintOf(&p.a) == FingerprintOf(&p.b) {

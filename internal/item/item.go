@@ -25,6 +25,25 @@ type Image struct {
 	Length  int64  `json:"length,omitempty"` // bytes; 0 when unknown
 }
 
+// Enclosure is a file an item carries besides its top image: a podcast's
+// audio, a video, a document, another picture. URL is absolute.
+type Enclosure struct {
+	URL      string `json:"url"`
+	Type     string `json:"type,omitempty"`     // MIME type, e.g. audio/mpeg
+	Length   int64  `json:"length,omitempty"`   // bytes; 0 when unknown
+	Medium   string `json:"medium,omitempty"`   // Media RSS medium: image, audio, video, document or executable
+	Title    string `json:"title,omitempty"`    // JSON Feed attachment title
+	Duration int64  `json:"duration,omitempty"` // seconds; 0 when unknown
+}
+
+// Podcast holds an episode's iTunes tags, those podcast apps read.
+type Podcast struct {
+	Duration int64  `json:"duration,omitempty"` // seconds
+	Image    string `json:"image,omitempty"`    // absolute URL of the episode's artwork
+	Episode  int64  `json:"episode,omitempty"`  // positive
+	Explicit string `json:"explicit,omitempty"` // "true", "false", or "" when not said
+}
+
 // Origin names the external feed an aggregated item came from. The site's
 // own articles have no Origin.
 type Origin struct {
@@ -41,18 +60,22 @@ type Origin struct {
 // changes when the item is edited. Text fields hold valid UTF-8 with no
 // characters that XML 1.0 forbids (see CleanText).
 type Item struct {
-	ID          string    `json:"id"`
-	URL         string    `json:"url"`
-	Title       string    `json:"title"`
-	Summary     string    `json:"summary,omitempty"` // plain text (the standfirst)
-	ContentHTML string    `json:"content_html,omitempty"`
-	Authors     []Person  `json:"authors,omitempty"`
-	Sections    []string  `json:"sections,omitempty"` // section slugs the item is filed under
-	Tags        []string  `json:"tags,omitempty"`
-	Image       *Image    `json:"image,omitempty"`
-	Published   time.Time `json:"published"`
-	Updated     time.Time `json:"updated"` // equals Published when never edited
-	Origin      *Origin   `json:"origin,omitempty"`
+	ID          string   `json:"id"`
+	URL         string   `json:"url"`
+	Title       string   `json:"title"`
+	Summary     string   `json:"summary,omitempty"` // plain text (the standfirst)
+	ContentHTML string   `json:"content_html,omitempty"`
+	Authors     []Person `json:"authors,omitempty"`
+	Sections    []string `json:"sections,omitempty"` // section slugs the item is filed under
+	Tags        []string `json:"tags,omitempty"`
+	Image       *Image   `json:"image,omitempty"`
+	// Enclosures are the item's media, in the feed's order, none of them
+	// the top image.
+	Enclosures []Enclosure `json:"enclosures,omitempty"`
+	Podcast    *Podcast    `json:"podcast,omitempty"`
+	Published  time.Time   `json:"published"`
+	Updated    time.Time   `json:"updated"` // equals Published when never edited
+	Origin     *Origin     `json:"origin,omitempty"`
 }
 
 // Modified is the time the item last changed.

@@ -7,7 +7,8 @@ import (
 
 func TestCanonicalLink(t *testing.T) {
 	same := [][]string{
-		{"https://News.Example/world/story-1/", "http://news.example/world/story-1", "https://www.news.example:443/world/story-1?utm_source=rss&utm_medium=feed#top"},
+		{"https://News.Example/world/story-1/", "http://news.example/world/story-1", "https://www.news.example:443/world/story-1?utm_source=rss&utm_medium=feed"},
+		{"https://blog.example/2026/11/26.html#a0306", "http://blog.example/2026/11/26.html?utm_source=rss#a0306"},
 		{"https://a.example/p?id=7&page=2", "https://a.example/p?page=2&id=7&fbclid=xyz"},
 	}
 	for _, group := range same {
@@ -22,6 +23,8 @@ func TestCanonicalLink(t *testing.T) {
 		{"https://a.example/p?id=7", "https://a.example/p?id=8"},
 		{"https://a.example/p", "https://b.example/p"},
 		{"https://a.example:8443/p", "https://a.example/p"},
+		{"https://blog.example/2026/11/26.html#a0306", "https://blog.example/2026/11/26.html#a0312"},
+		{"https://blog.example/2026/11/26.html#a0306", "https://blog.example/2026/11/26.html"},
 	}
 	for _, d := range different {
 		if CanonicalLink(d[0]) == CanonicalLink(d[1]) {

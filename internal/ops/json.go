@@ -33,6 +33,7 @@ type sourceJSON struct {
 	ConsecutiveErrors int        `json:"consecutive_errors"`
 	LastError         *string    `json:"last_error"`
 	Items             int        `json:"items"`
+	Warnings          int        `json:"warnings"` // fields the last body parsed lost to malformed values
 	DurationMS        *int64     `json:"duration_ms"`
 	MovedTo           *string    `json:"moved_to"`
 	Stale             bool       `json:"stale"`
@@ -65,6 +66,7 @@ func (s *source) json() sourceJSON {
 		ConsecutiveErrors: st.ConsecutiveErrors,
 		LastError:         nonEmpty(st.LastError),
 		Items:             st.Items,
+		Warnings:          st.Warnings,
 		MovedTo:           nonEmpty(st.MovedTo),
 		Stale:             s.stale,
 		StaleAfter:        int64(s.cfg.StaleAfter.Duration / time.Second),

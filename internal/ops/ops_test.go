@@ -46,6 +46,7 @@ func scenarios() []scenario {
 
 	moved := okState(wire)
 	moved.MovedTo = "https://wire.example/v2/feed.xml"
+	moved.Warnings = 3
 
 	oldURL := okState(partner)
 	oldURL.URL = "https://partner.example/old-rss"
@@ -59,7 +60,7 @@ func scenarios() []scenario {
 				"id": "wire", "url": wire.URL, "title": "Wire Service", "status": "ok", "http_status": 200.0,
 				"last_fetch": "2026-10-20T11:57:00Z", "last_success": "2026-10-20T11:57:00Z",
 				"next_fetch": "2026-10-20T12:12:00Z", "last_new_item": "2026-10-20T10:00:00Z",
-				"consecutive_errors": 0.0, "last_error": nil, "items": 42.0, "duration_ms": 180.0,
+				"consecutive_errors": 0.0, "last_error": nil, "items": 42.0, "warnings": 3.0, "duration_ms": 180.0,
 				"moved_to": "https://wire.example/v2/feed.xml", "stale": false, "stale_after": 604800.0,
 				"interval": 900.0, "sections": []any{"asia"},
 			},
@@ -101,7 +102,7 @@ func scenarios() []scenario {
 			want: map[string]any{
 				"id": "partner", "title": "", "status": "pending", "http_status": nil,
 				"last_fetch": nil, "last_success": nil, "next_fetch": nil, "last_new_item": nil,
-				"consecutive_errors": 0.0, "last_error": nil, "items": 0.0, "duration_ms": nil,
+				"consecutive_errors": 0.0, "last_error": nil, "items": 0.0, "warnings": 0.0, "duration_ms": nil,
 				"moved_to": nil, "stale": false, "history": []any{},
 			},
 			counts: map[string]int{"ok": 1, "pending": 1},
@@ -178,7 +179,7 @@ func TestEndpoints(t *testing.T) {
 func checkSource(t *testing.T, got map[string]any, sc scenario) {
 	t.Helper()
 	for _, key := range []string{"id", "url", "title", "status", "http_status", "last_fetch", "last_success",
-		"consecutive_errors", "last_error", "items", "next_fetch", "duration_ms", "moved_to", "stale", "stale_after", "history"} {
+		"consecutive_errors", "last_error", "items", "warnings", "next_fetch", "duration_ms", "moved_to", "stale", "stale_after", "history"} {
 		if _, ok := got[key]; !ok {
 			t.Errorf("field %q missing", key)
 		}

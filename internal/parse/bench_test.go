@@ -20,7 +20,7 @@ func BenchmarkParseFeed(b *testing.B) {
 		b.Run(fmt.Sprintf("media=%v/lean", media), func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				if f, err := parseFeed(body); err != nil || len(f.Items) != 50 {
+				if p, err := parseFeed(body); err != nil || len(p.feed.Items) != 50 {
 					b.Fatalf("parse: %v", err)
 				}
 			}

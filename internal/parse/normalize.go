@@ -1,16 +1,14 @@
 package parse
 
 import (
+	"fmt"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
-	ext "github.com/mmcdole/gofeed/extensions"
 	"github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 
@@ -43,6 +41,9 @@ type Feed struct {
 	TTL   time.Duration // RSS ttl
 	// Entries are in feed order, one per id: the first occurrence wins.
 	Entries []Entry
+	// Warnings name the problems that cost a field but not its item: a
+	// mistyped JSON Feed field, a date or a length that does not parse.
+	Warnings []string
 }
 
 // Entry is one normalized item.
@@ -72,20 +73,27 @@ func (c Content) HTML() string {
 	return sanitize.HTML(c.raw, c.base)
 }
 
-func normalize(f *gofeed.Feed, o Options) *Feed {
-	n := newNormalizer(f, o)
+func normalize(p *parsed, o Options) *Feed {
+	n := newNormalizer(p, o)
+	f := p.feed
+	n.sharedLinks = sharedLinks(n, f.Items)
 	seen := make(map[string]bool, len(f.Items))
 	for i, gi := range f.Items {
 		if gi == nil {
 			continue
 		}
-		e := n.entry(i, gi)
-		if seen[e.Item.ID] {
+		e, ok := n.entry(i, gi)
+		if !ok || seen[e.Item.ID] {
 			continue
 		}
 		seen[e.Item.ID] = true
+		if e.Item.Published.IsZero() {
+			n.undated[len(n.feed.Entries)] = i
+		}
 		n.feed.Entries = append(n.feed.Entries, e)
 	}
+	n.firstSeen()
+	n.feed.Warnings = n.warnings
 	return &n.feed
 }
 
@@ -98,11 +106,46 @@ type normalizer struct {
 	rssItems []*rss.Item
 	atomEnts []*atom.Entry
 	jsonIts  []*json.Item
-	feedURIs []string // URIs of the feed-level authors, in gofeed's order
+	// feedBylines are the feed's authors, those of every Atom or JSON Feed
+	// item that names none.
+	feedBylines []byline
+	warnings    []string
+	// undated are the positions in the document of the entries that need
+	// the time they were first seen, by index in feed.Entries.
+	undated map[int]int
+	// sharedLinks are the links several items without an id share.
+	sharedLinks map[string]bool
 }
 
-func newNormalizer(f *gofeed.Feed, o Options) *normalizer {
-	n := &normalizer{f: f, o: o}
+// sharedLinks finds the links that more than one item without an id of
+// its own carries, such as a podcast's every episode linking to the show:
+// such a link tells none of them apart.
+func sharedLinks(n *normalizer, items []*gofeed.Item) map[string]bool {
+	count := map[string]int{}
+	for i, gi := range items {
+		if gi != nil && strings.TrimSpace(gi.GUID) == "" {
+			if l := n.link(i, gi); l != "" {
+				count[l]++
+			}
+		}
+	}
+	shared := map[string]bool{}
+	for l, c := range count {
+		if c > 1 {
+			shared[l] = true
+		}
+	}
+	return shared
+}
+
+// warn records a problem of the i-th item of the document.
+func (n *normalizer) warn(i int, format string, args ...any) {
+	n.warnings = append(n.warnings, fmt.Sprintf("item %d: ", i)+fmt.Sprintf(format, args...))
+}
+
+func newNormalizer(p *parsed, o Options) *normalizer {
+	f := p.feed
+	n := &normalizer{f: f, o: o, warnings: p.warnings, undated: map[int]int{}}
 	fu, _ := url.Parse(o.URL)
 	n.base = fu
 	home := sanitize.AbsoluteURL(fu, f.Link)
@@ -110,7 +153,7 @@ func newNormalizer(f *gofeed.Feed, o Options) *normalizer {
 		n.base, _ = url.Parse(home)
 	}
 	id := ""
-	switch of := f.OriginalFeed().(type) {
+	switch of := p.original.(type) {
 	case *rss.Feed:
 		n.rssItems = of.Items
 	case *atom.Feed:
@@ -118,18 +161,18 @@ func newNormalizer(f *gofeed.Feed, o Options) *normalizer {
 		id = strings.TrimSpace(of.ID)
 		for _, p := range of.Authors {
 			if p != nil {
-				n.feedURIs = append(n.feedURIs, p.URI)
+				n.feedBylines = append(n.feedBylines, byline{text: p.Name, email: p.Email, uri: p.URI})
 			}
 		}
 	case *json.Feed:
 		n.jsonIts = of.Items
 		for _, a := range of.Authors {
 			if a != nil {
-				n.feedURIs = append(n.feedURIs, a.URL)
+				n.feedBylines = append(n.feedBylines, byline{text: a.Name, uri: a.URL})
 			}
 		}
 		if of.Authors == nil && of.Author != nil {
-			n.feedURIs = []string{of.Author.URL}
+			n.feedBylines = []byline{{text: of.Author.Name, uri: of.Author.URL}}
 		}
 	}
 	if id == "" {
@@ -142,14 +185,15 @@ func newNormalizer(f *gofeed.Feed, o Options) *normalizer {
 		Title:   truncate(sanitize.PlainText(f.Title), maxTitle),
 		ID:      item.CleanText(id),
 		Home:    home,
-		TTL:     feedTTL(f),
+		TTL:     feedTTL(p.original),
 		Entries: make([]Entry, 0, len(f.Items)),
 	}
 	return n
 }
 
-// entry normalizes the i-th item.
-func (n *normalizer) entry(i int, gi *gofeed.Item) Entry {
+// entry normalizes the i-th item; ok is false for an item with nothing to
+// show.
+func (n *normalizer) entry(i int, gi *gofeed.Item) (e Entry, ok bool) {
 	link := n.link(i, gi)
 	contentBase := n.base
 	if link != "" {
@@ -175,12 +219,24 @@ func (n *normalizer) entry(i int, gi *gofeed.Item) Entry {
 		title = truncate(summary, 80)
 	}
 
+	// An item is its guid, Atom or JSON id; without one, its link, unless
+	// other items share the link: then what sets it apart from them.
 	raw := strings.TrimSpace(item.CleanText(gi.GUID))
-	if raw == "" {
+	if raw == "" && !n.sharedLinks[link] {
 		raw = link
 	}
 	if raw == "" {
-		raw = item.HashID(gi.Title, body)
+		var media string
+		for _, e := range gi.Enclosures {
+			if e != nil {
+				media += e.URL + " "
+			}
+		}
+		if link == "" && media == "" {
+			raw = item.HashID(gi.Title, body) // as ever, so that stored ids stay
+		} else {
+			raw = item.HashID(link, gi.Title, media, body)
+		}
 	}
 	id := qualifyID(n.o.SourceID, raw)
 
@@ -193,9 +249,26 @@ func (n *normalizer) entry(i int, gi *gofeed.Item) Entry {
 		Tags:    tags(gi.Categories),
 		Image:   n.image(gi, contentBase),
 	}
+	it.Enclosures = n.enclosures(i, gi, contentBase, it.Image)
+	it.Podcast = n.podcast(i, gi, contentBase)
+	if it.Title == "" {
+		// No text to call the item by: what it links to, at least.
+		switch {
+		case link != "":
+			it.Title = link
+		case len(it.Enclosures) > 0:
+			it.Title = it.Enclosures[0].URL
+		case it.Image != nil:
+			it.Title = it.Image.URL
+		}
+	}
+	if it.Title == "" && strings.TrimSpace(body) == "" {
+		n.warn(i, "no title, text, link or media; dropped")
+		return Entry{}, false
+	}
 	var dated bool
 	it.Published, it.Updated, dated = n.dates(i, gi, n.o.Prev[id])
-	return Entry{Item: it, Content: Content{raw: body, isText: isText, base: contentBase}, Dated: dated}
+	return Entry{Item: it, Content: Content{raw: body, isText: isText, base: contentBase}, Dated: dated}, true
 }
 
 // link is the item's absolute http(s) link. An RSS item with no link but a
@@ -242,54 +315,6 @@ func (n *normalizer) content(i int, gi *gofeed.Item) (string, bool) {
 	return gi.Description, false
 }
 
-func (n *normalizer) authors(i int, gi *gofeed.Item, base *url.URL) []item.Person {
-	people := gi.Authors
-	var uris []string
-	switch {
-	case i < len(n.atomEnts):
-		for _, p := range n.atomEnts[i].Authors {
-			if p != nil {
-				uris = append(uris, p.URI)
-			}
-		}
-	case i < len(n.jsonIts):
-		ji := n.jsonIts[i]
-		for _, a := range ji.Authors {
-			if a != nil {
-				uris = append(uris, a.URL)
-			}
-		}
-		if ji.Authors == nil && ji.Author != nil {
-			uris = append(uris, ji.Author.URL)
-		}
-	}
-	if len(people) == 0 && n.f.FeedType != "rss" {
-		// In Atom and JSON Feed the feed's authors are the authors of
-		// every item that names none; RSS has no such rule.
-		people, uris = n.f.Authors, n.feedURIs
-	}
-	var out []item.Person
-	for k, p := range people {
-		if p == nil {
-			continue
-		}
-		per := item.Person{Name: truncate(sanitize.PlainText(p.Name), 200)}
-		if e := strings.TrimSpace(item.CleanText(p.Email)); strings.Contains(e, "@") && !strings.ContainsAny(e, " <>\"") {
-			per.Email = e
-		}
-		if k < len(uris) {
-			per.URL = item.CleanText(sanitize.AbsoluteURL(base, uris[k]))
-		}
-		if per.Name == "" && per.Email == "" && per.URL == "" {
-			continue
-		}
-		if !slices.Contains(out, per) {
-			out = append(out, per)
-		}
-	}
-	return out
-}
-
 func tags(cats []string) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -305,118 +330,6 @@ func tags(cats []string) []string {
 		}
 	}
 	return out
-}
-
-// image is the item's top image as the feed declares it: gofeed's pick
-// (itunes:image, a media:content image, an image enclosure, JSON Feed's
-// image), else an image enclosure or Media RSS content or thumbnail. Type
-// and length come from whichever element names the same URL.
-func (n *normalizer) image(gi *gofeed.Item, base *url.URL) *item.Image {
-	var media []ext.Extension
-	if m, ok := gi.Extensions["media"]; ok {
-		media = append(media, m["content"]...)
-		for _, g := range m["group"] {
-			media = append(media, g.Children["content"]...)
-		}
-		media = append(media, m["thumbnail"]...)
-	}
-	var cands []string
-	if gi.Image != nil {
-		cands = append(cands, gi.Image.URL)
-	}
-	for _, e := range gi.Enclosures {
-		if e != nil && strings.HasPrefix(strings.ToLower(e.Type), "image/") {
-			cands = append(cands, e.URL)
-		}
-	}
-	for _, m := range media {
-		if m.Name == "thumbnail" || strings.HasPrefix(m.Attrs["type"], "image/") || m.Attrs["medium"] == "image" {
-			cands = append(cands, m.Attrs["url"])
-		}
-	}
-	for _, c := range cands {
-		u := sanitize.AbsoluteURL(base, c)
-		if u == "" {
-			continue
-		}
-		img := &item.Image{URL: item.CleanText(u)}
-		if gi.Image != nil && gi.Image.URL == c {
-			img.Caption = truncate(sanitize.PlainText(gi.Image.Title), maxSummary)
-		}
-		for _, e := range gi.Enclosures {
-			if e != nil && e.URL == c {
-				img.Type, img.Length = mimeType(e.Type), length(e.Length)
-			}
-		}
-		for _, m := range media {
-			if m.Attrs["url"] == c && img.Type == "" {
-				img.Type, img.Length = mimeType(m.Attrs["type"]), length(m.Attrs["fileSize"])
-			}
-		}
-		return img
-	}
-	return nil
-}
-
-func mimeType(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if len(s) > 100 || strings.ContainsAny(s, " <>\"'") || !strings.Contains(s, "/") {
-		return ""
-	}
-	return s
-}
-
-func length(s string) int64 {
-	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || v < 0 {
-		return 0
-	}
-	return v
-}
-
-// dates settles an item's Published and Updated. A missing date becomes
-// the time the item was first seen (kept from prev across polls, and
-// staggered by position so that undated items keep the feed's order); a
-// date in the future becomes the fetch time, again kept from prev, so that
-// a clamped item does not move on every poll.
-func (n *normalizer) dates(i int, gi *gofeed.Item, prev *item.Item) (pub, upd time.Time, dated bool) {
-	if gi.PublishedParsed != nil {
-		pub = *gi.PublishedParsed
-	}
-	if gi.UpdatedParsed != nil {
-		upd = *gi.UpdatedParsed
-	}
-	if pub.IsZero() {
-		pub = upd
-	}
-	dated = !pub.IsZero()
-	var prevPub, prevUpd time.Time
-	if prev != nil {
-		prevPub, prevUpd = prev.Published, prev.Updated
-	}
-	firstSeen := n.o.Now.Add(-time.Duration(i) * time.Second)
-	pub = settle(pub, prevPub, n.o.Now, firstSeen)
-	switch {
-	case upd.IsZero() || !upd.After(pub):
-		upd = pub
-	case upd.After(n.o.Now):
-		upd = settle(upd, prevUpd, n.o.Now, pub)
-	}
-	return pub.UTC(), upd.UTC(), dated
-}
-
-func settle(d, prev, now, fallback time.Time) time.Time {
-	switch {
-	case d.IsZero() && !prev.IsZero():
-		return prev
-	case d.IsZero():
-		return fallback
-	case d.After(now) && !prev.IsZero() && !prev.After(now):
-		return prev
-	case d.After(now):
-		return now
-	}
-	return d
 }
 
 // truncate cuts s to at most n runes at a word boundary, marking the cut.

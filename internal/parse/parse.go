@@ -6,8 +6,10 @@ package parse
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -26,25 +28,33 @@ var rssTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 
 // Parse parses and normalizes a feed. Its errors start with "parse: ".
 func Parse(body []byte, o Options) (*Feed, error) {
-	f, err := parseFeed(body)
+	p, err := parseFeed(body)
 	if err != nil {
 		return nil, err
 	}
-	return normalize(f, o), nil
+	return normalize(p, o), nil
 }
 
-// parseFeed parses a UTF-8 body into gofeed's model, keeping the
-// format-specific feed for the few things gofeed's model drops (RSS ttl,
-// Atom ids and content types, author URIs).
+// parsed is a feed in gofeed's model, with the format-specific feed for
+// the few things that model drops (RSS ttl, Atom ids and content types,
+// author URIs, JSON Feed attachment titles), and the problems met that
+// cost a field but not the item.
+type parsed struct {
+	feed     *gofeed.Feed
+	original any // *rss.Feed, *atom.Feed or *json.Feed
+	warnings []string
+}
+
+// parseFeed parses a UTF-8 body.
 //
 // Nothing the parser does may take the poller down: a panic on hostile
 // input becomes a parse error like any other. The input is already bounded
-// by max_body_bytes, and encoding/xml expands no entities declared in a
-// DTD, so an entity bomb stays as small as the bytes that carry it.
-func parseFeed(body []byte) (f *gofeed.Feed, err error) {
+// by max_body_bytes, and a document that declares entities is refused
+// before parsing (see refuseEntities).
+func parseFeed(body []byte) (p *parsed, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			f, err = nil, fmt.Errorf("parse: parser panic: %v", r)
+			p, err = nil, fmt.Errorf("parse: parser panic: %v", r)
 		}
 	}()
 	if testHookParse != nil {
@@ -54,10 +64,16 @@ func parseFeed(body []byte) (f *gofeed.Feed, err error) {
 	if len(trimmed) == 0 {
 		return nil, errors.New("parse: empty body")
 	}
-	p := gofeed.NewParser()
-	p.RSSTranslator = rssTranslator
-	p.KeepOriginalFeed = true
-	f, err = p.Parse(bytes.NewReader(body))
+	if trimmed[0] == '{' {
+		return parseJSONFeed(body)
+	}
+	if err := refuseEntities(body); err != nil {
+		return nil, err
+	}
+	gp := gofeed.NewParser()
+	gp.RSSTranslator = rssTranslator
+	gp.KeepOriginalFeed = true
+	f, err := gp.Parse(bytes.NewReader(body))
 	switch {
 	case errors.Is(err, gofeed.ErrFeedTypeNotDetected) && looksLikeHTML(trimmed):
 		return nil, errors.New("parse: got an HTML page, not a feed")
@@ -68,7 +84,51 @@ func parseFeed(body []byte) (f *gofeed.Feed, err error) {
 	case f == nil:
 		return nil, errors.New("parse: no feed")
 	}
-	return f, nil
+	return &parsed{feed: f, original: f.OriginalFeed()}, nil
+}
+
+// parseJSONFeed decodes a JSON Feed leniently (see decodeJSONFeed) and
+// translates it as gofeed would have.
+func parseJSONFeed(body []byte) (*parsed, error) {
+	jf, warnings, err := decodeJSONFeed(body)
+	if err != nil {
+		return nil, err
+	}
+	f, err := jsonTranslator.Translate(jf)
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	return &parsed{feed: f, original: jf, warnings: warnings}, nil
+}
+
+var jsonTranslator = &gofeed.DefaultJSONTranslator{}
+
+// errEntities refuses a document whose DTD declares entities: a reader
+// would show "&lol9;" where the publisher meant text, or expand it a
+// billion times over; no feed needs either.
+var errEntities = errors.New("parse: entity declarations are not accepted")
+
+// refuseEntities reads the prolog, up to the root element, for a DOCTYPE
+// whose internal subset declares an entity.
+func refuseEntities(body []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = false
+	// The body is UTF-8 already, whatever its declaration still says.
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return nil // the parser reports what is wrong with the prolog
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return nil
+		case xml.Directive:
+			if bytes.HasPrefix(t, []byte("DOCTYPE")) && bytes.Contains(t, []byte("<!ENTITY")) {
+				return errEntities
+			}
+		}
+	}
 }
 
 // testHookParse lets a test make the parser panic.
@@ -81,8 +141,8 @@ func looksLikeHTML(b []byte) bool {
 
 // feedTTL is an RSS feed's <ttl>, the minutes it asks readers to wait
 // between fetches.
-func feedTTL(f *gofeed.Feed) time.Duration {
-	rf, ok := f.OriginalFeed().(*rss.Feed)
+func feedTTL(original any) time.Duration {
+	rf, ok := original.(*rss.Feed)
 	if !ok || rf.TTL == "" {
 		return 0
 	}

@@ -64,7 +64,7 @@ func TestFormats(t *testing.T) {
 				URL:         "https://wire.example/gulf/2026/10/premiums",
 				Title:       "Insurers raise war-risk premiums for tankers",
 				Summary:     "Lloyd's underwriters doubled rates.",
-				ContentHTML: `<p>Underwriters in London doubled the <a href="https://wire.example/gulf/glossary#war-risk" ` + rel + `>war-risk</a> premium.</p><p><img src="https://wire.example/gulf/2026/10/img/chart.png" alt="Premiums chart"></p>`,
+				ContentHTML: `<p>Underwriters in London doubled the <a href="https://wire.example/gulf/glossary#war-risk" ` + rel + `>war-risk</a> premium.</p><p><img src="https://wire.example/gulf/2026/10/img/chart.png" alt="Premiums chart"/></p>`,
 				Authors:     []item.Person{{Name: "Amira Haddad"}},
 				Tags:        []string{"Shipping", "Insurance"},
 				Image:       &item.Image{URL: "https://cdn.wire.example/img/tanker.jpg", Type: "image/jpeg", Length: 48213},
@@ -285,7 +285,7 @@ func TestHostileInput(t *testing.T) {
 		{"broken json", []byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":`), "parse: "},
 		{"unterminated huge document", huge, "parse: "},
 		{"deeply nested markup", deep, ""},
-		{"billion laughs", fixture(t, "billion-laughs.xml"), ""},
+		{"billion laughs", fixture(t, "billion-laughs.xml"), "parse: entity declarations are not accepted"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -369,7 +369,7 @@ func TestXSSRemoved(t *testing.T) {
 	for _, good := range []string{
 		`<iframe src="https://www.youtube-nocookie.com/embed/abc123" allowfullscreen="" sandbox="allow-scripts allow-same-origin"></iframe>`,
 		`<a href="https://xss.example/relative/path" ` + rel + `>rel</a>`,
-		`<img src="https://xss.example/posts/x.png">`,
+		`<img src="https://xss.example/posts/x.png"/>`,
 	} {
 		if !strings.Contains(html, good) {
 			t.Errorf("content lacks %s:\n%s", good, html)
@@ -481,4 +481,34 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSharedLinks: items without ids are told apart by their link, but for
+// a link several of them share, as a podcast's episodes share the show's
+// home page; a story repeated with the same link stays one.
+func TestSharedLinks(t *testing.T) {
+	doc := []byte(`<rss version="2.0"><channel><title>Show</title>
+<item><title>Episode 3</title><link>https://show.example/</link><enclosure url="https://show.example/3.mp3" type="audio/mpeg" length="1"/></item>
+<item><title>Episode 2</title><link>https://show.example/</link><enclosure url="https://show.example/2.mp3" type="audio/mpeg" length="1"/></item>
+<item><title>Episode 1</title><link>https://show.example/</link><enclosure url="https://show.example/1.mp3" type="audio/mpeg" length="1"/></item>
+<item><title>A post</title><link>https://show.example/post</link></item>
+<item><title>A post, repeated</title><link>https://show.example/post</link><guid>https://show.example/post</guid></item>
+</channel></rss>`)
+	f, err := Parse(doc, Options{SourceID: "s", URL: "https://show.example/feed", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, e := range f.Entries {
+		titles = append(titles, e.Item.Title)
+	}
+	if want := []string{"Episode 3", "Episode 2", "Episode 1", "A post"}; !slices.Equal(titles, want) {
+		t.Errorf("entries %q, want %q", titles, want)
+	}
+	again, _ := Parse(doc, Options{SourceID: "s", URL: "https://show.example/feed", Now: t0.Add(time.Hour)})
+	for i, e := range again.Entries {
+		if e.Item.ID != f.Entries[i].Item.ID {
+			t.Errorf("id of %q changed from %q to %q", e.Item.Title, f.Entries[i].Item.ID, e.Item.ID)
+		}
+	}
 }

@@ -97,14 +97,18 @@ func (e *itemEncoder) atom(v *view) ([]byte, error) {
 		en.Links = append(en.Links, feeds.AtomLink{Href: v.url, Rel: "alternate", Type: "text/html"})
 	}
 	if im := v.image; im != nil {
-		l := feeds.AtomLink{Href: im.url, Rel: "enclosure", Type: im.mime}
-		if im.length > 0 {
-			l.Length = strconv.FormatInt(im.length, 10)
-		}
-		en.Links = append(en.Links, l)
+		en.Links = append(en.Links, atomEnclosure(im.url, im.mime, im.length))
 	}
-	if v.summary != "" {
+	for _, e := range v.enclosures {
+		en.Links = append(en.Links, atomEnclosure(e.url, e.mime, e.length))
+	}
+	switch {
+	case v.summary != "":
 		en.Summary = &feeds.AtomSummary{Content: v.summary, Type: "text"}
+	case v.content == "":
+		// Every entry needs some text of its own for validators and for
+		// readers that show no titles; the title is all there is.
+		en.Summary = &feeds.AtomSummary{Content: v.title, Type: "text"}
 	}
 	// An entry needs content or an alternate link; empty content is
 	// written only when there is no link.
@@ -131,4 +135,12 @@ func (e *itemEncoder) atom(v *view) ([]byte, error) {
 		en.Source = src
 	}
 	return e.encodeXML(&en)
+}
+
+func atomEnclosure(href, mime string, length int64) feeds.AtomLink {
+	l := feeds.AtomLink{Href: href, Rel: "enclosure", Type: mime}
+	if length > 0 {
+		l.Length = strconv.FormatInt(length, 10)
+	}
+	return l
 }

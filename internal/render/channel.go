@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,11 @@ type channel struct {
 	updated      time.Time // newest item change, as written in the feeds
 	lastModified time.Time
 	entries      []*entry
+	// podcast is the site's podcast settings, cleaned; episodes tells
+	// whether some item is a podcast episode, which makes the RSS channel
+	// declare them.
+	podcast  Podcast
+	episodes bool
 }
 
 func newChannel(site Site, sec Section) *channel {
@@ -85,12 +91,31 @@ func newChannel(site Site, sec Section) *channel {
 		c.ttl = 1
 	}
 
+	c.podcast = Podcast{
+		Email:    strings.TrimSpace(clean(site.Podcast.Email)),
+		Category: strings.TrimSpace(clean(site.Podcast.Category)),
+		Explicit: site.Podcast.Explicit,
+	}
+	if !emailAddress.MatchString(c.podcast.Email) {
+		c.podcast.Email = ""
+	}
+	if link := strings.TrimSpace(clean(site.Podcast.Image)); absoluteURL(link) {
+		c.podcast.Image = link
+	}
+
 	c.entries = make([]*entry, 0, len(sec.Items))
 	for _, it := range sec.Items {
 		if it == nil {
 			continue
 		}
-		c.entries = append(c.entries, &entry{raw: it, print: item.FingerprintOf(it)})
+		e := &entry{raw: it, print: item.FingerprintOf(it)}
+		if len(it.Enclosures) > 0 && !c.episodes {
+			// Only an item with enclosures can be an episode; its view,
+			// made here, serves its fragments too.
+			e.v = newView(c, it)
+			c.episodes = e.v.episode != nil
+		}
+		c.entries = append(c.entries, e)
 		if m := it.Modified(); m.After(c.lastModified) {
 			c.lastModified = m
 		}
@@ -143,7 +168,7 @@ func (c *channel) stableID(it *item.Item) string {
 		}
 	}
 	if acceptedURI(id) {
-		return id
+		return canonicalURL(id)
 	}
 	if it.Origin != nil {
 		return c.tagPrefix + "source/" + tagEscape(clean(it.Origin.SourceID)) + "/" + tagEscape(id)
@@ -177,6 +202,99 @@ func acceptedURI(s string) bool {
 		return urnURI.MatchString(s)
 	}
 	return false
+}
+
+// canonicalURL writes an http(s) URL the one way validators expect of an
+// Atom id (RFC 3986's normal form): scheme and host in lower case, no
+// default port, "/" for an empty path, no "." or ".." segments, and
+// percent-escapes in upper case unless they stand for a character that
+// needs none. "https://Example.sk" becomes "https://example.sk/". Any
+// other URI is returned as it is.
+func canonicalURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return s
+	}
+	host := strings.ToLower(u.Host)
+	if p := u.Port(); (u.Scheme == "http" && p == "80") || (u.Scheme == "https" && p == "443") {
+		host = strings.TrimSuffix(host, ":"+p)
+	}
+	host = strings.TrimSuffix(host, ":") // an empty port
+	out := u.Scheme + "://"
+	if u.User != nil {
+		out += u.User.String() + "@"
+	}
+	out += host + normalEscapes(dotless(u.EscapedPath()))
+	if u.ForceQuery || u.RawQuery != "" {
+		out += "?" + normalEscapes(u.RawQuery)
+	}
+	if u.Fragment != "" {
+		out += "#" + normalEscapes(u.EscapedFragment())
+	}
+	return out
+}
+
+// dotless removes "." and ".." segments from an absolute path, and gives
+// an empty one its "/".
+func dotless(p string) string {
+	if p == "" {
+		return "/"
+	}
+	var segs []string
+	parts := strings.Split(p, "/")
+	for i, seg := range parts[1:] {
+		last := i == len(parts)-2
+		switch seg {
+		case ".":
+			if last {
+				segs = append(segs, "")
+			}
+		case "..":
+			if len(segs) > 0 {
+				segs = segs[:len(segs)-1]
+			}
+			if last {
+				segs = append(segs, "")
+			}
+		default:
+			segs = append(segs, seg)
+		}
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+// normalEscapes writes percent-escapes in upper case and decodes those of
+// unreserved characters (letters, digits, "-", ".", "_", "~").
+func normalEscapes(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' || i+2 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			b.WriteByte(s[i])
+			continue
+		}
+		if c := byte(v); unreserved(c) {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+		i += 2
+	}
+	return b.String()
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0
 }
 
 // absoluteURL reports whether s is a full http(s) URL validators accept

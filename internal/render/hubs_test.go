@@ -13,7 +13,7 @@ import (
 // hubSite advertises the built-in hub and an external one, plus one that
 // is not a URL and must be left out.
 func hubSite() Site {
-	site := fixtureSite()
+	site := mediaSite() // conformance sections include episodes
 	site.Hubs = []string{"https://news.example/websub", "not a hub", "https://hub.example/"}
 	return site
 }

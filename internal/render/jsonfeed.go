@@ -53,6 +53,7 @@ type jsonAttachment struct {
 	MIMEType string `json:"mime_type"`
 	Title    string `json:"title,omitempty"`
 	Size     int64  `json:"size_in_bytes,omitempty"`
+	Duration int64  `json:"duration_in_seconds,omitempty"`
 }
 
 // jsonSource is the extension object naming an aggregated item's origin.
@@ -88,6 +89,9 @@ func (e *itemEncoder) json(v *view) ([]byte, error) {
 	if im := v.image; im != nil {
 		it.Image = im.url
 		it.Attachments = []jsonAttachment{{URL: im.url, MIMEType: im.mime, Title: im.caption, Size: im.length}}
+	}
+	for _, e := range v.enclosures {
+		it.Attachments = append(it.Attachments, jsonAttachment{URL: e.url, MIMEType: e.mime, Title: e.title, Size: e.length, Duration: e.duration})
 	}
 	if o := v.origin; o != nil {
 		it.Syndicate = &jsonSource{SourceID: o.sourceID, SourceTitle: o.title, SourceURL: o.feedURL}

@@ -32,6 +32,18 @@ type Site struct {
 	// Hubs are the WebSub hubs every feed advertises, in order of
 	// preference; none for a site without push.
 	Hubs []string
+	// Podcast is what a section's RSS says of itself to podcast apps when
+	// it carries episodes.
+	Podcast Podcast
+}
+
+// Podcast holds the channel-level iTunes settings of sections that carry
+// podcast episodes.
+type Podcast struct {
+	Email    string // the owner's address, itunes:email; without it the feed has no itunes:owner
+	Category string // one of Apple's podcast categories, e.g. "News"
+	Explicit bool
+	Image    string // absolute URL of the show's artwork, itunes:image
 }
 
 // Section is one feed's worth of items, newest first, already limited.

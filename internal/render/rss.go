@@ -21,21 +21,47 @@ const (
 	nsDC      = "http://purl.org/dc/elements/1.1/"
 	nsAtom    = "http://www.w3.org/2005/Atom"
 	nsMedia   = "http://search.yahoo.com/mrss/"
+	nsITunes  = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
 	rssDocs = "https://www.rssboard.org/rss-specification"
 )
 
 type rssDoc struct {
 	feeds.RssFeedXml
-	DCNamespace    string      `xml:"xmlns:dc,attr"`
-	AtomNamespace  string      `xml:"xmlns:atom,attr"`
-	MediaNamespace string      `xml:"xmlns:media,attr"`
-	Channel        *rssChannel // shadows gorilla's *RssFeed
+	DCNamespace     string      `xml:"xmlns:dc,attr"`
+	AtomNamespace   string      `xml:"xmlns:atom,attr"`
+	MediaNamespace  string      `xml:"xmlns:media,attr"`
+	ITunesNamespace string      `xml:"xmlns:itunes,attr"`
+	Channel         *rssChannel // shadows gorilla's *RssFeed
 }
 
 type rssChannel struct {
 	feeds.RssFeed
 	Links []atomLink `xml:"atom:link"` // self, then the WebSub hubs
+	*itunesChannel
+}
+
+// itunesChannel is what podcast apps, and the validator's iTunes rules,
+// ask of a channel whose items carry iTunes tags.
+type itunesChannel struct {
+	Author   string          `xml:"itunes:author"`
+	Explicit string          `xml:"itunes:explicit"`
+	Category *itunesCategory `xml:"itunes:category"`
+	Image    *itunesImage    `xml:"itunes:image"`
+	Owner    *itunesOwner    `xml:"itunes:owner"`
+}
+
+type itunesCategory struct {
+	Text string `xml:"text,attr"`
+}
+
+type itunesImage struct {
+	Href string `xml:"href,attr"`
+}
+
+type itunesOwner struct {
+	Name  string `xml:"itunes:name"`
+	Email string `xml:"itunes:email"`
 }
 
 // atomLink is atom:link inside RSS; it must precede the items, which it
@@ -48,11 +74,17 @@ type atomLink struct {
 
 type rssItem struct {
 	feeds.RssItem
-	Link       string        `xml:"link,omitempty"` // gorilla writes an empty <link> for no URL
-	Creators   []string      `xml:"dc:creator"`
-	Categories []rssCategory `xml:"category"`
-	Media      *mediaContent `xml:"media:content"`
-	Source     *rssSource    `xml:"source"`
+	Link        string         `xml:"link,omitempty"`        // gorilla writes an empty <link> for no URL
+	Description string         `xml:"description,omitempty"` // and an empty <description> for no text
+	Creators    []string       `xml:"dc:creator"`
+	Categories  []rssCategory  `xml:"category"`
+	Media       []mediaContent `xml:"media:content"`
+	Source      *rssSource     `xml:"source"`
+	// The episode's iTunes tags.
+	Duration string       `xml:"itunes:duration,omitempty"`
+	Image    *itunesImage `xml:"itunes:image"`
+	Episode  int64        `xml:"itunes:episode,omitempty"`
+	Explicit string       `xml:"itunes:explicit,omitempty"`
 }
 
 type rssCategory struct {
@@ -69,7 +101,9 @@ type mediaContent struct {
 	URL         string     `xml:"url,attr"`
 	Type        string     `xml:"type,attr"`
 	FileSize    int64      `xml:"fileSize,attr,omitempty"`
-	Medium      string     `xml:"medium,attr"`
+	Medium      string     `xml:"medium,attr,omitempty"`
+	Duration    int64      `xml:"duration,attr,omitempty"`
+	Title       *mediaText `xml:"media:title"`
 	Credit      *mediaText `xml:"media:credit"`
 	Description *mediaText `xml:"media:description"`
 }
@@ -85,9 +119,10 @@ func (c *channel) rssHead() ([]byte, error) {
 			Version:          "2.0",
 			ContentNamespace: nsContent,
 		},
-		DCNamespace:    nsDC,
-		AtomNamespace:  nsAtom,
-		MediaNamespace: nsMedia,
+		DCNamespace:     nsDC,
+		AtomNamespace:   nsAtom,
+		MediaNamespace:  nsMedia,
+		ITunesNamespace: nsITunes,
 		Channel: &rssChannel{
 			RssFeed: feeds.RssFeed{
 				Title:         c.title,
@@ -99,7 +134,8 @@ func (c *channel) rssHead() ([]byte, error) {
 				Docs:          rssDocs,
 				Ttl:           c.ttl,
 			},
-			Links: []atomLink{{Href: c.page + FormatRSS, Rel: "self", Type: "application/rss+xml"}},
+			Links:         []atomLink{{Href: c.page + FormatRSS, Rel: "self", Type: "application/rss+xml"}},
+			itunesChannel: c.itunesChannel(),
 		},
 	}
 	for _, hub := range c.hubs {
@@ -108,14 +144,37 @@ func (c *channel) rssHead() ([]byte, error) {
 	return marshalHead(&doc, true)
 }
 
+// itunesChannel is the channel's iTunes tags when some item of the
+// section is a podcast episode, nil otherwise.
+func (c *channel) itunesChannel() *itunesChannel {
+	if !c.episodes {
+		return nil
+	}
+	p := c.podcast
+	ch := &itunesChannel{
+		Author:   c.siteTitle,
+		Explicit: strconv.FormatBool(p.Explicit),
+	}
+	if p.Category != "" {
+		ch.Category = &itunesCategory{Text: p.Category}
+	}
+	if p.Image != "" {
+		ch.Image = &itunesImage{Href: p.Image}
+	}
+	if p.Email != "" {
+		ch.Owner = &itunesOwner{Name: c.siteTitle, Email: p.Email}
+	}
+	return ch
+}
+
 func (e *itemEncoder) rss(v *view) ([]byte, error) {
 	it := rssItem{
 		RssItem: feeds.RssItem{
-			Title:       v.title,
-			Description: htmlText.Replace(v.summary),
-			Guid:        &feeds.RssGuid{Id: v.id, IsPermaLink: strconv.FormatBool(v.permalink)},
+			Title: v.title,
+			Guid:  &feeds.RssGuid{Id: v.id, IsPermaLink: strconv.FormatBool(v.permalink)},
 		},
-		Link: v.url,
+		Link:        v.url,
+		Description: htmlText.Replace(v.summary),
 	}
 	if v.content != "" {
 		it.Content = &feeds.RssContent{Content: v.content}
@@ -134,20 +193,62 @@ func (e *itemEncoder) rss(v *view) ([]byte, error) {
 	for _, t := range v.tags {
 		it.Categories = append(it.Categories, rssCategory{Name: t})
 	}
-	if im := v.image; im != nil {
-		// length="0" is the RSS Board's advice for an unknown length;
-		// gorilla drops the enclosure instead.
-		it.Enclosure = &feeds.RssEnclosure{Url: im.url, Length: strconv.FormatInt(im.length, 10), Type: im.mime}
-		it.Media = &mediaContent{URL: im.url, Type: im.mime, FileSize: im.length, Medium: "image"}
-		if im.credit != "" {
-			it.Media.Credit = &mediaText{Text: im.credit}
+	rssMedia(&it, v)
+	if ep := v.episode; ep != nil {
+		if ep.duration > 0 {
+			it.Duration = strconv.FormatInt(ep.duration, 10)
 		}
-		if im.caption != "" {
-			it.Media.Description = &mediaText{Type: "plain", Text: im.caption}
+		if ep.image != "" {
+			it.Image = &itunesImage{Href: ep.image}
 		}
+		it.Episode, it.Explicit = ep.number, ep.explicit
 	}
 	if o := v.origin; o != nil && o.feedOK {
 		it.Source = &rssSource{URL: o.feedURL, Title: o.title}
 	}
 	return e.encodeXML(&it)
+}
+
+// rssMedia fills RSS's one enclosure and Media RSS's many: the enclosure
+// is the item's first audio or video, else its image as before, else its
+// first other file; every other file, and the image with its credit and
+// caption, goes into media:content.
+func rssMedia(it *rssItem, v *view) {
+	primary := v.primary()
+	switch {
+	case primary != nil:
+		it.Enclosure = rssEnclosure(primary.url, primary.length, primary.mime)
+	case v.image != nil:
+		it.Enclosure = rssEnclosure(v.image.url, v.image.length, v.image.mime)
+	case len(v.enclosures) > 0:
+		primary = &v.enclosures[0]
+		it.Enclosure = rssEnclosure(primary.url, primary.length, primary.mime)
+	}
+	if im := v.image; im != nil {
+		m := mediaContent{URL: im.url, Type: im.mime, FileSize: im.length, Medium: "image"}
+		if im.credit != "" {
+			m.Credit = &mediaText{Text: im.credit}
+		}
+		if im.caption != "" {
+			m.Description = &mediaText{Type: "plain", Text: im.caption}
+		}
+		it.Media = append(it.Media, m)
+	}
+	for i := range v.enclosures {
+		e := &v.enclosures[i]
+		if e == primary {
+			continue
+		}
+		m := mediaContent{URL: e.url, Type: e.mime, FileSize: e.length, Medium: e.medium, Duration: e.duration}
+		if e.title != "" {
+			m.Title = &mediaText{Type: "plain", Text: e.title}
+		}
+		it.Media = append(it.Media, m)
+	}
+}
+
+// rssEnclosure writes length="0" for an unknown length, as the RSS Board
+// advises; gorilla drops the enclosure instead.
+func rssEnclosure(url string, length int64, mime string) *feeds.RssEnclosure {
+	return &feeds.RssEnclosure{Url: url, Length: strconv.FormatInt(length, 10), Type: mime}
 }

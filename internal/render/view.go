@@ -1,7 +1,6 @@
 package render
 
 import (
-	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -18,14 +17,18 @@ type view struct {
 	url       string
 	title     string
 	summary   string // plain text
-	content   string // HTML
+	content   string // HTML, embeds replaced by links (see withoutEmbeds)
 	authors   []person
 	sections  []string
 	tags      []string
 	image     *picture
-	published time.Time // zero when unknown
-	updated   time.Time
-	origin    *origin
+	// enclosures are the item's media besides its image; episode its
+	// iTunes tags, for an item podcast apps can play.
+	enclosures []enclosure
+	episode    *episode
+	published  time.Time // zero when unknown
+	updated    time.Time
+	origin     *origin
 }
 
 type person struct {
@@ -52,7 +55,7 @@ func newView(c *channel, it *item.Item) *view {
 		url:       c.abs(clean(it.URL)),
 		title:     clean(it.Title),
 		summary:   clean(it.Summary),
-		content:   clean(it.ContentHTML),
+		content:   withoutEmbeds(clean(it.ContentHTML)),
 		published: outTime(it.Published),
 		updated:   updatedTime(it),
 	}
@@ -70,13 +73,15 @@ func newView(c *channel, it *item.Item) *view {
 		if link := c.abs(clean(im.URL)); absoluteURL(link) {
 			v.image = &picture{
 				url:     link,
-				mime:    imageType(clean(im.Type), link),
+				mime:    guessType(clean(im.Type), link),
 				caption: clean(im.Caption),
 				credit:  clean(im.Credit),
 				length:  max(im.Length, 0),
 			}
 		}
 	}
+	v.enclosures = newEnclosures(c, it, v.image)
+	v.episode = newEpisode(c, it, v.primary())
 	if o := it.Origin; o != nil {
 		v.origin = newOrigin(c, o)
 	}
@@ -115,11 +120,14 @@ func newOrigin(c *channel, o *item.Origin) *origin {
 	if g.title == "" {
 		g.title = g.feedURL
 	}
+	// The upstream's own Atom id, or else its URL, in the canonical form
+	// validators expect of an id ("https://example.sk/", not
+	// "https://Example.sk").
 	switch feedID := strings.TrimSpace(clean(o.FeedID)); {
 	case acceptedURI(feedID):
-		g.id = feedID
+		g.id = canonicalURL(feedID)
 	case acceptedURI(g.feedURL):
-		g.id = g.feedURL
+		g.id = canonicalURL(g.feedURL)
 	default:
 		g.id = c.tagPrefix + "source/" + tagEscape(g.sourceID)
 	}
@@ -132,34 +140,6 @@ var emailAddress = regexp.MustCompile(`^[a-zA-Z0-9_\-+.]+@([a-zA-Z0-9\-]+\.)+[a-
 
 // mediaType is a type/subtype with no parameters.
 var mediaType = regexp.MustCompile(`^[^\s()<>,;:\\"/\[\]?=]+/[^\s()<>,;:\\"/\[\]?=]+$`)
-
-// imageType is the given MIME type if well-formed, else a guess from the
-// file name. The table is fixed, not the system's, so that output does not
-// depend on the machine.
-func imageType(given, link string) string {
-	if mediaType.MatchString(given) {
-		return given
-	}
-	p := link
-	if i := strings.IndexAny(p, "?#"); i >= 0 {
-		p = p[:i]
-	}
-	switch strings.ToLower(path.Ext(p)) {
-	case ".jpg", ".jpeg":
-		return "image/jpeg"
-	case ".png":
-		return "image/png"
-	case ".gif":
-		return "image/gif"
-	case ".webp":
-		return "image/webp"
-	case ".avif":
-		return "image/avif"
-	case ".svg":
-		return "image/svg+xml"
-	}
-	return "application/octet-stream"
-}
 
 // cleanAll cleans each string and drops the empty ones: an empty category
 // or tag means nothing and validators flag it.

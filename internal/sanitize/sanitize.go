@@ -18,158 +18,107 @@ import (
 	"syndicate/internal/item"
 )
 
-// videoEmbed is the short list of players whose iframes survive
-// sanitizing. The host must be followed by a path at once, so that
-// "www.youtube.com.evil.example" or "www.youtube.com@evil.example" do not
-// pass.
-var videoEmbed = regexp.MustCompile(`^(?:https:)?//(?:www\.youtube-nocookie\.com|www\.youtube\.com|player\.vimeo\.com)/(?:embed|video)/[^\s"'<>\\]*$`)
-
 // iframeSandbox lets an embedded player run while keeping it from the
 // page around it.
 const iframeSandbox = `allow-scripts allow-same-origin`
-
-// linkRel is set on every link: aggregated content is not ours to vouch
-// for, and the target page gets neither our window nor our URL.
-const linkRel = `nofollow noopener noreferrer`
 
 // policy is built once: bluemonday policies are safe for concurrent use
 // once configured, and building one is far dearer than using it.
 var policy = sync.OnceValue(func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
-	// rel and target are set after URLs are resolved (see finishHTML), so
-	// that relative links get them too.
+	// rel is set after URLs are resolved (see finish), so that relative
+	// links get it too.
 	p.RequireNoFollowOnLinks(false)
-	p.AllowAttrs("src").Matching(videoEmbed).OnElements("iframe")
+	p.AllowAttrs("src").Matching(item.EmbedSrc).OnElements("iframe")
 	p.AllowAttrs("allowfullscreen").Matching(regexp.MustCompile(`^(|allowfullscreen|true)$`)).OnElements("iframe")
 	return p
 })
 
 // HTML makes upstream HTML safe to republish: bluemonday's UGC
 // policy drops scripts, styles, event handlers, foreign iframes and
-// javascript:, data: and vbscript: URLs; finishHTML then makes the
-// remaining URLs absolute against base and sets rel and sandbox.
+// javascript:, data: and vbscript: URLs; the result is then parsed as a
+// browser would and written back (see finish), so that what is published
+// is well-formed: stray end tags, misnested and unclosed elements are
+// mended the way HTML5 mends them.
 func HTML(s string, base *url.URL) string {
 	if strings.TrimSpace(s) == "" {
 		return ""
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(s))
-	if err := policy().SanitizeReaderToWriter(strings.NewReader(s), &buf); err != nil {
+	if err := policy().SanitizeReaderToWriter(strings.NewReader(prepare(s)), &buf); err != nil {
 		return "" // what bluemonday's Sanitize does with input it cannot tokenize
 	}
-	return item.CleanText(strings.TrimSpace(finishHTML(buf.Bytes(), base)))
+	nodes := parseFragment(buf.String())
+	nodes = finish(nodes, base)
+	return item.CleanText(strings.TrimSpace(render(nodes)))
 }
 
-// finishHTML rewrites the tags of bluemonday's output that need it. That
-// output is regular enough to scan without a parser: attribute values are
-// double-quoted with <, >, " and & escaped, so a tag ends at the first >.
-func finishHTML(s []byte, base *url.URL) string {
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/8)
-	last := 0
-	for i := 0; i < len(s); {
-		j := bytes.IndexByte(s[i:], '<')
-		if j < 0 {
-			break
+// finish rewrites the elements of a sanitized tree that need it: URLs made
+// absolute against base, rel on links, and on an embed https and the
+// sandbox; an iframe left without a src, or whose src is no longer an
+// allowed embed once resolved, goes, and with it the fallback text no
+// reader shows.
+func finish(nodes []*html.Node, base *url.URL) []*html.Node {
+	var drop []*html.Node
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && !fixElement(n, base) {
+			drop = append(drop, n)
+			return
 		}
-		i += j
-		k := bytes.IndexByte(s[i:], '>')
-		if k < 0 {
-			break
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
 		}
-		end := i + k + 1
-		b.Write(s[last:i])
-		if !fixTag(&b, s[i:end], base) {
-			// An iframe whose src was refused: drop it up to its end tag
-			// (an iframe holds only text until then).
-			if c := bytes.Index(s[end:], []byte("</iframe>")); c >= 0 {
-				end += c + len("</iframe>")
-			} else {
-				end = len(s)
-			}
-		}
-		last, i = end, end
 	}
-	b.Write(s[last:])
-	return b.String()
+	for _, n := range nodes {
+		walk(n)
+	}
+	for _, n := range drop {
+		nodes = removeNode(nodes, n)
+	}
+	return nodes
 }
 
-// fixTag writes one tag to b, its URL attribute made absolute and rel or
-// sandbox added where the element needs them. It writes nothing and
-// returns false for an iframe left without a src.
-func fixTag(b *strings.Builder, tag []byte, base *url.URL) bool {
-	var urlAttr, extra string
-	switch tagName(tag) {
-	case "a", "area":
-		urlAttr, extra = "href", ` rel="`+linkRel+`"`
-	case "img", "audio", "video", "source":
+// fixElement makes n's URL attribute absolute and adds what the element
+// needs. It returns false for an iframe that must go.
+func fixElement(n *html.Node, base *url.URL) bool {
+	var urlAttr string
+	switch n.DataAtom {
+	case atom.A, atom.Area:
+		urlAttr = "href"
+	case atom.Img, atom.Audio, atom.Video, atom.Source, atom.Iframe:
 		urlAttr = "src"
-	case "iframe":
-		urlAttr, extra = "src", ` sandbox="`+iframeSandbox+`"`
-	case "blockquote", "q", "del", "ins":
+	case atom.Blockquote, atom.Q, atom.Del, atom.Ins:
 		urlAttr = "cite"
 	default:
-		b.Write(tag)
 		return true
 	}
-	vs, ve, ok := attrValue(tag, urlAttr)
-	switch {
-	case !ok && urlAttr == "href":
-		extra = "" // an anchor without a link needs no rel
-	case !ok && extra != "" && urlAttr == "src":
-		return false
-	}
-	if ok && !isAbsHTTP(tag[vs:ve]) {
-		raw := html.UnescapeString(string(tag[vs:ve]))
-		if abs, ok := resolve(base, raw); ok {
-			b.Write(tag[:vs])
-			b.WriteString(html.EscapeString(abs))
-			tag = tag[ve:]
+	v, ok := getAttr(n, urlAttr)
+	if n.DataAtom == atom.Iframe {
+		if strings.HasPrefix(v, "//") {
+			v = "https:" + v // the embeds allowed are served over https only
 		}
-	}
-	if extra == "" {
-		b.Write(tag)
+		if _, ok := item.VideoPage(v); !ok {
+			return false
+		}
+		for c := n.FirstChild; c != nil; c = n.FirstChild {
+			n.RemoveChild(c)
+		}
+		setAttr(n, "src", v)
+		setAttr(n, "sandbox", iframeSandbox)
 		return true
 	}
-	end := len(tag) - 1
-	if bytes.HasSuffix(tag, []byte("/>")) {
-		end--
+	if !ok {
+		return true // an anchor without a link needs no rel
 	}
-	b.Write(tag[:end])
-	b.WriteString(extra)
-	b.Write(tag[end:])
+	if abs, ok := resolve(base, v); ok {
+		setAttr(n, urlAttr, abs)
+	}
+	if urlAttr == "href" {
+		setAttr(n, "rel", item.LinkRel)
+	}
 	return true
-}
-
-// isAbsHTTP is the common case of a URL that needs no resolving.
-func isAbsHTTP(v []byte) bool {
-	return (bytes.HasPrefix(v, []byte("https://")) || bytes.HasPrefix(v, []byte("http://"))) && len(v) > 8
-}
-
-func tagName(tag []byte) string {
-	i := 1
-	for i < len(tag) && tag[i] != ' ' && tag[i] != '>' && tag[i] != '/' {
-		i++
-	}
-	switch n := string(tag[1:i]); n { // the switch keeps the conversion free
-	case "a", "area", "img", "audio", "video", "source", "iframe", "blockquote", "q", "del", "ins":
-		return n
-	}
-	return ""
-}
-
-// attrValue finds name="…" in a tag as bluemonday writes it.
-func attrValue(tag []byte, name string) (start, end int, ok bool) {
-	i := bytes.Index(tag, []byte(" "+name+`="`))
-	if i < 0 {
-		return 0, 0, false
-	}
-	start = i + len(name) + 3
-	e := bytes.IndexByte(tag[start:], '"')
-	if e < 0 {
-		return 0, 0, false
-	}
-	return start, start + e, true
 }
 
 // resolve makes ref absolute against base. Only http(s) and mailto URLs
@@ -213,41 +162,50 @@ func AbsoluteURL(base *url.URL, ref string) string {
 
 // PlainText turns a title or summary, which feeds fill with anything from
 // plain text to escaped HTML, into plain text: markup stripped, entities
-// decoded, whitespace collapsed, characters XML forbids removed.
+// decoded, whitespace collapsed, characters XML forbids removed. The text
+// comes from the tree an HTML5 parser builds, not from a stream of tokens,
+// so that markup a tokenizer would take for text (after a self-closed
+// <iframe/>, say) never shows as "</p>".
 func PlainText(s string) string {
-	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
+	switch {
+	case strings.IndexByte(s, '<') >= 0:
+	case strings.IndexByte(s, '&') >= 0:
+		return Collapse(html.UnescapeString(s))
+	default:
 		return Collapse(s)
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	z := html.NewTokenizer(strings.NewReader(s))
-	skip := 0
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			return Collapse(b.String())
-		case html.TextToken:
-			if skip == 0 {
-				b.Write(z.Text())
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			b.WriteString(n.Data)
+			return
+		case html.ElementNode:
+			switch n.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Title, atom.Textarea, atom.Noembed, atom.Noframes, atom.Xmp:
+				return
 			}
-		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			tn, _ := z.TagName()
-			a := atom.Lookup(tn)
-			switch a {
-			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Title:
-				if tt == html.StartTagToken {
-					skip++
-				} else if tt == html.EndTagToken && skip > 0 {
-					skip--
-				}
-				continue
-			}
-			if blockish(a) {
-				b.WriteByte(' ')
+			if n.Namespace != "" { // svg and math content, wherever it starts
+				return
 			}
 		}
+		block := n.Type == html.ElementNode && blockish(n.DataAtom)
+		if block {
+			b.WriteByte(' ')
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+		if block {
+			b.WriteByte(' ')
+		}
 	}
+	for _, n := range parseFragment(prepare(s)) {
+		walk(n)
+	}
+	return Collapse(b.String())
 }
 
 // blockish elements separate words when stripped.

@@ -105,3 +105,32 @@ func TestTouched(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildKeepsItemsOfOneSource: links tell items apart only across
+// sources. A blog's posts that differ in their fragment, and a podcast's
+// episodes that all link to the show, stay; a story two sources carry is
+// kept once.
+func TestBuildKeepsItemsOfOneSource(t *testing.T) {
+	blog := &item.Origin{SourceID: "blog"}
+	podcast := &item.Origin{SourceID: "podcast"}
+	wire := &item.Origin{SourceID: "wire"}
+	items := []item.Item{
+		{ID: "blog/1", URL: "https://blog.example/2026/11/26.html#a0306", Published: at(1), Origin: blog},
+		{ID: "blog/2", URL: "https://blog.example/2026/11/26.html#a0312", Published: at(2), Origin: blog},
+		{ID: "blog/3", URL: "https://blog.example/2026/11/26.html", Published: at(3), Origin: blog},
+		{ID: "pod/1", URL: "https://show.example/", Published: at(4), Origin: podcast},
+		{ID: "pod/2", URL: "https://show.example/", Published: at(5), Origin: podcast},
+		{ID: "pod/3", URL: "https://show.example", Published: at(6), Origin: podcast},
+		// Another source: the blog's second post is a duplicate, with or
+		// without tracking; its fragmentless page and the show's shared
+		// home page are not.
+		{ID: "wire/1", URL: "https://blog.example/2026/11/26.html?utm_source=x#a0312", Published: at(7), Origin: wire},
+		{ID: "wire/2", URL: "https://blog.example/2026/11/26.html#other", Published: at(8), Origin: wire},
+		{ID: "wire/3", URL: "https://show.example/", Published: at(9), Origin: wire},
+	}
+	got := Build(items, []config.Section{{Slug: config.LatestSlug, Limit: 50}})
+	want := []string{"wire/3", "wire/2", "pod/3", "pod/2", "pod/1", "blog/3", "blog/2", "blog/1"}
+	if g := ids(got[config.LatestSlug]); !reflect.DeepEqual(g, want) {
+		t.Errorf("latest = %v, want %v", g, want)
+	}
+}

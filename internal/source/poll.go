@@ -211,6 +211,7 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 			st.TTL = r.feed.TTL
 			st.BodyHash = r.res.Hash
 			st.FeedTitle, st.FeedID, st.HomeURL = r.feed.Title, r.feed.ID, r.feed.Home
+			st.Warnings = len(r.feed.Warnings)
 		}
 		if r.newItems > 0 {
 			st.LastNewItem = now
@@ -249,6 +250,12 @@ func (p *Poller) logPoll(src *config.Source, st *store.SourceState, r *result, t
 			"consecutive_errors", st.ConsecutiveErrors, "next", st.NextFetch)
 		return
 	}
-	p.log.Info("poll", "source", src.ID, "outcome", r.outcome, "status", st.HTTPStatus,
-		"duration", took, "new_items", r.newItems, "items", st.Items)
+	args := []any{"source", src.ID, "outcome", r.outcome, "status", st.HTTPStatus,
+		"duration", took, "new_items", r.newItems, "items", st.Items}
+	if r.feed != nil && len(r.feed.Warnings) > 0 {
+		// The first says what kind of trouble the upstream has; the count
+		// is in the health API.
+		args = append(args, "warnings", len(r.feed.Warnings), "first_warning", r.feed.Warnings[0])
+	}
+	p.log.Info("poll", args...)
 }

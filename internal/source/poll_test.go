@@ -2,8 +2,11 @@ package source
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -383,5 +386,95 @@ func TestTTLSurvivesRestart(t *testing.T) {
 	}
 	if d := st.NextFetch.Sub(h.clock.Now()); d < 30*time.Minute {
 		t.Errorf("after a 304 on a fresh poller, next fetch in %v, want at least the feed's ttl of 30m", d)
+	}
+}
+
+// TestWarningsInState: a JSON Feed whose items carry "tags" as a string
+// publishes every item, and the source's health counts the problems of
+// the last body parsed; a 304 keeps the count, a clean body clears it.
+func TestWarningsInState(t *testing.T) {
+	h := newHarness(t)
+	var body []byte
+	h.srv.handle("/feed.json", func(w http.ResponseWriter, r *http.Request) {
+		etag := fmt.Sprintf(`"%d"`, len(body))
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Type", "application/feed+json")
+		w.Write(body)
+	})
+	feed := func(tags string) []byte {
+		var items []string
+		for i := range 84 {
+			items = append(items, fmt.Sprintf(`{"id": "%d", "title": "Item %d", "content_text": "x", "tags": %s, "date_published": "2026-10-%02dT08:00:00Z"}`, i, i, tags, 1+i%14))
+		}
+		return []byte(`{"version": "https://jsonfeed.org/version/1.1", "title": "Lenient", "items": [` + strings.Join(items, ",") + "]}")
+	}
+	body = feed(`"a,b"`)
+	h.start(fastFetch(), h.src("lenient", "/feed.json"))
+	h.mustPoll("lenient")
+	st := h.state("lenient")
+	if st.Items != 84 || st.Status != store.StatusOK || st.Warnings != 84 {
+		t.Fatalf("items %d, status %s, warnings %d; want 84 items, ok, 84 warnings", st.Items, st.Status, st.Warnings)
+	}
+	if got := h.items("lenient")[0].Tags; !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("tags %q, want the string split", got)
+	}
+	h.clock.Advance(time.Hour)
+	h.mustPoll("lenient") // 304
+	if st := h.state("lenient"); st.HTTPStatus != http.StatusNotModified || st.Warnings != 84 {
+		t.Errorf("after a 304: status %d, warnings %d; want the count kept", st.HTTPStatus, st.Warnings)
+	}
+	body = feed(`["a", "b"]`)
+	h.clock.Advance(time.Hour)
+	h.mustPoll("lenient")
+	if st := h.state("lenient"); st.Warnings != 0 {
+		t.Errorf("after a clean body: warnings %d", st.Warnings)
+	}
+}
+
+// TestUndatedDatesSurviveRestart: undated items keep the time they were
+// first seen when a new poller (a restart, or another instance on the
+// same store) parses the feed again, and an item that arrives later gets a
+// time of its own.
+func TestUndatedDatesSurviveRestart(t *testing.T) {
+	h := newHarness(t)
+	items := []string{"c", "b", "a"}
+	h.srv.handle("/undated", func(w http.ResponseWriter, r *http.Request) {
+		var b strings.Builder
+		b.WriteString(`<rss version="2.0"><channel><title>Undated</title>`)
+		for _, id := range items {
+			fmt.Fprintf(&b, `<item><guid isPermaLink="false">%s</guid><title>Item %s</title><description>Text %s</description></item>`, id, id, id)
+		}
+		b.WriteString(`</channel></rss>`)
+		w.Write([]byte(b.String()))
+	})
+	src := h.src("undated", "/undated")
+	h.start(fastFetch(), src)
+	h.mustPoll("undated")
+	first := map[string]time.Time{}
+	for _, it := range h.items("undated") {
+		first[it.ID] = it.Published
+	}
+	want := map[string]time.Time{"undated/c": t0, "undated/b": t0.Add(-time.Second), "undated/a": t0.Add(-2 * time.Second)}
+	if !reflect.DeepEqual(first, want) {
+		t.Fatalf("first seen %v, want %v", first, want)
+	}
+
+	// "d" arrives second in the feed a second later: first seen at t0+1s
+	// less its position is t0, which is c's, as are the next two seconds.
+	items = []string{"c", "d", "b", "a"}
+	h.clock.Advance(time.Second)
+	h.start(fastFetch(), src) // a new poller on the same store
+	h.mustPoll("undated")
+	got := map[string]time.Time{}
+	for _, it := range h.items("undated") {
+		got[it.ID] = it.Published
+	}
+	want["undated/d"] = t0.Add(-3 * time.Second)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after a restart %v, want %v", got, want)
 	}
 }

@@ -47,6 +47,9 @@ type SourceState struct {
 	DurationMS        int64     `json:"duration_ms"`
 	MovedTo           string    `json:"moved_to"`      // new URL after a 301/308
 	LastNewItem       time.Time `json:"last_new_item"` // when a poll last brought an item not seen before
+	// Warnings counts the problems in the last body parsed that cost a
+	// field but not its item, such as a JSON Feed's "tags" as a string.
+	Warnings int `json:"warnings"`
 
 	// Conditional GET validators and the hash of the last body parsed.
 	ETag         string `json:"etag"`

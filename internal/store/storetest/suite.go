@@ -67,7 +67,10 @@ func sampleItem(id string) item.Item {
 		Summary: "A standfirst & <more>", ContentHTML: "<p>Body with <a href=\"https://x.example\">link</a></p>",
 		Authors:  []item.Person{{Name: "Leila Haddad", Email: "leila@news.example", URL: "https://news.example/a/leila"}, {Name: "Tomás Ruiz"}},
 		Sections: []string{"middle-east", "analysis"}, Tags: []string{"oman", "diplomacy"},
-		Image:     &item.Image{URL: "https://news.example/i.jpg", Caption: "A harbour", Credit: "Photo: Desk", Type: "image/jpeg", Length: 18432},
+		Image: &item.Image{URL: "https://news.example/i.jpg", Caption: "A harbour", Credit: "Photo: Desk", Type: "image/jpeg", Length: 18432},
+		Enclosures: []item.Enclosure{{URL: "https://news.example/ep1.mp3", Type: "audio/mpeg", Length: 55000000, Medium: "audio", Title: "MP3", Duration: 3723},
+			{URL: "https://news.example/ep1.pdf", Type: "application/pdf"}},
+		Podcast:   &item.Podcast{Duration: 3723, Image: "https://news.example/ep1.jpg", Episode: 7, Explicit: "false"},
 		Published: pub, Updated: pub.Add(90 * time.Minute),
 		Origin: &item.Origin{SourceID: "wire", FeedID: "urn:wire", Title: "Wire", FeedURL: "https://wire.example/feed", HomeURL: "https://wire.example/"},
 	}
@@ -238,7 +241,7 @@ func testSourceState(t *testing.T, s store.Store) {
 	want := store.SourceState{
 		ID: "wire", URL: "https://wire.example/feed", Status: store.StatusError, HTTPStatus: 503,
 		LastFetch: now, LastSuccess: now.Add(-time.Hour), NextFetch: now.Add(time.Minute),
-		ConsecutiveErrors: 3, LastError: "http: 503 Service Unavailable", Items: 12, DurationMS: 41,
+		ConsecutiveErrors: 3, LastError: "http: 503 Service Unavailable", Items: 12, Warnings: 2, DurationMS: 41,
 		MovedTo: "https://wire.example/new", ETag: `"abc"`, LastModified: "Mon, 02 Nov 2026 08:00:00 GMT",
 		BodyHash: "ff00", FeedTitle: "Wire", History: []store.Poll{{At: now, Outcome: "error", HTTPStatus: 503, DurationMS: 41}},
 	}
