@@ -27,19 +27,23 @@ const (
 
 type rssDoc struct {
 	feeds.RssFeedXml
-	DCNamespace    string      `xml:"xmlns:dc,attr"`
-	AtomNamespace  string      `xml:"xmlns:atom,attr"`
-	MediaNamespace string      `xml:"xmlns:media,attr"`
-	Channel        *rssChannel // shadows gorilla's *RssFeed
+	DCNamespace      string      `xml:"xmlns:dc,attr"`
+	AtomNamespace    string      `xml:"xmlns:atom,attr"`
+	MediaNamespace   string      `xml:"xmlns:media,attr"`
+	HistoryNamespace string      `xml:"xmlns:fh,attr,omitempty"`
+	Channel          *rssChannel // shadows gorilla's *RssFeed
 }
 
 type rssChannel struct {
 	feeds.RssFeed
-	Self atomLink `xml:"atom:link"`
+	Links   []atomLink   `xml:"atom:link"`
+	Archive *archiveMark `xml:"fh:archive"`
 }
 
-// atomLink is atom:link inside RSS; it must precede the items, which it
-// does because items are appended after the channel's head.
+// atomLink is atom:link inside RSS: the self link, and the archive's
+// links as RFC 5005 (appendix B) has RSS carry them. It must precede the
+// items, which it does because items are appended after the channel's
+// head.
 type atomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
@@ -99,8 +103,11 @@ func (c *channel) rssHead() ([]byte, error) {
 				Docs:          rssDocs,
 				Ttl:           c.ttl,
 			},
-			Self: atomLink{Href: c.page + FormatRSS, Rel: "self", Type: "application/rss+xml"},
 		},
+	}
+	doc.Channel.Archive, doc.HistoryNamespace = c.archiveMark()
+	for _, l := range c.links(FormatRSS) {
+		doc.Channel.Links = append(doc.Channel.Links, atomLink{Href: l.href, Rel: l.rel, Type: "application/rss+xml"})
 	}
 	return marshalHead(&doc, true)
 }
