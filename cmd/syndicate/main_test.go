@@ -211,6 +211,41 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestCheckSlugCollisions: two tags, or two authors, whose names share a
+// slug are reported at both articles' lines.
+func TestCheckSlugCollisions(t *testing.T) {
+	dir := sampleCopy(t, "127.0.0.1:8080")
+	article := func(name, id, tags, author string) string {
+		file := filepath.Join(dir, "feeds", name)
+		text := "+++\nid = \"" + id + "\"\ntitle = \"T\"\nstandfirst = \"S\"\npublished = 2026-10-01T00:00:00Z\nsections = [\"asia\"]\n" +
+			"tags = [" + tags + "]\n\n[[authors]]\nname = \"Leila Haddad\"\n\n[[authors]]\nname = \"" + author + "\"\n+++\nbody\n"
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	first := article("zz-1.md", "zz-1", `"C++", "Shipping"`, "Lee Jae-myung")
+	second := article("zz-2.md", "zz-2", `"shipping", "C#"`, "Lee Jae Myung")
+	article("zz-3.md", "zz-3", `"C#"`, "Lee Jae-myung")
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"check", "--config", filepath.Join(dir, "config.toml")}, &out, io.Discard); code != 1 {
+		t.Fatalf("check with colliding names exited %d, want 1: %s", code, out.String())
+	}
+	for _, want := range []string{
+		// C# (two articles) is the tag's name; C++ is reported where it
+		// is written, with the first article, newest first, to spell C#.
+		first + `:7: tag "C++" and tag "C#" (` + second + `:7) share the slug "c"`,
+		second + `:13: author "Lee Jae Myung" and author "Lee Jae-myung" (` + first + `:13) share the slug "lee-jae-myung"`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(strings.ToLower(out.String()), "shipping") {
+		t.Errorf("Shipping and shipping differ in case only, yet were reported:\n%s", out.String())
+	}
+}
+
 func TestVersionAndUsage(t *testing.T) {
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"version"}, &out, io.Discard); code != 0 || !strings.HasPrefix(out.String(), "syndicate ") {

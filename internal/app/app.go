@@ -75,19 +75,22 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 			StoreTimeout: cfg.Store.Timeout.Duration, Fleet: cfg.Store.UsesRedis(), Version: Version,
 			OnRender: m.ObserveRender, OnStoreError: m.StoreError,
 		}),
-		Server: server.New(server.Options{
-			Logger:      log,
-			CacheMaxAge: cfg.Server.CacheMaxAge.Duration,
-			FeedCounter: func(section, format string, code int) server.Counter {
-				return m.FeedRequestCounter(section, format, code)
-			},
-		}),
 		content: ContentOptions(cfg),
 		pending: map[string]bool{},
 		wake:    make(chan struct{}, 1),
 	}
+	a.Server = server.New(server.Options{
+		Logger:      log,
+		CacheMaxAge: cfg.Server.CacheMaxAge.Duration,
+		FeedCounter: func(section, format string, code int) server.Counter {
+			return m.FeedRequestCounter(section, format, code)
+		},
+		Render:        a.Publisher.Render,
+		OnDemandBytes: cfg.Server.RenderCacheBytes,
+	})
 	a.storeStates = ops.StoreStates(st, cfg.Sources)
 	a.Publisher.OnPublish(a.Server.Update)
+	a.Publisher.OnStale(a.Server.Forget)
 	a.fleet = newFleet(a)
 	ops.Register(a.Server.Handle, ops.Deps{
 		Sources:  cfg.Sources,

@@ -53,6 +53,9 @@ type Server struct {
 	Listen          string   `toml:"listen"`
 	CacheMaxAge     Duration `toml:"cache_max_age"`
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// RenderCacheBytes bounds the documents rendered on their first
+	// request (tag and author feeds, archives) that are kept for the next.
+	RenderCacheBytes int `toml:"render_cache_bytes"`
 }
 
 // Store selects the store. With neither redis_url nor redis_addrs set it
