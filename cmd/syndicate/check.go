@@ -25,7 +25,7 @@ func check(configPath string, out io.Writer) error {
 		return errShown{1}
 	}
 	items, where, problems := content.LoadWhere(app.ContentOptions(cfg))
-	for _, c := range section.NewTopics(items).Collisions {
+	for _, c := range section.NewTopics(items, cfg.Content.TopicLimit).Collisions {
 		problems = append(problems, collision(c, where))
 	}
 	slices.SortStableFunc(problems, func(a, b content.Problem) int {

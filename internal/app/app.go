@@ -71,7 +71,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		Store:   st,
 		Metrics: m,
 		Publisher: publish.New(publish.Options{
-			Site: Site(cfg), Sections: cfg.Sections, Sources: sourceIDs, Store: st, Logger: log,
+			Site: Site(cfg), Sections: cfg.Sections, TopicLimit: cfg.Content.TopicLimit, Sources: sourceIDs, Store: st, Logger: log,
 			StoreTimeout: cfg.Store.Timeout.Duration, Fleet: cfg.Store.UsesRedis(), Version: Version,
 			OnRender: m.ObserveRender, OnStoreError: m.StoreError,
 		}),

@@ -84,6 +84,9 @@ func (s Store) UsesRedis() bool { return s.RedisURL != "" || len(s.RedisAddrs) >
 type Content struct {
 	Dir          string   `toml:"dir"`
 	PollInterval Duration `toml:"poll_interval"`
+	// TopicLimit is the number of items in the current document of each
+	// tag's and author's feed; older ones are in its archive.
+	TopicLimit int `toml:"topic_limit"`
 }
 
 // Log selects the log format ("text" or "json") and level ("debug",

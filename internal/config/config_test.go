@@ -62,6 +62,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad slug", "[[section]]\nslug = \"Middle East\"\ntitle = \"A\"\n", "c.toml:2: section slug \"Middle East\""},
 		{"reserved slug", "[[section]]\nslug = \"api\"\ntitle = \"A\"\n", "c.toml:2: section slug \"api\" is reserved"},
 		{"slug of the tag feeds", "[[section]]\nslug = \"tags\"\ntitle = \"A\"\n", "c.toml:2: section slug \"tags\" is reserved"},
+		{"zero topic limit", "[content]\ntopic_limit = -1\n", "c.toml:2: content.topic_limit"},
 		{"zero render cache", "[server]\nrender_cache_bytes = 0\n", "c.toml:2: server.render_cache_bytes"},
 		{"section without title", "[[section]]\nslug = \"asia\"\n", "c.toml:1: section \"asia\" has no title"},
 		{"bad base url", "[site]\ntitle = \"x\"\nbase_url = \"news.example\"\n", "c.toml:3: site.base_url"},

@@ -31,7 +31,7 @@ func Defaults() *Config {
 			RenderCacheBytes: 256 << 20,
 		},
 		Store:   Store{Timeout: Duration{500 * time.Millisecond}, Prefix: "syndicate:"},
-		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}},
+		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}, TopicLimit: DefaultLimit},
 		Fetch: Fetch{
 			ConnectTimeout: Duration{10 * time.Second},
 			Timeout:        Duration{30 * time.Second},

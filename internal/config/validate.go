@@ -98,6 +98,9 @@ func (c *Config) validate(lines *tomlpos.Lines) error {
 	if c.Content.PollInterval.Duration < 100*time.Millisecond {
 		return fail("content", 0, "poll_interval", "content.poll_interval must be at least 100ms")
 	}
+	if c.Content.TopicLimit <= 0 {
+		return fail("content", 0, "topic_limit", "content.topic_limit must be positive")
+	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return fail("log", 0, "format", "log.format %q: want \"text\" or \"json\"", c.Log.Format)
 	}

@@ -28,6 +28,9 @@ import (
 type Options struct {
 	Site     render.Site
 	Sections []config.Section // "latest" included
+	// TopicLimit is the number of items in the current document of each
+	// tag's and author's feed (config's content.topic_limit).
+	TopicLimit int
 	// Sources lists the external source ids in config order: where two
 	// sources carry the same story, the one listed first wins.
 	Sources []string
@@ -168,7 +171,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 	items := p.mergedItems()
 	media := p.media
 	if p.topics == nil || p.siteChanged {
-		p.topics, p.siteChanged = section.NewTopics(p.site), false
+		p.topics, p.siteChanged = section.NewTopics(p.site, p.opts.TopicLimit), false
 		for _, c := range p.topics.Collisions {
 			p.opts.Logger.Warn("names share a slug; one feed carries both", "kind", c.Kind, "slug", c.Slug, "name", c.Names[0], "other", c.Names[1])
 		}

@@ -117,8 +117,8 @@ func TestDocsListsEveryDocument(t *testing.T) {
 		it.Authors = []item.Person{{Name: "Leila Haddad"}}
 		items = append(items, *it)
 	}
-	topics := NewTopics(items)
-	topics.Tags[0].Limit = 2
+	topics := NewTopics(items, 2)
+	topics.Authors[0].Limit = 50
 	ix := NewIndex(items, []config.Section{{Slug: "latest", Limit: 3}, {Slug: "asia", Limit: 50}}, topics)
 	var got []string
 	for d := range ix.Docs() {

@@ -3,7 +3,6 @@ package section
 import (
 	"fmt"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
@@ -30,7 +29,7 @@ func diffSite() []item.Item {
 var diffSections = []config.Section{{Slug: "latest", Limit: 4}, {Slug: "asia", Limit: 50}}
 
 func diffIndex(items []item.Item) *Index {
-	return NewIndex(items, diffSections, NewTopics(items))
+	return NewIndex(items, diffSections, NewTopics(items, 4))
 }
 
 func TestDiff(t *testing.T) {
@@ -84,13 +83,7 @@ func TestDiff(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := diffSite()
 			after := tt.edit(diffSite())
-			// Tag and author feeds keep 50 current; make them archive too.
 			bIx, aIx := diffIndex(before), diffIndex(after)
-			for _, ix := range []*Index{bIx, aIx} {
-				for _, f := range slices.Concat(ix.Tags, ix.Authors) {
-					f.Limit = 4
-				}
-			}
 			got := Diff(bIx, aIx, Changed(before, after, item.Equal))
 			if !reflect.DeepEqual(got.Feeds, tt.feeds) {
 				t.Errorf("feeds = %v, want %v", got.Feeds, tt.feeds)

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"syndicate/internal/config"
 	"syndicate/internal/item"
 	"syndicate/internal/slug"
 )
@@ -46,10 +45,11 @@ type spelling struct {
 	first *item.Item // the first item, in the order given, written so
 }
 
-// NewTopics groups items' tags and authors by slug. A topic's name is its
-// most common spelling, ties going to the first in byte order, so that
-// every instance agrees; an author's URL likewise.
-func NewTopics(items []item.Item) *Topics {
+// NewTopics groups items' tags and authors by slug into feeds whose
+// current documents hold limit items. A topic's name is its most common
+// spelling, ties going to the first in byte order, so that every instance
+// agrees; an author's URL likewise.
+func NewTopics(items []item.Item, limit int) *Topics {
 	var (
 		slugs = map[string]string{} // name -> slug: names repeat, slug.Make costs
 		byKey = map[Key]*topic{}
@@ -63,7 +63,7 @@ func NewTopics(items []item.Item) *Topics {
 		k := Key{kind, s}
 		t := byKey[k]
 		if t == nil {
-			t = &topic{feed: &Feed{Key: k, Limit: config.DefaultLimit}, spellings: map[string]*spelling{}}
+			t = &topic{feed: &Feed{Key: k, Limit: limit}, spellings: map[string]*spelling{}}
 			byKey[k] = t
 		}
 		if n := len(t.feed.Items); n == 0 || t.feed.Items[n-1] != it { // a name given twice in one article counts once

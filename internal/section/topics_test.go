@@ -18,7 +18,7 @@ func TestTopics(t *testing.T) {
 		{ID: "6", Published: at(1), Tags: []string{"C#", "💥"}, Authors: []item.Person{person("Lee Jae-myung", "")}},
 		{ID: "w", Published: at(7), Tags: []string{"Iran", "Wire only"}, Authors: []item.Person{person("Wire Desk", "")}, Origin: &item.Origin{SourceID: "wire"}},
 	}
-	topics := NewTopics(items)
+	topics := NewTopics(items, 50)
 
 	type feed struct {
 		slug, name, url string
@@ -69,11 +69,11 @@ func TestDisplayNameIsMostCommon(t *testing.T) {
 		{ID: "2", Published: at(2), Tags: []string{"IRAN"}},
 		{ID: "3", Published: at(1), Tags: []string{"iran"}},
 	}
-	if name := NewTopics(items).Tags[0].Name; name != "iran" {
+	if name := NewTopics(items, 50).Tags[0].Name; name != "iran" {
 		t.Errorf("name = %q, want the most common spelling iran", name)
 	}
 	items[2].Tags = []string{"IRAN"}
-	if name := NewTopics(items).Tags[0].Name; name != "IRAN" {
+	if name := NewTopics(items, 50).Tags[0].Name; name != "IRAN" {
 		t.Errorf("name = %q, want IRAN once it is the most common", name)
 	}
 }
