@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"syndicate/internal/slug"
 )
 
 // freeAddr returns a loopback address nothing listens on yet.
@@ -97,7 +100,8 @@ func TestServeEditAndBuild(t *testing.T) {
 	stop := startServe(t, dir, addr)
 	base := "http://" + addr
 
-	for _, path := range []string{"/", "/opml.xml", "/latest/rss.xml", "/asia/atom.xml", "/middle-east/feed.json", "/washington/", "/analysis/rss.xml"} {
+	for _, path := range []string{"/", "/opml.xml", "/latest/rss.xml", "/asia/atom.xml", "/middle-east/feed.json", "/washington/", "/analysis/rss.xml",
+		"/tag/iran/rss.xml", "/tag/strait-of-hormuz/", "/author/leila-haddad/feed.json", "/tags/", "/authors/", "/tags/opml.xml"} {
 		if code, _ := get(t, base+path); code != 200 {
 			t.Errorf("GET %s = %d", path, code)
 		}
@@ -120,6 +124,16 @@ func TestServeEditAndBuild(t *testing.T) {
 		t.Fatal("no asia article in the sample")
 	}
 	original, _ := os.ReadFile(asiaFile)
+	// Its first tag's feed is rendered on demand: requested now, it is
+	// kept, and the edit must make the server render it again.
+	tag := regexp.MustCompile(`(?m)^tags = \["([^"]+)"`).FindSubmatch(original)
+	if tag == nil {
+		t.Fatal("the asia article has no tags")
+	}
+	tagFeed := base + "/tag/" + slug.Make(string(tag[1])) + "/atom.xml"
+	if code, _ := get(t, tagFeed); code != 200 {
+		t.Fatalf("GET %s = %d", tagFeed, code)
+	}
 	edit := func(round int) time.Duration {
 		marker := fmt.Sprintf("Revised %d: ", round)
 		edited := strings.Replace(string(original), "\ntitle = \"", "\ntitle = \""+marker, 1)
@@ -129,7 +143,7 @@ func TestServeEditAndBuild(t *testing.T) {
 		}
 		for {
 			_, body := get(t, base+"/asia/atom.xml")
-			if bytes.Contains(body, []byte(marker)) {
+			if _, tagged := get(t, tagFeed); bytes.Contains(body, []byte(marker)) && bytes.Contains(tagged, []byte(marker)) {
 				return time.Since(start)
 			}
 			if time.Since(start) > 30*time.Second {
@@ -158,6 +172,11 @@ func TestServeEditAndBuild(t *testing.T) {
 		"/middle-east/feed.json": "middle-east/feed.json",
 		"/analysis/":             "analysis/index.html",
 		"/opml.xml":              "opml.xml",
+		"/tag/iran/atom.xml":     "tag/iran/atom.xml",
+		"/tag/iran/":             "tag/iran/index.html",
+		"/author/leila-haddad/":  "author/leila-haddad/index.html",
+		"/tags/":                 "tags/index.html",
+		"/authors/opml.xml":      "authors/opml.xml",
 	} {
 		_, served := get(t, base+path)
 		built, err := os.ReadFile(filepath.Join(out, file))
