@@ -50,31 +50,34 @@ type spelling struct {
 // spelling, ties going to the first in byte order, so that every instance
 // agrees; an author's URL likewise.
 func NewTopics(items []item.Item, limit int) *Topics {
+	// One lookup per name written: a name leads to its topic and its
+	// spelling's count at once.
+	type named struct {
+		t  *topic
+		sp *spelling
+	}
 	var (
-		slugs = map[string]string{} // name -> slug: names repeat, slug.Make costs
+		names = [...]map[string]*named{KindTag: {}, KindAuthor: {}}
 		byKey = map[Key]*topic{}
 	)
 	add := func(kind Kind, name, link string, it *item.Item) {
-		s, ok := slugs[name]
-		if !ok {
-			s = slugOf(name)
-			slugs[name] = s
+		n := names[kind][name]
+		if n == nil {
+			k := Key{kind, slugOf(name)}
+			t := byKey[k]
+			if t == nil {
+				t = &topic{feed: &Feed{Key: k, Limit: limit}, spellings: map[string]*spelling{}}
+				byKey[k] = t
+			}
+			n = &named{t: t, sp: &spelling{first: it}}
+			t.spellings[name] = n.sp
+			names[kind][name] = n
 		}
-		k := Key{kind, s}
-		t := byKey[k]
-		if t == nil {
-			t = &topic{feed: &Feed{Key: k, Limit: limit}, spellings: map[string]*spelling{}}
-			byKey[k] = t
-		}
-		if n := len(t.feed.Items); n == 0 || t.feed.Items[n-1] != it { // a name given twice in one article counts once
+		t := n.t
+		if m := len(t.feed.Items); m == 0 || t.feed.Items[m-1] != it { // a name given twice in one article counts once
 			t.feed.Items = append(t.feed.Items, it)
 		}
-		sp := t.spellings[name]
-		if sp == nil {
-			sp = &spelling{first: it}
-			t.spellings[name] = sp
-		}
-		sp.count++
+		n.sp.count++
 		if link != "" {
 			if t.urls == nil {
 				t.urls = map[string]int{}
