@@ -67,6 +67,15 @@ func (p *Publisher) sectionFeeds(ctx context.Context, docs map[string]document.D
 		}
 		lease, won, err = p.acquire(ctx, name)
 	}
+	// A lease won after the winner released it finds the winner's
+	// documents: they are stored (all three formats) before the release,
+	// while a check above may have run between two of those writes.
+	if won {
+		if feeds, ok := p.storedFeeds(ctx, sec.Slug, input); ok {
+			p.release(ctx, lease)
+			return feeds, adopted, nil
+		}
+	}
 	feeds, err := render.Feeds(p.opts.Site, sec)
 	if err != nil {
 		return nil, rendered, err

@@ -36,9 +36,10 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// fixture reads an upstream feed from parse's fixtures.
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "parse", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,4 +200,12 @@ func fastFetch() config.Fetch {
 		Workers:        4,
 		BackoffCap:     config.Duration{Duration: 6 * time.Hour},
 	}
+}
+
+func date(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
 }

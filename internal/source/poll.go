@@ -4,20 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"syndicate/internal/config"
+	"syndicate/internal/fetch"
 	"syndicate/internal/item"
+	"syndicate/internal/parse"
 	"syndicate/internal/store"
 )
 
 // result is what a poll found, before it is recorded.
 type result struct {
 	outcome  string
-	res      *response
-	err      *pollError
-	meta     *feedMeta
-	items    int // held after the poll; -1 when unknown
+	res      *fetch.Response
+	err      error       // "class: message": fetch.Error's classes, charset, parse or store
+	feed     *parse.Feed // when a new body was parsed
+	items    int         // held after the poll; -1 when unknown
 	newItems int
 	changed  bool
 }
@@ -45,7 +49,7 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	}
 
 	r := result{items: -1}
-	res, err := p.fetcher.get(ctx, src.URL, etag, lastMod, now)
+	res, err := p.fetcher.Get(ctx, src.URL, etag, lastMod, now)
 	if ctx.Err() != nil {
 		// Shutting down: this poll says nothing about the upstream.
 		return st, fmt.Errorf("source: %s: %w", src.ID, ctx.Err())
@@ -53,12 +57,12 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	r.res = res
 	switch {
 	case err != nil:
-		r.outcome, r.err = store.OutcomeError, classify(err, p.fetch.Timeout.Duration, p.fetch.ConnectTimeout.Duration)
-	case res.status == 410:
+		r.outcome, r.err = store.OutcomeError, err
+	case res.Status == 410:
 		r.outcome = store.OutcomeGone
-	case res.status == 304 || res.hash == hash:
+	case res.Status == 304 || res.Hash == hash:
 		r.outcome = store.OutcomeUnchanged
-		if res.status == 304 {
+		if res.Status == 304 {
 			r.outcome = store.OutcomeNotModified
 		}
 		if first {
@@ -106,28 +110,20 @@ func (p *Poller) items(ctx context.Context, id string) ([]item.Item, error) {
 }
 
 // update turns a new body into the source's items and stores them.
-func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, res *response, stored []item.Item, storeErr error, r *result) *pollError {
+func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, res *fetch.Response, stored []item.Item, storeErr error, r *result) error {
 	if storeErr != nil {
-		return failf("store", "%v", storeErr)
+		return storeFailed(storeErr)
 	}
 	prev := make(map[string]*item.Item, len(stored))
 	for i := range stored {
 		prev[stored[i].ID] = &stored[i]
 	}
-	parsed, err := process(res.body, res.contentType, res.finalURL, src, now, prev)
+	parsed, err := process(res.Body, res.ContentType, res.FinalURL, src, now, prev)
 	if err != nil {
-		var pe *pollError
-		if errors.As(err, &pe) {
-			return pe
-		}
-		return failf("parse", "%v", err)
+		return err
 	}
-	r.meta = &parsed.meta
-	origin := item.Origin{SourceID: src.ID, FeedID: parsed.meta.id, Title: src.Title, FeedURL: src.URL, HomeURL: parsed.meta.home}
-	if origin.Title == "" {
-		origin.Title = parsed.meta.title
-	}
-	final := retain(parsed, stored, src, origin)
+	r.feed = parsed.feed
+	final := retain(parsed, stored, src, parsed.origin)
 	for i := range final {
 		if prev[final[i].ID] == nil {
 			r.newItems++
@@ -136,7 +132,7 @@ func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, 
 	r.items = len(final)
 	if !sameItems(final, stored) {
 		if err := p.store.ReplaceItems(ctx, src.ID, final); err != nil {
-			return failf("store", "%v", err)
+			return storeFailed(err)
 		}
 		r.changed = true
 	}
@@ -145,25 +141,24 @@ func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, 
 
 // reconcile applies the configuration to the stored items when the
 // upstream has nothing new to parse.
-func (p *Poller) reconcile(ctx context.Context, src *config.Source, st store.SourceState, stored []item.Item, storeErr error, r *result) *pollError {
+func (p *Poller) reconcile(ctx context.Context, src *config.Source, st store.SourceState, stored []item.Item, storeErr error, r *result) error {
 	if storeErr != nil {
-		return failf("store", "%v", storeErr)
+		return storeFailed(storeErr)
 	}
-	origin := item.Origin{SourceID: src.ID, FeedID: st.FeedID, Title: src.Title, FeedURL: src.URL, HomeURL: st.HomeURL}
-	if origin.Title == "" {
-		origin.Title = st.FeedTitle
-	}
-	final := retain(nil, stored, src, origin)
+	final := retain(nil, stored, src, origin(src, st.FeedID, st.FeedTitle, st.HomeURL))
 	r.items = len(final)
 	if sameItems(final, stored) {
 		return nil
 	}
 	if err := p.store.ReplaceItems(ctx, src.ID, final); err != nil {
-		return failf("store", "%v", err)
+		return storeFailed(err)
 	}
 	r.changed = true
 	return nil
 }
+
+// storeFailed makes a store error read like the others in last_error.
+func storeFailed(err error) error { return fmt.Errorf("store: %w", err) }
 
 // record writes what a poll found into the source's state.
 func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time, took time.Duration, r *result) {
@@ -171,11 +166,12 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 	st.ID, st.URL = src.ID, src.URL
 	st.LastFetch = now
 	st.DurationMS = took.Milliseconds()
+	var fe *fetch.Error
 	st.HTTPStatus = 0
 	if r.res != nil {
-		st.HTTPStatus = r.res.status
-	} else if r.err != nil {
-		st.HTTPStatus = r.err.status
+		st.HTTPStatus = r.res.Status
+	} else if errors.As(r.err, &fe) {
+		st.HTTPStatus = fe.Status
 	}
 	if r.items >= 0 {
 		st.Items = r.items
@@ -185,40 +181,41 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 	case store.OutcomeError:
 		st.Status = store.StatusError
 		st.ConsecutiveErrors++
-		st.LastError = r.err.Error()
-		st.NextFetch = done.Add(afterError(src.Interval.Duration, st.ConsecutiveErrors, r.err.retryAfter, capDelay))
+		st.LastError = oneLine(r.err.Error())
+		var retryAfter time.Duration
+		if fe != nil {
+			retryAfter = fe.RetryAfter
+		}
+		st.NextFetch = done.Add(afterError(src.Interval.Duration, st.ConsecutiveErrors, retryAfter, capDelay))
 	case store.OutcomeGone:
 		st.Status = store.StatusGone
 		st.LastError = "http: 410 Gone"
 		st.NextFetch = time.Time{}
-		st.MovedTo = r.res.movedTo
+		st.MovedTo = r.res.MovedTo
 	default:
 		st.Status = store.StatusOK
 		st.ConsecutiveErrors = 0
 		st.LastError = ""
 		st.LastSuccess = now
-		st.MovedTo = r.res.movedTo
+		st.MovedTo = r.res.MovedTo
 		// A 304 may carry fresh validators; one without keeps the old.
-		if r.res.etag != "" || r.outcome == store.OutcomeOK {
-			st.ETag = r.res.etag
+		if r.res.ETag != "" || r.outcome == store.OutcomeOK {
+			st.ETag = r.res.ETag
 		}
-		if r.res.lastModified != "" || r.outcome == store.OutcomeOK {
-			st.LastModified = r.res.lastModified
+		if r.res.LastModified != "" || r.outcome == store.OutcomeOK {
+			st.LastModified = r.res.LastModified
 		}
 		// The feed's ttl lives in the state, so that a poll answered 304,
 		// by this instance after a restart or by another one, keeps it.
-		if r.meta != nil {
-			st.TTL = r.meta.ttl
-		}
-		ttl := st.TTL
-		if r.meta != nil {
-			st.BodyHash = r.res.hash
-			st.FeedTitle, st.FeedID, st.HomeURL = r.meta.title, r.meta.id, r.meta.home
+		if r.feed != nil {
+			st.TTL = r.feed.TTL
+			st.BodyHash = r.res.Hash
+			st.FeedTitle, st.FeedID, st.HomeURL = r.feed.Title, r.feed.ID, r.feed.Home
 		}
 		if r.newItems > 0 {
 			st.LastNewItem = now
 		}
-		st.NextFetch = done.Add(afterSuccess(src.Interval.Duration, ttl, r.res.maxAge, r.res.retryAfter, capDelay))
+		st.NextFetch = done.Add(afterSuccess(src.Interval.Duration, st.TTL, r.res.MaxAge, r.res.RetryAfter, capDelay))
 	}
 	st.History = append(st.History, store.Poll{
 		At:         now,
@@ -232,10 +229,23 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 	}
 }
 
+// oneLine keeps a message on one line and short enough for a status page.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		cut := 300
+		for !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
 func (p *Poller) logPoll(src *config.Source, st *store.SourceState, r *result, took time.Duration) {
 	if r.err != nil {
 		p.log.Warn("poll failed", "source", src.ID, "url", src.URL, "outcome", r.outcome,
-			"status", st.HTTPStatus, "duration", took, "err", r.err.Error(),
+			"status", st.HTTPStatus, "duration", took, "err", st.LastError,
 			"consecutive_errors", st.ConsecutiveErrors, "next", st.NextFetch)
 		return
 	}

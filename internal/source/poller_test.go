@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mmcdole/gofeed"
-
 	"syndicate/internal/config"
 	"syndicate/internal/store"
 )
@@ -410,81 +408,4 @@ func TestPollOnceUnknownSource(t *testing.T) {
 	if err := h.poll("nope"); err == nil || !strings.Contains(err.Error(), `unknown source "nope"`) {
 		t.Errorf("err = %v", err)
 	}
-}
-
-func TestQualifiedIDs(t *testing.T) {
-	for raw, want := range map[string]string{
-		"https://x.example/a?b=1": "https://x.example/a?b=1",
-		"tag:x.example,2026:a":    "tag:x.example,2026:a",
-		"urn:uuid:1234-5678":      "urn:uuid:1234-5678",
-		"12345":                   "src/12345",
-		"http:/broken":            "src/http:/broken",
-		"post 7":                  "src/post 7",
-		"src/already":             "src/src/already",
-	} {
-		got := qualifyID("src", raw)
-		if got != want {
-			t.Errorf("qualifyID(%q) = %q, want %q", raw, got, want)
-		}
-		if back := UpstreamID("src", got); back != raw {
-			t.Errorf("UpstreamID(%q) = %q, want %q", got, back, raw)
-		}
-	}
-}
-
-// TestLiftIsExact checks that lifting CDATA out of a document before gofeed
-// parses it changes nothing in what gofeed returns.
-func TestLiftIsExact(t *testing.T) {
-	docs := map[string][]byte{
-		"bench":   benchFeed(10, "x"),
-		"xss":     fixture(t, "xss.xml"),
-		"control": fixture(t, "control-chars.xml"),
-		"rss2":    fixture(t, "rss2.xml"),
-		"atom10":  fixture(t, "atom10.xml"),
-		"tricky": []byte(`<?xml version="1.0"?><!-- <![CDATA[ not a section --><rss version="2.0"><channel><title>t</title>
-<item><title>a</title><description>before <![CDATA[` + strings.Repeat("<p>x</p>", 40) + `]]> between <![CDATA[` + strings.Repeat("y", 300) + `]]> after &amp; end</description></item>
-<item><title><![CDATA[short title]]></title><description><![CDATA[` + strings.Repeat("]", 300) + `]]></description></item>
-</channel></rss>`),
-	}
-	for name, doc := range docs {
-		t.Run(name, func(t *testing.T) {
-			plain, err := parseWith(doc, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lifted, err := parseWith(doc, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if plain != lifted {
-				t.Errorf("lifting changed the parse:\nplain  %s\nlifted %s", plain, lifted)
-			}
-		})
-	}
-	if _, _, ok := liftCDATA(docs["bench"]); !ok {
-		t.Errorf("nothing lifted from the bench feed")
-	}
-	if _, _, ok := liftCDATA([]byte(`<feed xml:base="https://x.example/"><![CDATA[` + strings.Repeat("z", 400) + `]]></feed>`)); ok {
-		t.Errorf("lifted from a document using xml:base")
-	}
-}
-
-func parseWith(doc []byte, lift bool) (string, error) {
-	doc, err := toUTF8(doc, "")
-	if err != nil {
-		return "", err
-	}
-	var l *lifted
-	if lift {
-		doc, l, _ = liftCDATA(doc)
-	}
-	p := gofeed.NewParser()
-	p.KeepOriginalFeed = true
-	p.RSSTranslator = rssTranslator // the image scan reads content before restore
-	f, err := p.Parse(bytes.NewReader(doc))
-	if err != nil {
-		return "", err
-	}
-	l.restoreFeed(f)
-	return f.String(), nil
 }

@@ -1,12 +1,12 @@
 // Package source polls the external feeds configured as [[source]] and
 // keeps their items, cleaned and sanitized, in the store.
 //
-// A poll is one conditional GET, bounded in time, size and redirects;
-// then, when the body is new, charset repair, parsing, normalizing to
-// item.Item, sanitizing, filtering and merging with what the store
-// already holds for the source. Every poll leaves a store.SourceState
-// behind: health for operators, validators and schedule for the next
-// poll.
+// A poll is one conditional GET, bounded in time, size and redirects
+// (package fetch); then, when the body is new, charset repair (charset),
+// parsing and normalizing to item.Item (parse), the source's filters,
+// sanitizing (sanitize) and merging with what the store already holds for
+// the source. Every poll leaves a store.SourceState behind: health for
+// operators, validators and schedule for the next poll.
 package source
 
 import (
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"syndicate/internal/config"
+	"syndicate/internal/fetch"
 	"syndicate/internal/store"
 )
 
@@ -59,7 +60,7 @@ type Poller struct {
 	sources  []*config.Source
 	byID     map[string]*config.Source
 	fetch    config.Fetch
-	fetcher  *fetcher
+	fetcher  *fetch.Client
 	store    store.Store
 	states   store.SourceStates
 	log      *slog.Logger
@@ -87,7 +88,7 @@ func NewPoller(o Options) *Poller {
 	p := &Poller{
 		byID:     make(map[string]*config.Source, len(o.Sources)),
 		fetch:    f,
-		fetcher:  newFetcher(f, ua),
+		fetcher:  fetch.New(f, ua),
 		store:    o.Store,
 		states:   o.States,
 		log:      o.Logger,

@@ -1,11 +1,12 @@
-package source
+// Package fetch does the HTTP side of polling an upstream feed: one GET,
+// conditional when validators are known, bounded in time, in size after
+// decompression and in redirects, and refusing redirects from the public
+// internet into private networks.
+package fetch
 
 import (
-	"bufio"
-	"bytes"
 	"compress/flate"
 	"compress/gzip"
-	"compress/zlib"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,10 +27,10 @@ import (
 const acceptFeeds = "application/rss+xml, application/atom+xml, application/feed+json, " +
 	"application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 
-// fetcher does the HTTP side of a poll with every bound from config.Fetch.
-// gofeed's ParseURL is not used: it neither sends validators nor bounds
-// what it reads.
-type fetcher struct {
+// Client fetches feeds with every bound from config.Fetch. gofeed's
+// ParseURL is not used: it neither sends validators nor bounds what it
+// reads. A Client is safe for concurrent use.
+type Client struct {
 	client    *http.Client
 	timeout   time.Duration
 	connect   time.Duration
@@ -38,22 +39,23 @@ type fetcher struct {
 	userAgent string
 }
 
-// response is what one GET brought back.
-type response struct {
-	status      int
-	body        []byte // decompressed; set for 2xx only
-	hash        string // hex sha256 of body
-	contentType string
-	finalURL    string // after redirects
-	movedTo     string // where permanent redirects from the configured URL led, if any
+// Response is what one GET brought back.
+type Response struct {
+	Status      int
+	Body        []byte // decompressed; set for 2xx only
+	Hash        string // hex sha256 of Body
+	ContentType string
+	FinalURL    string // after redirects
+	MovedTo     string // where permanent redirects from the requested URL led, if anywhere
 
-	etag, lastModified string
-	maxAge             time.Duration // Cache-Control max-age
-	retryAfter         time.Duration
+	ETag, LastModified string
+	MaxAge             time.Duration // Cache-Control max-age
+	RetryAfter         time.Duration
 }
 
-func newFetcher(f config.Fetch, userAgent string) *fetcher {
-	fe := &fetcher{
+// New returns a Client for f's bounds, sending userAgent.
+func New(f config.Fetch, userAgent string) *Client {
+	c := &Client{
 		timeout:   f.Timeout.Duration,
 		connect:   f.ConnectTimeout.Duration,
 		maxBody:   f.MaxBodyBytes,
@@ -61,6 +63,9 @@ func newFetcher(f config.Fetch, userAgent string) *fetcher {
 		userAgent: userAgent,
 	}
 	dialer := &net.Dialer{Timeout: f.ConnectTimeout.Duration, KeepAlive: 30 * time.Second}
+	// The transport asks for gzip and decompresses by itself; the body
+	// limit applies to what it decompresses (see readBody), which is where
+	// a compression bomb would do its harm.
 	transport := &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,
 		DialContext:            dialer.DialContext,
@@ -72,12 +77,9 @@ func newFetcher(f config.Fetch, userAgent string) *fetcher {
 		MaxIdleConnsPerHost:    f.PerHost,
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
-		// We ask for gzip ourselves so that the body limit applies to the
-		// decompressed bytes, where a compression bomb would do its harm.
-		DisableCompression: true,
 	}
-	fe.client = &http.Client{Transport: transport, CheckRedirect: fe.checkRedirect}
-	return fe
+	c.client = &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
+	return c
 }
 
 type traceKey struct{}
@@ -89,13 +91,13 @@ type redirectTrace struct {
 	movedTo   string
 }
 
-func (f *fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) > f.maxRedir {
-		return failf("redirects", "more than %d redirects", f.maxRedir)
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > c.maxRedir {
+		return failf("redirects", "more than %d redirects", c.maxRedir)
 	}
 	for _, v := range via {
 		if v.URL.String() == req.URL.String() {
-			return failf("redirects", "redirect loop at %s", req.URL)
+			return failf("redirects", "redirect loop at %s", req.URL.Redacted())
 		}
 	}
 	if !originPrivate(req.Context()) && privateHost(req.Context(), req.URL.Hostname()) {
@@ -112,11 +114,12 @@ func (f *fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// get fetches rawURL, conditionally when validators are given. A 2xx
-// response comes back with its body; 304 and 410 come back without; any
-// other status, and every transport failure, is a *pollError.
-func (f *fetcher) get(ctx context.Context, rawURL, etag, lastModified string, now time.Time) (*response, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+// Get fetches rawURL, conditionally when validators are given; now is the
+// clock that dated Retry-After values are read against. A 2xx response
+// comes back with its body; 304 and 410 come back without; any other
+// status, and every transport failure, is an *Error.
+func (c *Client) Get(ctx context.Context, rawURL, etag, lastModified string, now time.Time) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	trace := &redirectTrace{}
 	ctx = context.WithValue(ctx, traceKey{}, trace)
@@ -128,9 +131,8 @@ func (f *fetcher) get(ctx context.Context, rawURL, etag, lastModified string, no
 	if err != nil {
 		return nil, failf("network", "bad URL: %v", unwrapURL(err))
 	}
-	req.Header.Set("User-Agent", f.userAgent)
+	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", acceptFeeds)
-	req.Header.Set("Accept-Encoding", "gzip")
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
@@ -138,9 +140,9 @@ func (f *fetcher) get(ctx context.Context, rawURL, etag, lastModified string, no
 		req.Header.Set("If-Modified-Since", lastModified)
 	}
 
-	resp, err := f.client.Do(req)
+	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, classify(err, f.timeout, f.connect)
+		return nil, c.classify(err)
 	}
 	defer func() {
 		// Draining a little lets the connection be reused; a body we did not
@@ -149,15 +151,15 @@ func (f *fetcher) get(ctx context.Context, rawURL, etag, lastModified string, no
 		resp.Body.Close()
 	}()
 
-	r := &response{
-		status:       resp.StatusCode,
-		contentType:  resp.Header.Get("Content-Type"),
-		finalURL:     resp.Request.URL.String(),
-		movedTo:      trace.movedTo,
-		etag:         resp.Header.Get("ETag"),
-		lastModified: resp.Header.Get("Last-Modified"),
-		maxAge:       maxAge(resp.Header.Get("Cache-Control")),
-		retryAfter:   retryAfter(resp.Header.Get("Retry-After"), now),
+	r := &Response{
+		Status:       resp.StatusCode,
+		ContentType:  resp.Header.Get("Content-Type"),
+		FinalURL:     resp.Request.URL.String(),
+		MovedTo:      trace.movedTo,
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+		MaxAge:       maxAge(resp.Header.Get("Cache-Control")),
+		RetryAfter:   retryAfter(resp.Header.Get("Retry-After"), now),
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotModified, resp.StatusCode == http.StatusGone:
@@ -168,77 +170,43 @@ func (f *fetcher) get(ctx context.Context, rawURL, etag, lastModified string, no
 			text = strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
 		}
 		e := failf("http", "%d %s", resp.StatusCode, text)
-		e.status = resp.StatusCode
-		e.retryAfter = r.retryAfter
+		e.Status = resp.StatusCode
+		e.RetryAfter = r.RetryAfter
 		return nil, e
 	}
-	if resp.ContentLength > f.maxBody && resp.Header.Get("Content-Encoding") == "" {
-		return nil, failf("too_large", "body exceeds %d bytes", f.maxBody)
-	}
-	body, err := f.readBody(resp)
+	body, err := c.readBody(resp)
 	if err != nil {
-		var pe *pollError
-		if errors.As(err, &pe) {
-			return nil, pe
-		}
 		if ctx.Err() != nil {
-			return nil, failf("timeout", "no response within %v", f.timeout)
+			return nil, failf("timeout", "no response within %v", c.timeout)
 		}
-		return nil, classify(err, f.timeout, f.connect)
+		return nil, c.classify(err)
 	}
 	sum := sha256.Sum256(body)
-	r.body = body
-	r.hash = hex.EncodeToString(sum[:])
+	r.Body = body
+	r.Hash = hex.EncodeToString(sum[:])
 	return r, nil
 }
 
-// readBody decompresses and reads at most maxBody bytes, failing rather
-// than truncating: half a feed parses into a misleading subset.
-func (f *fetcher) readBody(resp *http.Response) ([]byte, error) {
-	var r io.Reader = resp.Body
-	switch ce := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); ce {
-	case "", "identity":
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(resp.Body)
-		if err != nil {
-			return nil, failf("encoding", "bad gzip body: %v", err)
-		}
-		defer zr.Close()
-		r = zr
-	case "deflate":
-		// "deflate" is meant to be zlib, but some servers send raw deflate.
-		br := bufio.NewReader(resp.Body)
-		if h, err := br.Peek(2); err == nil && (uint16(h[0])<<8|uint16(h[1]))%31 == 0 && h[0]&0x0f == 8 {
-			zr, err := zlib.NewReader(br)
-			if err != nil {
-				return nil, failf("encoding", "bad deflate body: %v", err)
-			}
-			defer zr.Close()
-			r = zr
-		} else {
-			fr := flate.NewReader(br)
-			defer fr.Close()
-			r = fr
-		}
-	default:
+// readBody reads at most maxBody bytes, failing rather than truncating:
+// half a feed parses into a misleading subset. A gzipped body arrives
+// decompressed by the transport, so the bound is on decompressed bytes.
+func (c *Client) readBody(resp *http.Response) ([]byte, error) {
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		// Not asked for: the transport asked for gzip only, and took it off.
 		return nil, failf("encoding", "unsupported Content-Encoding %q", ce)
 	}
-	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= f.maxBody && r == io.Reader(resp.Body) {
-		buf.Grow(int(n) + bytes.MinRead)
+	if resp.ContentLength > c.maxBody {
+		return nil, failf("too_large", "body exceeds %d bytes", c.maxBody)
 	}
-	n, err := buf.ReadFrom(io.LimitReader(r, f.maxBody+1))
-	if n > f.maxBody {
-		return nil, failf("too_large", "body exceeds %d bytes", f.maxBody)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if int64(len(body)) > c.maxBody {
+		return nil, failf("too_large", "body exceeds %d bytes", c.maxBody)
 	}
-	if err != nil {
-		var corrupt flate.CorruptInputError
-		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &corrupt) {
-			return nil, failf("encoding", "bad compressed body: %v", err)
-		}
-		return nil, err
+	var corrupt flate.CorruptInputError
+	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &corrupt) {
+		return nil, failf("encoding", "bad gzip body: %v", err)
 	}
-	return buf.Bytes(), nil
+	return body, err
 }
 
 // maxAge is Cache-Control's max-age, zero when absent or when the server

@@ -1,4 +1,4 @@
-package source
+package parse
 
 import (
 	"net/url"

@@ -1,18 +1,22 @@
-package source
+// Package charset turns an upstream body into UTF-8, whatever encoding it
+// declares or really uses, so that the feed parser reads each character
+// once and right.
+package charset
 
 import (
 	"bytes"
+	"fmt"
 	"mime"
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/net/html/charset"
+	htmlcharset "golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 )
 
-// toUTF8 returns body as UTF-8 and, when it starts with an XML declaration,
+// ToUTF8 returns body as UTF-8 and, when it starts with an XML declaration,
 // with that declaration no longer naming any other encoding: the XML parser
 // would otherwise transcode a second time.
 //
@@ -21,10 +25,10 @@ import (
 // is valid UTF-8 and holds non-ASCII characters is almost never anything
 // else, so it is taken as UTF-8 whatever it claims. Only bytes that are not
 // valid UTF-8 are transcoded from the declared charset.
-func toUTF8(body []byte, contentType string) ([]byte, error) {
+func ToUTF8(body []byte, contentType string) ([]byte, error) {
 	if out, ok, err := fromBOM(body); ok {
 		if err != nil {
-			return nil, failf("encoding", "%v", err)
+			return nil, fmt.Errorf("charset: byte-order mark: %w", err)
 		}
 		return rewriteDecl(out), nil
 	}
@@ -43,32 +47,42 @@ func toUTF8(body []byte, contentType string) ([]byte, error) {
 		}
 		enc = charmap.Windows1252
 	default:
-		// charset.Lookup follows the WHATWG table, which maps ISO-8859-1 and
+		// htmlcharset.Lookup follows the WHATWG table, which maps ISO-8859-1 and
 		// US-ASCII to windows-1252: what such feeds really contain.
-		e, _ := charset.Lookup(label)
+		e, _ := htmlcharset.Lookup(label)
 		if e == nil {
-			return nil, failf("encoding", "unsupported charset %q", label)
+			return nil, fmt.Errorf("charset: unsupported charset %q", label)
 		}
 		enc = e
 	}
 	out, err := enc.NewDecoder().Bytes(body)
 	if err != nil {
-		return nil, failf("encoding", "decoding %s: %v", label, err)
+		return nil, fmt.Errorf("charset: decoding %s: %w", label, err)
 	}
 	return rewriteDecl(out), nil
 }
 
 // fromBOM decodes UTF-16 bodies marked by a byte-order mark and drops a
-// UTF-8 one.
+// UTF-8 one. Marks doubled by an editor and a server are all dropped: left
+// at the start of the decoded text, one would stop the XML parser.
 func fromBOM(body []byte) (out []byte, ok bool, err error) {
 	switch {
-	case bytes.HasPrefix(body, []byte{0xEF, 0xBB, 0xBF}):
-		return fixUTF8(body[3:]), true, nil
+	case bytes.HasPrefix(body, utf8BOM):
+		return fixUTF8(trimBOMs(body)), true, nil
 	case bytes.HasPrefix(body, []byte{0xFE, 0xFF}), bytes.HasPrefix(body, []byte{0xFF, 0xFE}):
 		out, err := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder().Bytes(body)
-		return out, true, err
+		return trimBOMs(out), true, err
 	}
 	return nil, false, nil
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+func trimBOMs(b []byte) []byte {
+	for bytes.HasPrefix(b, utf8BOM) {
+		b = b[len(utf8BOM):]
+	}
+	return b
 }
 
 func fixUTF8(b []byte) []byte {

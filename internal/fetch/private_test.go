@@ -1,4 +1,4 @@
-package source
+package fetch
 
 import (
 	"context"
@@ -24,9 +24,11 @@ func TestPrivateHost(t *testing.T) {
 		"8.8.8.8":         false,
 		"2001:4860::8888": false,
 	} {
-		if got := privateHost(context.Background(), host); got != want {
-			t.Errorf("privateHost(%q) = %v, want %v", host, got, want)
-		}
+		t.Run(host, func(t *testing.T) {
+			if got := privateHost(context.Background(), host); got != want {
+				t.Errorf("privateHost(%q) = %v, want %v", host, got, want)
+			}
+		})
 	}
 }
 
@@ -41,7 +43,7 @@ func TestRedirectToPrivateAddressRefused(t *testing.T) {
 		http.Redirect(w, r, target.URL+"/admin", http.StatusFound)
 	}))
 	defer hostile.Close()
-	f := newFetcher(fastFetch(), "Syndicate/test")
+	c := New(testConfig(), "Syndicate/test")
 
 	for _, tt := range []struct {
 		name          string
@@ -54,12 +56,12 @@ func TestRedirectToPrivateAddressRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.WithValue(context.Background(), originKey{}, tt.originPrivate)
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, hostile.URL+"/feed", nil)
-			resp, err := f.client.Do(req)
+			resp, err := c.client.Do(req)
 			if resp != nil {
 				resp.Body.Close()
 			}
-			var pe *pollError
-			refused := errors.As(err, &pe) && strings.Contains(pe.Error(), "refused a redirect") && pe.class == "redirects"
+			var fe *Error
+			refused := errors.As(err, &fe) && strings.Contains(fe.Error(), "refused a redirect") && fe.Class == "redirects"
 			if refused != tt.wantRefused {
 				t.Errorf("err = %v, refused = %v, want %v", err, refused, tt.wantRefused)
 			}

@@ -1,15 +1,12 @@
-package source
+package parse
 
 import (
-	"html"
 	"net/url"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
@@ -17,8 +14,8 @@ import (
 	"github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 
-	"syndicate/internal/config"
 	"syndicate/internal/item"
+	"syndicate/internal/sanitize"
 )
 
 // Limits on what one item may carry into our feeds.
@@ -28,106 +25,87 @@ const (
 	maxTags    = 32
 )
 
-// feedMeta describes the upstream feed, for attribution and scheduling.
-type feedMeta struct {
-	title string
-	id    string
-	home  string
-	ttl   time.Duration
+// Options says where a feed came from and what is known of it.
+type Options struct {
+	SourceID string    // prefixes the ids that are not unique by construction
+	URL      string    // the feed's URL after redirects, for relative links
+	Now      time.Time // when fetched: undated items get it, dates beyond it are cut to it
+	// Prev holds the items stored for the source by id, so that an undated
+	// or future-dated item keeps the date it was first given.
+	Prev map[string]*item.Item
 }
 
-// parsed is a feed turned into items, before retention.
-type parsed struct {
-	meta  feedMeta
-	items []item.Item
-	// allDated reports whether every item carried its own date: only then
-	// can the feed's items be ordered by date rather than as listed.
-	allDated bool
+// Feed is an upstream feed, normalized.
+type Feed struct {
+	Title string        // plain text
+	ID    string        // the Atom id, else the feed's own URL, else its home page
+	Home  string        // the site's home page, if the feed names one
+	TTL   time.Duration // RSS ttl
+	// Entries are in feed order, one per id: the first occurrence wins.
+	Entries []Entry
 }
 
-// process is the whole pipeline from body bytes to clean items: charset,
-// parsing, normalizing, sanitizing, within-source dedup and filters.
-// feedURL is the URL the body came from (after redirects); prev holds the
-// items stored for the source by id, so that undated items keep the time
-// first seen.
-func process(body []byte, contentType, feedURL string, src *config.Source, now time.Time, prev map[string]*item.Item) (*parsed, error) {
-	b, err := toUTF8(body, contentType)
-	if err != nil {
-		return nil, err
+// Entry is one normalized item.
+type Entry struct {
+	// Item is complete but for ContentHTML, which Content makes, and for
+	// Sections and Origin, which are the source's to set.
+	Item    item.Item
+	Content Content
+	// Dated reports whether the feed dated the item: only when all are can
+	// items be ordered by date rather than as the feed lists them.
+	Dated bool
+}
+
+// Content is an item's body as the feed gave it. Sanitizing is the dearest
+// step of all, so it is left to HTML, for the items that are kept.
+type Content struct {
+	raw    string
+	isText bool     // plain text (Atom type="text", JSON Feed content_text), not HTML
+	base   *url.URL // for relative URLs: the item's link, else the feed's
+}
+
+// HTML is the body as safe HTML with absolute URLs.
+func (c Content) HTML() string {
+	if c.isText {
+		return sanitize.TextToHTML(c.raw)
 	}
-	f, err := parseFeed(b)
-	if err != nil {
-		return nil, err
-	}
-	n := newNormalizer(f, feedURL, src, now, prev)
-	out := &parsed{meta: n.meta, allDated: true}
-	out.items = make([]item.Item, 0, len(f.Items))
+	return sanitize.HTML(c.raw, c.base)
+}
+
+func normalize(f *gofeed.Feed, o Options) *Feed {
+	n := newNormalizer(f, o)
 	seen := make(map[string]bool, len(f.Items))
-	bodies := make([]itemBody, 0, len(f.Items))
 	for i, gi := range f.Items {
 		if gi == nil {
 			continue
 		}
-		it, body := n.item(i, gi)
-		if seen[it.ID] {
-			continue // the first occurrence wins
-		}
-		seen[it.ID] = true
-		if !keep(src, &it) {
+		e := n.entry(i, gi)
+		if seen[e.Item.ID] {
 			continue
 		}
-		out.allDated = out.allDated && body.dated
-		out.items = append(out.items, it)
-		bodies = append(bodies, body)
+		seen[e.Item.ID] = true
+		n.feed.Entries = append(n.feed.Entries, e)
 	}
-	// Sanitizing is the dearest step: only for items that stay.
-	sanitizeAll(out.items, bodies)
-	return out, nil
-}
-
-// sanitizeAll fills in each item's sanitized HTML. Items are independent,
-// so a large feed is spread over the cores: a feed's new items reach the
-// sections sooner, though the work done is the same.
-func sanitizeAll(items []item.Item, bodies []itemBody) {
-	workers := min(runtime.GOMAXPROCS(0), 4, len(items)/8)
-	if workers < 2 {
-		for i := range items {
-			items[i].ContentHTML = bodies[i].html()
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
-				items[i].ContentHTML = bodies[i].html()
-			}
-		})
-	}
-	wg.Wait()
+	return &n.feed
 }
 
 // normalizer maps one parsed feed's items to item.Item.
 type normalizer struct {
 	f        *gofeed.Feed
-	src      *config.Source
-	now      time.Time
-	prev     map[string]*item.Item
+	o        Options
 	base     *url.URL // for item links: the feed's home page, else its URL
-	meta     feedMeta
-	origin   item.Origin
+	feed     Feed
 	rssItems []*rss.Item
 	atomEnts []*atom.Entry
 	jsonIts  []*json.Item
 	feedURIs []string // URIs of the feed-level authors, in gofeed's order
 }
 
-func newNormalizer(f *gofeed.Feed, feedURL string, src *config.Source, now time.Time, prev map[string]*item.Item) *normalizer {
-	n := &normalizer{f: f, src: src, now: now, prev: prev}
-	fu, _ := url.Parse(feedURL)
+func newNormalizer(f *gofeed.Feed, o Options) *normalizer {
+	n := &normalizer{f: f, o: o}
+	fu, _ := url.Parse(o.URL)
 	n.base = fu
-	home := resolveHTTP(fu, f.Link)
+	home := sanitize.AbsoluteURL(fu, f.Link)
 	if home != "" {
 		n.base, _ = url.Parse(home)
 	}
@@ -155,44 +133,23 @@ func newNormalizer(f *gofeed.Feed, feedURL string, src *config.Source, now time.
 		}
 	}
 	if id == "" {
-		id = resolveHTTP(fu, f.FeedLink)
+		id = sanitize.AbsoluteURL(fu, f.FeedLink)
 	}
 	if id == "" {
 		id = home
 	}
-	n.meta = feedMeta{
-		title: truncate(plainText(f.Title), maxTitle),
-		id:    item.CleanText(id),
-		home:  home,
-		ttl:   feedTTL(f),
+	n.feed = Feed{
+		Title:   truncate(sanitize.PlainText(f.Title), maxTitle),
+		ID:      item.CleanText(id),
+		Home:    home,
+		TTL:     feedTTL(f),
+		Entries: make([]Entry, 0, len(f.Items)),
 	}
-	title := n.meta.title
-	if src.Title != "" {
-		title = src.Title
-	}
-	n.origin = item.Origin{SourceID: src.ID, FeedID: n.meta.id, Title: title, FeedURL: src.URL, HomeURL: home}
 	return n
 }
 
-// itemBody is an item's content before sanitizing, and whether the
-// feed dated the item.
-type itemBody struct {
-	raw    string
-	isText bool
-	base   *url.URL
-	dated  bool
-}
-
-func (b itemBody) html() string {
-	if b.isText {
-		return textToHTML(b.raw)
-	}
-	return sanitizeHTML(b.raw, b.base)
-}
-
-// item normalizes the i-th item, all but its ContentHTML, which the
-// returned itemBody makes.
-func (n *normalizer) item(i int, gi *gofeed.Item) (item.Item, itemBody) {
+// entry normalizes the i-th item.
+func (n *normalizer) entry(i int, gi *gofeed.Item) Entry {
 	link := n.link(i, gi)
 	contentBase := n.base
 	if link != "" {
@@ -204,15 +161,15 @@ func (n *normalizer) item(i int, gi *gofeed.Item) (item.Item, itemBody) {
 	var summary string
 	switch {
 	case gi.Description != "" && gi.Description != body:
-		summary = plainText(gi.Description)
+		summary = sanitize.PlainText(gi.Description)
 	case isText:
-		summary = item.CleanText(collapse(body))
+		summary = sanitize.Collapse(body)
 	default:
-		summary = plainText(body)
+		summary = sanitize.PlainText(body)
 	}
 	summary = truncate(summary, maxSummary)
 
-	title := truncate(plainText(gi.Title), maxTitle)
+	title := truncate(sanitize.PlainText(gi.Title), maxTitle)
 	if title == "" {
 		// Microblog-style items have none; feeds and readers want one.
 		title = truncate(summary, 80)
@@ -225,23 +182,20 @@ func (n *normalizer) item(i int, gi *gofeed.Item) (item.Item, itemBody) {
 	if raw == "" {
 		raw = item.HashID(gi.Title, body)
 	}
-	id := qualifyID(n.src.ID, raw)
+	id := qualifyID(n.o.SourceID, raw)
 
-	origin := n.origin
 	it := item.Item{
-		ID:       id,
-		URL:      link,
-		Title:    title,
-		Summary:  summary,
-		Authors:  n.authors(i, gi, contentBase),
-		Sections: slices.Clone(n.src.Sections),
-		Tags:     tags(gi.Categories),
-		Image:    n.image(gi, contentBase),
-		Origin:   &origin,
+		ID:      id,
+		URL:     link,
+		Title:   title,
+		Summary: summary,
+		Authors: n.authors(i, gi, contentBase),
+		Tags:    tags(gi.Categories),
+		Image:   n.image(gi, contentBase),
 	}
 	var dated bool
-	it.Published, it.Updated, dated = n.dates(i, gi, n.prev[id])
-	return it, itemBody{raw: body, isText: isText, base: contentBase, dated: dated}
+	it.Published, it.Updated, dated = n.dates(i, gi, n.o.Prev[id])
+	return Entry{Item: it, Content: Content{raw: body, isText: isText, base: contentBase}, Dated: dated}
 }
 
 // link is the item's absolute http(s) link. An RSS item with no link but a
@@ -255,7 +209,7 @@ func (n *normalizer) link(i int, gi *gofeed.Item) string {
 		cands = append(cands, n.jsonIts[i].ExternalURL)
 	}
 	for _, c := range cands {
-		if l := resolveHTTP(n.base, c); l != "" {
+		if l := sanitize.AbsoluteURL(n.base, c); l != "" {
 			return item.CleanText(l)
 		}
 	}
@@ -286,26 +240,6 @@ func (n *normalizer) content(i int, gi *gofeed.Item) (string, bool) {
 		return gi.Content, false
 	}
 	return gi.Description, false
-}
-
-// textToHTML shows plain text as paragraphs.
-func textToHTML(s string) string {
-	s = strings.TrimSpace(item.CleanText(s))
-	if s == "" {
-		return ""
-	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	var b strings.Builder
-	for p := range strings.SplitSeq(s, "\n\n") {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		b.WriteString("<p>")
-		b.WriteString(strings.ReplaceAll(html.EscapeString(p), "\n", "<br>"))
-		b.WriteString("</p>")
-	}
-	return b.String()
 }
 
 func (n *normalizer) authors(i int, gi *gofeed.Item, base *url.URL) []item.Person {
@@ -339,12 +273,12 @@ func (n *normalizer) authors(i int, gi *gofeed.Item, base *url.URL) []item.Perso
 		if p == nil {
 			continue
 		}
-		per := item.Person{Name: truncate(plainText(p.Name), 200)}
+		per := item.Person{Name: truncate(sanitize.PlainText(p.Name), 200)}
 		if e := strings.TrimSpace(item.CleanText(p.Email)); strings.Contains(e, "@") && !strings.ContainsAny(e, " <>\"") {
 			per.Email = e
 		}
 		if k < len(uris) {
-			per.URL = item.CleanText(resolveHTTP(base, uris[k]))
+			per.URL = item.CleanText(sanitize.AbsoluteURL(base, uris[k]))
 		}
 		if per.Name == "" && per.Email == "" && per.URL == "" {
 			continue
@@ -360,7 +294,7 @@ func tags(cats []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range cats {
-		t := plainText(c)
+		t := sanitize.PlainText(c)
 		if t == "" || len(out) == maxTags {
 			continue
 		}
@@ -401,13 +335,13 @@ func (n *normalizer) image(gi *gofeed.Item, base *url.URL) *item.Image {
 		}
 	}
 	for _, c := range cands {
-		u := resolveHTTP(base, c)
+		u := sanitize.AbsoluteURL(base, c)
 		if u == "" {
 			continue
 		}
 		img := &item.Image{URL: item.CleanText(u)}
 		if gi.Image != nil && gi.Image.URL == c {
-			img.Caption = truncate(plainText(gi.Image.Title), maxSummary)
+			img.Caption = truncate(sanitize.PlainText(gi.Image.Title), maxSummary)
 		}
 		for _, e := range gi.Enclosures {
 			if e != nil && e.URL == c {
@@ -460,13 +394,13 @@ func (n *normalizer) dates(i int, gi *gofeed.Item, prev *item.Item) (pub, upd ti
 	if prev != nil {
 		prevPub, prevUpd = prev.Published, prev.Updated
 	}
-	firstSeen := n.now.Add(-time.Duration(i) * time.Second)
-	pub = settle(pub, prevPub, n.now, firstSeen)
+	firstSeen := n.o.Now.Add(-time.Duration(i) * time.Second)
+	pub = settle(pub, prevPub, n.o.Now, firstSeen)
 	switch {
 	case upd.IsZero() || !upd.After(pub):
 		upd = pub
-	case upd.After(n.now):
-		upd = settle(upd, prevUpd, n.now, pub)
+	case upd.After(n.o.Now):
+		upd = settle(upd, prevUpd, n.o.Now, pub)
 	}
 	return pub.UTC(), upd.UTC(), dated
 }
@@ -483,4 +417,23 @@ func settle(d, prev, now, fallback time.Time) time.Time {
 		return now
 	}
 	return d
+}
+
+// truncate cuts s to at most n runes at a word boundary, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := 0
+	for i := range s {
+		if n == 0 {
+			cut = i
+			break
+		}
+		n--
+	}
+	if sp := strings.LastIndexByte(s[:cut], ' '); sp > cut/2 {
+		cut = sp
+	}
+	return strings.TrimRight(s[:cut], " ,;:.-") + "…"
 }

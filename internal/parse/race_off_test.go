@@ -1,5 +1,5 @@
 //go:build !race
 
-package source
+package parse
 
 const slowdown = 1

@@ -1,13 +1,15 @@
-package source
+// Package sanitize makes upstream text fit to republish: HTML reduced to
+// what is safe, its URLs made absolute, and titles and summaries reduced
+// to plain text.
+package sanitize
 
 import (
 	"bytes"
+	stdhtml "html"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
@@ -42,25 +44,21 @@ var policy = sync.OnceValue(func() *bluemonday.Policy {
 	return p
 })
 
-// sanitizeHTML makes upstream HTML safe to republish: bluemonday's UGC
+// HTML makes upstream HTML safe to republish: bluemonday's UGC
 // policy drops scripts, styles, event handlers, foreign iframes and
 // javascript:, data: and vbscript: URLs; finishHTML then makes the
 // remaining URLs absolute against base and sets rel and sandbox.
-func sanitizeHTML(s string, base *url.URL) string {
+func HTML(s string, base *url.URL) string {
 	if strings.TrimSpace(s) == "" {
 		return ""
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
+	var buf bytes.Buffer
 	buf.Grow(len(s))
-	if err := policy().SanitizeReaderToWriter(strings.NewReader(s), buf); err != nil {
+	if err := policy().SanitizeReaderToWriter(strings.NewReader(s), &buf); err != nil {
 		return "" // what bluemonday's Sanitize does with input it cannot tokenize
 	}
 	return item.CleanText(strings.TrimSpace(finishHTML(buf.Bytes(), base)))
 }
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // finishHTML rewrites the tags of bluemonday's output that need it. That
 // output is regular enough to scan without a parser: attribute values are
@@ -203,8 +201,9 @@ func resolve(base *url.URL, ref string) (string, bool) {
 	return "", false
 }
 
-// resolveHTTP is resolve limited to http(s): item links, images and homes.
-func resolveHTTP(base *url.URL, ref string) string {
+// AbsoluteURL is ref made absolute against base, or "" unless that is an
+// http(s) URL: for item links, images and home pages.
+func AbsoluteURL(base *url.URL, ref string) string {
 	s, ok := resolve(base, ref)
 	if !ok || strings.HasPrefix(s, "mailto:") {
 		return ""
@@ -212,21 +211,13 @@ func resolveHTTP(base *url.URL, ref string) string {
 	return s
 }
 
-// plainText turns a title or summary, which feeds fill with anything from
+// PlainText turns a title or summary, which feeds fill with anything from
 // plain text to escaped HTML, into plain text: markup stripped, entities
 // decoded, whitespace collapsed, characters XML forbids removed.
-func plainText(s string) string {
+func PlainText(s string) string {
 	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
-		return item.CleanText(collapse(s))
+		return Collapse(s)
 	}
-	if out, ok := stripSimple(s); ok {
-		return out
-	}
-	return stripTokens(s)
-}
-
-// stripTokens is plainText by way of the HTML tokenizer.
-func stripTokens(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	z := html.NewTokenizer(strings.NewReader(s))
@@ -235,7 +226,7 @@ func stripTokens(s string) string {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return item.CleanText(collapse(b.String()))
+			return Collapse(b.String())
 		case html.TextToken:
 			if skip == 0 {
 				b.Write(z.Text())
@@ -259,55 +250,6 @@ func stripTokens(s string) string {
 	}
 }
 
-// stripSimple is plainText for the markup summaries usually hold — a few
-// tags without quoted attributes, scripts or comments — at a fraction of
-// the tokenizer's cost. ok is false for anything else.
-func stripSimple(s string) (string, bool) {
-	if strings.Contains(s, "<!") || strings.Contains(s, "<?") {
-		return "", false
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		j := strings.IndexByte(s[i:], '<')
-		if j < 0 {
-			b.WriteString(s[i:])
-			break
-		}
-		b.WriteString(s[i : i+j])
-		i += j
-		if i+1 >= len(s) || !(isASCIILetter(s[i+1]) || (s[i+1] == '/' && i+2 < len(s) && isASCIILetter(s[i+2]))) {
-			b.WriteByte('<') // not a tag: "5 < 6"
-			i++
-			continue
-		}
-		k := strings.IndexByte(s[i:], '>')
-		if k < 0 {
-			return "", false
-		}
-		tag := s[i+1 : i+k]
-		if strings.ContainsAny(tag, "\"'<") {
-			return "", false // quoted attributes may hide a '>'
-		}
-		name := strings.TrimPrefix(tag, "/")
-		if e := strings.IndexAny(name, " \t\n\r\f/"); e >= 0 {
-			name = name[:e]
-		}
-		a := atom.Lookup([]byte(strings.ToLower(name)))
-		switch a {
-		case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Title, atom.Textarea, atom.Xmp, atom.Plaintext, atom.Noembed, atom.Noframes:
-			return "", false // content to skip or raw text: the tokenizer knows how
-		}
-		if blockish(a) {
-			b.WriteByte(' ')
-		}
-		i += k + 1
-	}
-	return item.CleanText(collapse(html.UnescapeString(b.String()))), true
-}
-
-func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
-
 // blockish elements separate words when stripped.
 func blockish(a atom.Atom) bool {
 	switch a {
@@ -319,90 +261,28 @@ func blockish(a atom.Atom) bool {
 	return false
 }
 
-// collapse trims s and turns each run of white space into one space.
-func collapse(s string) string {
-	if !needsCollapse(s) {
-		return s
+// Collapse trims s, turns each run of white space into one space and drops
+// the characters XML forbids: plain text as our feeds carry it.
+func Collapse(s string) string {
+	return strings.Join(strings.Fields(item.CleanText(s)), " ")
+}
+
+// TextToHTML shows plain text as paragraphs.
+func TextToHTML(s string) string {
+	s = strings.TrimSpace(item.CleanText(s))
+	if s == "" {
+		return ""
 	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		for i < len(s) {
-			n, sp := spaceAt(s, i)
-			if !sp {
-				break
-			}
-			i += n
+	for p := range strings.SplitSeq(s, "\n\n") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
 		}
-		j := i
-		for j < len(s) {
-			n, sp := spaceAt(s, j)
-			if sp {
-				break
-			}
-			j += n
-		}
-		if j > i {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(s[i:j])
-		}
-		i = j
+		b.WriteString("<p>")
+		b.WriteString(strings.ReplaceAll(stdhtml.EscapeString(p), "\n", "<br>"))
+		b.WriteString("</p>")
 	}
 	return b.String()
-}
-
-// spaceAt reports the width of the character at s[i] and whether it is
-// white space.
-func spaceAt(s string, i int) (int, bool) {
-	if c := s[i]; c < utf8.RuneSelf {
-		return 1, c == ' ' || (c >= '\t' && c <= '\r')
-	}
-	r, n := utf8.DecodeRuneInString(s[i:])
-	return n, unicode.IsSpace(r)
-}
-
-func needsCollapse(s string) bool {
-	if s == "" {
-		return false
-	}
-	if s[0] == ' ' || s[len(s)-1] == ' ' {
-		return true
-	}
-	prevSpace := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
-			return true // non-ASCII may hold spaces such as U+00A0; let Fields decide
-		}
-		if c == ' ' {
-			if prevSpace {
-				return true
-			}
-			prevSpace = true
-		} else {
-			prevSpace = false
-		}
-	}
-	return false
-}
-
-// truncate cuts s to at most n runes at a word boundary, marking the cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	cut := 0
-	for i := range s {
-		if n == 0 {
-			cut = i
-			break
-		}
-		n--
-	}
-	if sp := strings.LastIndexByte(s[:cut], ' '); sp > cut/2 {
-		cut = sp
-	}
-	return strings.TrimRight(s[:cut], " ,;:.-") + "…"
 }

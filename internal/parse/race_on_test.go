@@ -1,6 +1,6 @@
 //go:build race
 
-package source
+package parse
 
 // slowdown scales time limits in tests: the race detector makes parsing
 // several times slower.
