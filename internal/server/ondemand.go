@@ -1,6 +1,8 @@
 package server
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -10,13 +12,17 @@ import (
 // onDemand keeps the documents rendered on their first request (see
 // Options.Render), bounded in bytes. A warm request finds its entry with
 // one lock-free map read and is then served as any document is; a miss
-// renders once, however many requests wait for it.
+// renders once, however many requests wait for it. Over the bound, the
+// documents least recently requested go first, recency being counted in
+// renders: a request notes how many renders have been kept so far, which
+// costs it two atomic reads, and a write only after a render.
 type onDemand struct {
 	render func(path string) (document.Document, bool)
 	entry  func(document.Document) *entry
 	limit  int // bytes
 
-	m sync.Map // path -> *kept
+	m     sync.Map      // path -> *kept
+	clock atomic.Uint64 // renders kept so far
 
 	mu       sync.Mutex // guards what follows, and stores into m
 	bytes    int
@@ -27,7 +33,7 @@ type onDemand struct {
 type kept struct {
 	e    *entry
 	size int
-	used atomic.Bool // since the last eviction pass: a second chance
+	seen atomic.Uint64 // the clock at its last request
 }
 
 type flight struct {
@@ -44,8 +50,8 @@ func newOnDemand(render func(string) (document.Document, bool), entry func(docum
 func (c *onDemand) get(path string) *entry {
 	if v, ok := c.m.Load(path); ok {
 		k := v.(*kept)
-		if !k.used.Load() { // a store only when the bit changes: no cache line ping-pong
-			k.used.Store(true)
+		if now := c.clock.Load(); k.seen.Load() != now {
+			k.seen.Store(now)
 		}
 		return k.e
 	}
@@ -72,9 +78,10 @@ func (c *onDemand) fill(path string) *entry {
 		c.mu.Lock()
 		delete(c.inflight, path)
 		if f.e != nil && gen == c.gen {
-			size := len(f.e.doc.Body) + len(f.e.doc.Gzip)
-			c.m.Store(path, &kept{e: f.e, size: size})
-			c.bytes += size
+			k := &kept{e: f.e, size: len(f.e.doc.Body) + len(f.e.doc.Gzip)}
+			k.seen.Store(c.clock.Add(1))
+			c.m.Store(path, k)
+			c.bytes += k.size
 			c.evict()
 		}
 		c.mu.Unlock()
@@ -100,24 +107,29 @@ func (c *onDemand) forget(paths []string) {
 }
 
 // evict makes room once the cache is over its limit, down to three
-// quarters of it so that the next insertions do not evict again: a
-// clock pass drops entries not requested since the previous pass and
-// clears the mark of the others; a second pass, if needed, drops any.
-// c.mu is held.
+// quarters of it so that the next renders do not evict again, dropping
+// the documents least recently requested first. c.mu is held.
 func (c *onDemand) evict() {
 	if c.bytes <= c.limit {
 		return
 	}
-	target := c.limit / 4 * 3
-	for pass := 0; pass < 2 && c.bytes > target; pass++ {
-		c.m.Range(func(key, v any) bool {
-			k := v.(*kept)
-			if pass == 0 && k.used.Swap(false) {
-				return true
-			}
-			c.m.Delete(key)
-			c.bytes -= k.size
-			return c.bytes > target
-		})
+	type candidate struct {
+		path any
+		k    *kept
+		seen uint64 // read once: requests go on while the cache sorts
+	}
+	var all []candidate
+	c.m.Range(func(path, v any) bool {
+		k := v.(*kept)
+		all = append(all, candidate{path, k, k.seen.Load()})
+		return true
+	})
+	slices.SortFunc(all, func(a, b candidate) int { return cmp.Compare(a.seen, b.seen) })
+	for _, cand := range all {
+		if c.bytes <= c.limit/4*3 {
+			return
+		}
+		c.m.Delete(cand.path)
+		c.bytes -= cand.k.size
 	}
 }
