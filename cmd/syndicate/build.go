@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -35,7 +36,16 @@ func build(ctx context.Context, configPath, dir string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	docs := a.Publisher.Documents()
+	docs := maps.Clone(a.Publisher.Documents())
+	// Tag and author feeds and the archives, which serve renders on
+	// their first request.
+	for p := range a.Publisher.OnDemand() {
+		doc, ok := a.Publisher.Render(p)
+		if !ok {
+			return fmt.Errorf("build: %s: listed but not rendered", p)
+		}
+		docs[p] = doc
+	}
 	paths := make([]string, 0, len(docs))
 	for p := range docs {
 		paths = append(paths, p)

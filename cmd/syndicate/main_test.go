@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"syndicate/internal/slug"
 )
 
 // freeAddr returns a loopback address nothing listens on yet.
@@ -97,7 +100,8 @@ func TestServeEditAndBuild(t *testing.T) {
 	stop := startServe(t, dir, addr)
 	base := "http://" + addr
 
-	for _, path := range []string{"/", "/opml.xml", "/latest/rss.xml", "/asia/atom.xml", "/middle-east/feed.json", "/washington/", "/analysis/rss.xml"} {
+	for _, path := range []string{"/", "/opml.xml", "/latest/rss.xml", "/asia/atom.xml", "/middle-east/feed.json", "/washington/", "/analysis/rss.xml",
+		"/tag/iran/rss.xml", "/tag/strait-of-hormuz/", "/author/leila-haddad/feed.json", "/tags/", "/authors/", "/tags/opml.xml"} {
 		if code, _ := get(t, base+path); code != 200 {
 			t.Errorf("GET %s = %d", path, code)
 		}
@@ -120,6 +124,16 @@ func TestServeEditAndBuild(t *testing.T) {
 		t.Fatal("no asia article in the sample")
 	}
 	original, _ := os.ReadFile(asiaFile)
+	// Its first tag's feed is rendered on demand: requested now, it is
+	// kept, and the edit must make the server render it again.
+	tag := regexp.MustCompile(`(?m)^tags = \["([^"]+)"`).FindSubmatch(original)
+	if tag == nil {
+		t.Fatal("the asia article has no tags")
+	}
+	tagFeed := base + "/tag/" + slug.Make(string(tag[1])) + "/atom.xml"
+	if code, _ := get(t, tagFeed); code != 200 {
+		t.Fatalf("GET %s = %d", tagFeed, code)
+	}
 	edit := func(round int) time.Duration {
 		marker := fmt.Sprintf("Revised %d: ", round)
 		edited := strings.Replace(string(original), "\ntitle = \"", "\ntitle = \""+marker, 1)
@@ -129,7 +143,7 @@ func TestServeEditAndBuild(t *testing.T) {
 		}
 		for {
 			_, body := get(t, base+"/asia/atom.xml")
-			if bytes.Contains(body, []byte(marker)) {
+			if _, tagged := get(t, tagFeed); bytes.Contains(body, []byte(marker)) && bytes.Contains(tagged, []byte(marker)) {
 				return time.Since(start)
 			}
 			if time.Since(start) > 30*time.Second {
@@ -158,6 +172,11 @@ func TestServeEditAndBuild(t *testing.T) {
 		"/middle-east/feed.json": "middle-east/feed.json",
 		"/analysis/":             "analysis/index.html",
 		"/opml.xml":              "opml.xml",
+		"/tag/iran/atom.xml":     "tag/iran/atom.xml",
+		"/tag/iran/":             "tag/iran/index.html",
+		"/author/leila-haddad/":  "author/leila-haddad/index.html",
+		"/tags/":                 "tags/index.html",
+		"/authors/opml.xml":      "authors/opml.xml",
 	} {
 		_, served := get(t, base+path)
 		built, err := os.ReadFile(filepath.Join(out, file))
@@ -208,6 +227,41 @@ func TestCheck(t *testing.T) {
 	// serve refuses the same config.
 	if code := run(context.Background(), []string{"serve", "--config", cfg}, io.Discard, io.Discard); code != 1 {
 		t.Errorf("serve with a bad config exited %d, want 1", code)
+	}
+}
+
+// TestCheckSlugCollisions: two tags, or two authors, whose names share a
+// slug are reported at both articles' lines.
+func TestCheckSlugCollisions(t *testing.T) {
+	dir := sampleCopy(t, "127.0.0.1:8080")
+	article := func(name, id, tags, author string) string {
+		file := filepath.Join(dir, "feeds", name)
+		text := "+++\nid = \"" + id + "\"\ntitle = \"T\"\nstandfirst = \"S\"\npublished = 2026-10-01T00:00:00Z\nsections = [\"asia\"]\n" +
+			"tags = [" + tags + "]\n\n[[authors]]\nname = \"Leila Haddad\"\n\n[[authors]]\nname = \"" + author + "\"\n+++\nbody\n"
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	first := article("zz-1.md", "zz-1", `"C++", "Shipping"`, "Lee Jae-myung")
+	second := article("zz-2.md", "zz-2", `"shipping", "C#"`, "Lee Jae Myung")
+	article("zz-3.md", "zz-3", `"C#"`, "Lee Jae-myung")
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"check", "--config", filepath.Join(dir, "config.toml")}, &out, io.Discard); code != 1 {
+		t.Fatalf("check with colliding names exited %d, want 1: %s", code, out.String())
+	}
+	for _, want := range []string{
+		// C# (two articles) is the tag's name; C++ is reported where it
+		// is written, with the first article, newest first, to spell C#.
+		first + `:7: tag "C++" and tag "C#" (` + second + `:7) share the slug "c"`,
+		second + `:13: author "Lee Jae Myung" and author "Lee Jae-myung" (` + first + `:13) share the slug "lee-jae-myung"`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(strings.ToLower(out.String()), "shipping") {
+		t.Errorf("Shipping and shipping differ in case only, yet were reported:\n%s", out.String())
 	}
 }
 

@@ -74,22 +74,24 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		Store:   st,
 		Metrics: m,
 		Publisher: publish.New(publish.Options{
-			Site: Site(cfg), Sections: cfg.Sections, Sources: sourceIDs, Store: st, Logger: log,
+			Site: Site(cfg), Sections: cfg.Sections, TopicLimit: cfg.Content.TopicLimit, Sources: sourceIDs, Store: st, Logger: log,
 			StoreTimeout: cfg.Store.Timeout.Duration, Fleet: cfg.Store.UsesRedis(), Version: Version,
 			OnRender: m.ObserveRender, OnStoreError: m.StoreError,
-		}),
-		Server: server.New(server.Options{
-			Logger:      log,
-			CacheMaxAge: cfg.Server.CacheMaxAge.Duration,
-			FeedCounter: func(section, format string, code int) server.Counter {
-				return m.FeedRequestCounter(section, format, code)
-			},
-			Links: feedLinks(cfg),
 		}),
 		content: ContentOptions(cfg),
 		pending: map[string]bool{},
 		wake:    make(chan struct{}, 1),
 	}
+	a.Server = server.New(server.Options{
+		Logger:      log,
+		CacheMaxAge: cfg.Server.CacheMaxAge.Duration,
+		FeedCounter: func(section, format string, code int) server.Counter {
+			return m.FeedRequestCounter(section, format, code)
+		},
+		Render:        a.Publisher.Render,
+		OnDemandBytes: cfg.Server.RenderCacheBytes,
+		Links:         feedLinks(cfg),
+	})
 	a.storeStates = ops.StoreStates(st, cfg.Sources)
 	a.Publisher.OnPublish(a.Server.Update)
 	a.Hub = websub.New(websub.Options{
@@ -100,6 +102,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 	if a.Hub.Builtin() {
 		a.Server.Handle(websub.Path, a.Hub)
 	}
+	a.Publisher.OnStale(a.Server.Forget)
 	a.fleet = newFleet(a)
 	ops.Register(a.Server.Handle, ops.Deps{
 		Sources:  cfg.Sources,

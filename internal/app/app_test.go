@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -231,13 +233,20 @@ func TestAggregatedItemsInEveryFormat(t *testing.T) {
 	})
 }
 
-// The sample publication's feeds, every section and format, pass the Atom
-// grammar and the JSON Feed schema.
+// The sample publication's feeds, every section, tag and author and every
+// archive month, in every format, keep the W3C validator's rules; the
+// sections' and a current and an archive document of each kind pass the
+// Atom grammar and the JSON Feed schema. Limits are cut so that every
+// feed has an archive.
 func TestSamplePublicationConforms(t *testing.T) {
 	conformance.Dir(t)
 	cfg, err := config.Load("../../config.toml")
 	if err != nil {
 		t.Fatal(err)
+	}
+	cfg.Content.TopicLimit = 1
+	for i := range cfg.Sections {
+		cfg.Sections[i].Limit = 4
 	}
 	a, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -246,13 +255,53 @@ func TestSamplePublicationConforms(t *testing.T) {
 	if problems, err := a.PublishOnce(context.Background()); err != nil || len(problems) > 0 {
 		t.Fatalf("publish: %v %v", err, problems)
 	}
-	docs := a.Publisher.Documents()
+	docs := maps.Clone(a.Publisher.Documents())
+	var dirs []string
 	for _, s := range cfg.Sections {
-		t.Run(s.Slug, func(t *testing.T) {
-			base := cfg.Site.BaseURL + "/" + s.Slug + "/"
-			conformance.W3CRules(t, base+"rss.xml", docs["/"+s.Slug+"/rss.xml"].Body, base+"atom.xml", docs["/"+s.Slug+"/atom.xml"].Body)
-			conformance.Atom(t, docs["/"+s.Slug+"/atom.xml"].Body)
-			conformance.JSONFeed(t, docs["/"+s.Slug+"/feed.json"].Body)
+		dirs = append(dirs, "/"+s.Slug+"/")
+	}
+	for path := range a.Publisher.OnDemand() {
+		if strings.HasSuffix(path, "/atom.xml") && !strings.HasPrefix(path, "/tags/") && !strings.HasPrefix(path, "/authors/") {
+			dirs = append(dirs, strings.TrimSuffix(path, "atom.xml"))
+		}
+		if doc, ok := a.Publisher.Render(path); ok {
+			docs[path] = doc
+		}
+	}
+	// The grammars take a process each: they check the sections and the
+	// first current and archive document of each kind.
+	grammar := map[string]bool{}
+	for _, s := range cfg.Sections {
+		grammar["/"+s.Slug+"/"] = true
+	}
+	seen := map[string]bool{}
+	for _, dir := range dirs[len(cfg.Sections):] {
+		kind := "section"
+		if k := strings.SplitN(dir, "/", 3)[1]; k == "tag" || k == "author" {
+			kind = k
+		}
+		if strings.Contains(dir, "/archive/") {
+			kind += " archive"
+		}
+		if !seen[kind] {
+			seen[kind], grammar[dir] = true, true
+		}
+	}
+	if len(seen) != 5 {
+		t.Fatalf("documents rendered on demand are of kinds %v: the sample should have every kind", slices.Sorted(maps.Keys(seen)))
+	}
+	for _, dir := range dirs {
+		t.Run(strings.Trim(dir, "/"), func(t *testing.T) {
+			rss, atom, jsonFeed := docs[dir+"rss.xml"].Body, docs[dir+"atom.xml"].Body, docs[dir+"feed.json"].Body
+			if len(rss) == 0 || len(atom) == 0 || len(jsonFeed) == 0 {
+				t.Fatalf("missing a format")
+			}
+			base := cfg.Site.BaseURL + dir
+			conformance.W3CRules(t, base+"rss.xml", rss, base+"atom.xml", atom)
+			if grammar[dir] {
+				conformance.Atom(t, atom)
+				conformance.JSONFeed(t, jsonFeed)
+			}
 		})
 	}
 }

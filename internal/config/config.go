@@ -55,6 +55,9 @@ type Server struct {
 	Listen          string   `toml:"listen"`
 	CacheMaxAge     Duration `toml:"cache_max_age"`
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// RenderCacheBytes bounds the documents rendered on their first
+	// request (tag and author feeds, archives) that are kept for the next.
+	RenderCacheBytes int `toml:"render_cache_bytes"`
 }
 
 // Store selects the store. With neither redis_url nor redis_addrs set it
@@ -83,6 +86,9 @@ func (s Store) UsesRedis() bool { return s.RedisURL != "" || len(s.RedisAddrs) >
 type Content struct {
 	Dir          string   `toml:"dir"`
 	PollInterval Duration `toml:"poll_interval"`
+	// TopicLimit is the number of items in the current document of each
+	// tag's and author's feed; older ones are in its archive.
+	TopicLimit int `toml:"topic_limit"`
 }
 
 // Log selects the log format ("text" or "json") and level ("debug",

@@ -27,9 +27,11 @@ func Defaults() *Config {
 			Listen:          "127.0.0.1:8080",
 			CacheMaxAge:     Duration{5 * time.Minute},
 			ShutdownTimeout: Duration{10 * time.Second},
+			// About 250 tags' feeds and pages of 50 articles each.
+			RenderCacheBytes: 256 << 20,
 		},
 		Store:   Store{Timeout: Duration{500 * time.Millisecond}, Prefix: "syndicate:"},
-		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}},
+		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}, TopicLimit: DefaultLimit},
 		Fetch: Fetch{
 			ConnectTimeout: Duration{10 * time.Second},
 			Timeout:        Duration{30 * time.Second},

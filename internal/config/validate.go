@@ -18,6 +18,7 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // reservedSlugs are first path segments the server uses for itself.
 var reservedSlugs = map[string]bool{
 	"api": true, "articles": true, "media": true, "static": true,
+	"tag": true, "tags": true, "author": true, "authors": true,
 	"status": true, "healthz": true, "readyz": true, "metrics": true,
 	"websub": true,
 }
@@ -63,6 +64,9 @@ func (c *Config) validate(lines *tomlpos.Lines) error {
 	if c.Server.CacheMaxAge.Duration < 0 {
 		return fail("server", 0, "cache_max_age", "server.cache_max_age is negative")
 	}
+	if c.Server.RenderCacheBytes <= 0 {
+		return fail("server", 0, "render_cache_bytes", "server.render_cache_bytes must be positive")
+	}
 	if c.Store.RedisURL != "" {
 		u, err := url.Parse(c.Store.RedisURL)
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
@@ -94,6 +98,9 @@ func (c *Config) validate(lines *tomlpos.Lines) error {
 	}
 	if c.Content.PollInterval.Duration < 100*time.Millisecond {
 		return fail("content", 0, "poll_interval", "content.poll_interval must be at least 100ms")
+	}
+	if c.Content.TopicLimit <= 0 {
+		return fail("content", 0, "topic_limit", "content.topic_limit must be positive")
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return fail("log", 0, "format", "log.format %q: want \"text\" or \"json\"", c.Log.Format)

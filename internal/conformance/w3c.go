@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"encoding/xml"
 	"net/url"
 	"regexp"
@@ -131,9 +132,11 @@ type atomDoc struct {
 // one per RSS item, and Media RSS; the iTunes rules wherever an item uses
 // them; HTML content that is well-formed and holds no security risk
 // (HTMLProblems); an empty description; an entry without text; relative
-// references.
+// references; and RFC 5005's archive markup, which it checks by namespace.
 func W3CRules(t testing.TB, rssURL string, rssBody []byte, atomURL string, atomBody []byte) {
 	t.Helper()
+	checkHistory(t, "RSS", rssBody)
+	checkHistory(t, "Atom", atomBody)
 	var r rssDoc
 	if err := xml.Unmarshal(rssBody, &r); err != nil {
 		t.Fatalf("conformance: RSS is not well-formed: %v", err)
@@ -397,6 +400,58 @@ func checkITunesChannel(t testing.TB, language string, tags []itunesTag) {
 	}
 	if im, ok := have["image"]; ok && !absolute(im.Href) {
 		t.Errorf("iTunes channel: image href %q", im.Href)
+	}
+}
+
+// nsHistory is RFC 5005's namespace; nsAtom the namespace of the links
+// it defines, in Atom and (as atom:link) in RSS.
+const (
+	nsHistory = "http://purl.org/syndication/history/1.0"
+	nsAtom    = "http://www.w3.org/2005/Atom"
+)
+
+// historyRels are the link relations RFC 5005 defines for archives.
+var historyRels = map[string]bool{"current": true, "prev-archive": true, "next-archive": true}
+
+// checkHistory checks RFC 5005's markup: an archive element only in the
+// history namespace, archive links with absolute hrefs, and an archive
+// document linking its feed's current document.
+func checkHistory(t testing.TB, format string, body []byte) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	var archived, current bool
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break // well-formedness is checked where the document is parsed
+		}
+		el, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch {
+		case el.Name.Local == "archive" && el.Name.Space != nsHistory:
+			t.Errorf("%s: element archive in namespace %q, not RFC 5005's %s", format, el.Name.Space, nsHistory)
+		case el.Name.Local == "archive":
+			archived = true
+		case el.Name.Local == "link" && el.Name.Space == nsAtom:
+			var rel, href string
+			for _, a := range el.Attr {
+				switch a.Name.Local {
+				case "rel":
+					rel = a.Value
+				case "href":
+					href = a.Value
+				}
+			}
+			if historyRels[rel] && !absolute(href) {
+				t.Errorf("%s: %s link %q is not absolute", format, rel, href)
+			}
+			current = current || rel == "current"
+		}
+	}
+	if archived && !current {
+		t.Errorf("%s: an archive document (fh:archive) without a link to its current document", format)
 	}
 }
 

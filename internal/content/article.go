@@ -20,6 +20,7 @@ type parsed struct {
 	id       string // set once the id is valid, even if other checks fail
 	idLine   int
 	item     item.Item
+	where    Where
 	problems []Problem
 }
 
@@ -28,7 +29,7 @@ func (a *parsed) problem(line int, format string, args ...any) {
 }
 
 func parseFile(path string, site *siteInfo) *parsed {
-	a := &parsed{path: path}
+	a := &parsed{path: path, where: Where{File: path}}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		a.problem(0, "cannot read: %s", unwrapPath(err))
@@ -64,6 +65,7 @@ func (a *parsed) check(m *frontMatter, loc *tomlpos.Lines, site *siteInfo) {
 	it.Summary = a.required(m.Standfirst, "standfirst", loc)
 	a.checkDates(m, loc)
 	a.checkSections(m.Sections, loc, site)
+	a.where.Tags = loc.Key("tags")
 	for _, t := range m.Tags {
 		t = item.CleanText(strings.TrimSpace(t))
 		if t == "" {
@@ -211,5 +213,6 @@ func (a *parsed) checkAuthors(authors []author, loc *tomlpos.Lines) {
 			a.problem(loc.In("authors", i, "url"), "author url %q is not absolute: write it with https://", p.URL)
 		}
 		a.item.Authors = append(a.item.Authors, p)
+		a.where.Authors = append(a.where.Authors, loc.In("authors", i, "name"))
 	}
 }

@@ -65,13 +65,29 @@ const mediaDir = "media"
 // Load reads every article under opts.Dir. A bad article is reported as a
 // Problem and left out; all others are returned, newest first.
 func Load(opts Options) ([]item.Item, []Problem) {
-	byFile, problems := loadFiles(opts)
+	byFile, problems := loadFiles(opts, nil)
 	return sortedItems(byFile), problems
 }
 
+// Where is where an article's tags and authors are written, for problems
+// found in them after loading, such as two names that share a slug.
+type Where struct {
+	File    string
+	Tags    int   // the line of the tags key
+	Authors []int // the line of each author's name
+}
+
+// LoadWhere is Load that also says, by item id, where each article's
+// tags and authors are written.
+func LoadWhere(opts Options) ([]item.Item, map[string]Where, []Problem) {
+	where := map[string]Where{}
+	byFile, problems := loadFiles(opts, where)
+	return sortedItems(byFile), where, problems
+}
+
 // loadFiles is Load keyed by file, so that Watch can tell which file an
-// item came from.
-func loadFiles(opts Options) (map[string]item.Item, []Problem) {
+// item came from. where, if not nil, is filled as LoadWhere says.
+func loadFiles(opts Options, where map[string]Where) (map[string]item.Item, []Problem) {
 	files, problems := articleFiles(opts.Dir)
 	site, err := newSite(opts)
 	if err != nil {
@@ -95,6 +111,9 @@ func loadFiles(opts Options) (map[string]item.Item, []Problem) {
 			continue
 		}
 		byFile[path] = a.item
+		if where != nil {
+			where[a.item.ID] = a.where
+		}
 	}
 	slices.SortStableFunc(problems, func(a, b Problem) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))

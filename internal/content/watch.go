@@ -23,7 +23,7 @@ import (
 // working on network and container mounts where events do not arrive.
 func Watch(ctx context.Context, opts Options, every time.Duration, onChange func([]item.Item, []Problem)) {
 	last := snapshot(opts.Dir)
-	lastGood, _ := loadFiles(opts)
+	lastGood, _ := loadFiles(opts, nil)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -54,7 +54,7 @@ func Watch(ctx context.Context, opts Options, every time.Duration, onChange func
 // rather than pulling it from every feed: a typo must not unpublish.
 // Deleting the file still removes the article.
 func keepLastGood(opts Options, lastGood map[string]item.Item) (byFile map[string]item.Item, problems []Problem, good map[string]item.Item) {
-	byFile, problems = loadFiles(opts)
+	byFile, problems = loadFiles(opts, nil)
 	good = maps.Clone(byFile)
 	taken := map[string]bool{}
 	for _, it := range byFile {

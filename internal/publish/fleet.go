@@ -147,6 +147,7 @@ func (p *Publisher) inputHash(sec render.Section) string {
 	enc.Encode(p.opts.Version)
 	enc.Encode(p.opts.Site)
 	enc.Encode([3]string{sec.Slug, sec.Title, sec.Description})
+	enc.Encode(sec.Archive)
 	for _, it := range sec.Items {
 		enc.Encode(it)
 	}

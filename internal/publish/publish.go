@@ -1,7 +1,10 @@
 // Package publish keeps every served document up to date: when the site's
 // articles change it works out which sections the change touches, renders
 // only those again, stores the new feeds and hands the full set of
-// documents, keyed by URL path, to whoever serves them.
+// documents, keyed by URL path, to whoever serves them. Documents whose
+// number grows with the site's tags and authors or with its history (tag
+// and author feeds, every archive) are rendered on demand instead, and
+// the documents an edit made stale are named to whoever keeps them.
 package publish
 
 import (
@@ -10,6 +13,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"syndicate/internal/document"
 	"time"
 
@@ -24,6 +28,9 @@ import (
 type Options struct {
 	Site     render.Site
 	Sections []config.Section // "latest" included
+	// TopicLimit is the number of items in the current document of each
+	// tag's and author's feed (config's content.topic_limit).
+	TopicLimit int
 	// Sources lists the external source ids in config order: where two
 	// sources carry the same story, the one listed first wins.
 	Sources []string
@@ -67,9 +74,19 @@ type Publisher struct {
 	published bool
 	docs      map[string]document.Document // by URL path; replaced, never mutated
 	stats     map[string]SectionStats
+	// topics are the site's tags and authors, made again only when its
+	// articles change, not on every source's poll.
+	topics      *section.Topics
+	siteChanged bool
+	index       *section.Index // what the current documents show
 
-	listenersMu sync.Mutex
-	listeners   []func(map[string]document.Document)
+	// onDemand renders the documents not rendered ahead (see Render); it
+	// is replaced, never mutated, so a render needs no lock.
+	onDemand atomic.Pointer[onDemand]
+
+	listenersMu    sync.Mutex
+	listeners      []func(map[string]document.Document)
+	staleListeners []func([]string)
 }
 
 // New returns a Publisher that has published nothing yet.
@@ -113,7 +130,7 @@ func (p *Publisher) Stats() map[string]SectionStats {
 func (p *Publisher) Publish(ctx context.Context, items []item.Item, media map[string]document.Document) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.site, p.media = items, media
+	p.site, p.media, p.siteChanged = items, media, true
 	return p.republish(ctx)
 }
 
@@ -153,37 +170,52 @@ func (p *Publisher) mergedItems() []item.Item {
 func (p *Publisher) republish(ctx context.Context) error {
 	items := p.mergedItems()
 	media := p.media
-	touched := section.Touched(p.merged, items, item.Equal)
-	if !p.published {
-		touched = map[string]bool{}
+	if p.topics == nil || p.siteChanged {
+		p.topics, p.siteChanged = section.NewTopics(p.site, p.opts.TopicLimit), false
+		for _, c := range p.topics.Collisions {
+			p.opts.Logger.Warn("names share a slug; one feed carries both", "kind", c.Kind, "slug", c.Slug, "name", c.Names[0], "other", c.Names[1])
+		}
+	}
+	ix := section.NewIndex(items, p.opts.Sections, p.topics)
+	touched := map[string]bool{}
+	var stale section.Stale
+	if p.published {
+		stale = section.Diff(p.index, ix, section.Changed(p.merged, items, item.Equal))
+		for k := range stale.Feeds {
+			if k.Kind == section.KindSection {
+				touched[k.Slug] = true
+			}
+		}
+		if len(stale.Feeds) == 0 && mediaSame(p.docs, media) {
+			return nil
+		}
+	} else {
 		for _, s := range p.opts.Sections {
 			touched[s.Slug] = true
 		}
 	}
-	if len(touched) == 0 && p.published && mediaSame(p.docs, media) {
-		return nil
-	}
 
-	bySlug := section.Build(items, p.opts.Sections)
-	all := make([]render.Section, 0, len(p.opts.Sections))
-	for _, s := range p.opts.Sections {
-		all = append(all, render.Section{Slug: s.Slug, Title: s.Title, Description: s.Description, Items: bySlug[s.Slug]})
+	nav := make([]render.Section, len(ix.Sections))
+	for i, f := range ix.Sections {
+		nav[i], _ = feedSection(f, "")
 	}
-
 	docs := maps.Clone(p.docs)
-	for i, sec := range all {
-		if !touched[sec.Slug] {
+	for i, f := range ix.Sections {
+		if !touched[f.Slug] {
 			continue
 		}
-		if err := p.renderSection(ctx, docs, all, all[i]); err != nil {
+		sec := nav[i]
+		sec.Months = f.Archive()
+		if err := p.renderSection(ctx, docs, nav, sec); err != nil {
 			return err
 		}
 	}
-	if err := p.renderSiteWide(docs, all, items, media); err != nil {
+	if err := p.renderSiteWide(docs, nav, items, media); err != nil {
 		return err
 	}
-	p.merged, p.docs, p.published = items, docs, true
-	p.notify(docs)
+	p.merged, p.docs, p.index, p.published = items, docs, ix, true
+	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav})
+	p.notify(docs, stalePaths(stale))
 	return nil
 }
 
@@ -202,7 +234,7 @@ func (p *Publisher) renderSection(ctx context.Context, docs map[string]document.
 		p.opts.OnRender(sec.Slug, elapsed)
 	}
 
-	base := "/" + sec.Slug + "/"
+	base := section.Doc{Key: section.Key{Kind: sec.Kind, Slug: sec.Slug}}.Dir()
 	docs[base] = page
 	var bytes int
 	for format, doc := range feeds {
@@ -253,11 +285,27 @@ func (p *Publisher) storeError(op string) {
 	}
 }
 
-func (p *Publisher) notify(docs map[string]document.Document) {
+// OnStale registers fn to receive, after each publish and after the
+// OnPublish listeners, the paths of documents rendered on demand that the
+// publish made stale (see Render): whoever keeps such documents must drop
+// them.
+func (p *Publisher) OnStale(fn func(paths []string)) {
 	p.listenersMu.Lock()
-	listeners := p.listeners
+	defer p.listenersMu.Unlock()
+	p.staleListeners = append(p.staleListeners, fn)
+}
+
+func (p *Publisher) notify(docs map[string]document.Document, stale []string) {
+	p.listenersMu.Lock()
+	listeners, staleListeners := p.listeners, p.staleListeners
 	p.listenersMu.Unlock()
 	for _, fn := range listeners {
 		fn(docs)
+	}
+	if len(stale) == 0 {
+		return
+	}
+	for _, fn := range staleListeners {
+		fn(stale)
 	}
 }

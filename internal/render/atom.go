@@ -18,8 +18,10 @@ import (
 
 type atomFeed struct {
 	feeds.AtomFeed
+	History   string           `xml:"xmlns:fh,attr,omitempty"`
 	Lang      string           `xml:"xml:lang,attr,omitempty"`
 	Link      []feeds.AtomLink // shadows gorilla's single *AtomLink
+	Archive   *archiveMark     `xml:"fh:archive"`
 	Generator *atomGenerator   `xml:"generator"`
 }
 
@@ -63,18 +65,21 @@ func (c *channel) atomHead() ([]byte, error) {
 		AtomFeed: feeds.AtomFeed{
 			Xmlns:    nsAtom,
 			Title:    c.title,
-			Id:       c.tagPrefix + "section/" + tagEscape(clean(c.sec.Slug)),
+			Id:       c.id,
 			Updated:  c.updated.Format(time.RFC3339),
 			Subtitle: c.description,
 			// A feed-level author lets entries without authors validate.
-			Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: c.siteTitle, Uri: c.base + "/"}},
+			Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: c.author.name, Uri: c.author.url}},
 		},
-		Lang: c.lang,
-		Link: []feeds.AtomLink{
-			{Href: c.page + FormatAtom, Rel: "self", Type: "application/atom+xml"},
-			{Href: c.page, Rel: "alternate", Type: "text/html"},
-		},
+		Lang:      c.lang,
 		Generator: &atomGenerator{Text: generator},
+	}
+	doc.Archive, doc.History = c.archiveMark()
+	for i, l := range c.links(FormatAtom) {
+		doc.Link = append(doc.Link, feeds.AtomLink{Href: l.href, Rel: l.rel, Type: "application/atom+xml"})
+		if i == 0 {
+			doc.Link = append(doc.Link, feeds.AtomLink{Href: c.page, Rel: "alternate", Type: "text/html"})
+		}
 	}
 	for _, hub := range c.hubs {
 		doc.Link = append(doc.Link, feeds.AtomLink{Href: hub, Rel: "hub"})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"syndicate/internal/item"
+	"syndicate/internal/section"
 )
 
 // channel is what every format of one section shares: the site and
@@ -21,10 +22,14 @@ type channel struct {
 	scheme string // the base URL's, for scheme-relative links
 	// tagPrefix is "tag:{authority},{date}:" for the ids this package mints.
 	tagPrefix string
-	page      string // the section's HTML page, which every format links to
+	id        string // the feed's, shared by its current and archive documents
+	page      string // the document's HTML page, which every format links to
+	dir       string // the folder of the document's files
+	current   string // the folder of the feed's current document
 	hubs      []string
 
 	title, description, siteTitle string
+	author                        person // the feed's: the site, or an author feed's author
 	lang                          string // "" when Site.Language is not a language tag
 	ttl                           int    // minutes
 
@@ -55,7 +60,10 @@ func newChannel(site Site, sec Section) *channel {
 	} else {
 		c.base, c.scheme = base, scheme
 	}
-	c.page = c.base + "/" + sec.Slug + "/"
+	c.dir = c.base + sec.doc().Link()
+	c.page = c.dir
+	c.current = c.base + sec.current().Link()
+	c.id = c.tagPrefix + sec.Kind.String() + "/" + tagEscape(clean(sec.Slug))
 	for _, hub := range site.Hubs {
 		// A hub link that validators would reject is left out rather
 		// than published.
@@ -77,9 +85,15 @@ func newChannel(site Site, sec Section) *channel {
 	case clean(site.Title) != "":
 		c.title = c.siteTitle + ": " + c.title
 	}
-	c.description = clean(sec.Description)
+	c.description = describe(&sec)
 	if c.description == "" {
 		c.description = c.title
+	}
+	c.author = person{name: c.siteTitle, url: c.base + "/"}
+	if sec.Author != nil {
+		if p, ok := newPerson(c, *sec.Author); ok {
+			c.author = person{name: p.name, url: p.url}
+		}
 	}
 	if languageTag.MatchString(site.Language) {
 		c.lang = site.Language
@@ -132,6 +146,67 @@ func newChannel(site Site, sec Section) *channel {
 		c.updated = emptyTime
 	}
 	return c
+}
+
+// describe is a feed's description: the configured one, else what a tag
+// or author feed carries.
+func describe(sec *Section) string {
+	if d := clean(sec.Description); d != "" {
+		return d
+	}
+	switch sec.Kind {
+	case section.KindTag:
+		return "Articles about " + clean(sec.Title)
+	case section.KindAuthor:
+		return "Articles by " + clean(sec.Title)
+	}
+	return ""
+}
+
+// feedLink is one of a document's links to itself and its feed's other
+// documents, in one format.
+type feedLink struct{ href, rel string }
+
+// links are the document's self link, then, in the archive's terms (RFC
+// 5005), its feed's current document, from an archive document, and its
+// neighbours: prev-archive to the older, next-archive to the newer.
+func (c *channel) links(format string) []feedLink {
+	out := []feedLink{{c.dir + format, "self"}}
+	a := c.sec.Archive
+	if a.Month != "" {
+		out = append(out, feedLink{c.current + format, "current"})
+	}
+	if a.Prev != "" {
+		out = append(out, feedLink{c.monthDir(a.Prev) + format, "prev-archive"})
+	}
+	if a.Next != "" {
+		out = append(out, feedLink{c.monthDir(a.Next) + format, "next-archive"})
+	}
+	return out
+}
+
+func (c *channel) monthDir(month string) string {
+	d := c.sec.current()
+	d.Month = month
+	return c.base + d.Link()
+}
+
+// archived reports whether the document is an archive document, which
+// says so with RFC 5005's fh:archive.
+func (c *channel) archived() bool { return c.sec.Archive.Month != "" }
+
+// nsHistory is RFC 5005's namespace, of fh:archive.
+const nsHistory = "http://purl.org/syndication/history/1.0"
+
+// archiveMark is fh:archive, the empty element that marks an archive
+// document; nil leaves it out.
+type archiveMark struct{}
+
+func (c *channel) archiveMark() (*archiveMark, string) {
+	if !c.archived() {
+		return nil, ""
+	}
+	return &archiveMark{}, nsHistory
 }
 
 // languageTag is the RFC 3066 shape Atom's xml:lang requires.

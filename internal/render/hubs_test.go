@@ -112,7 +112,7 @@ func TestFeedsWithHubsConform(t *testing.T) {
 			if name == "hostile" {
 				return // its bare item has no dates or link, on purpose
 			}
-			base := "https://news.example/" + sec.Slug + "/"
+			base := "https://news.example" + sec.doc().Link()
 			conformance.W3CRules(t, base+FormatRSS, docs[FormatRSS].Body, base+FormatAtom, docs[FormatAtom].Body)
 		})
 	}

@@ -29,11 +29,16 @@ func (c *channel) jsonHead() ([]byte, error) {
 			Title:       c.title,
 			Language:    c.lang,
 			HomePageUrl: c.page,
-			FeedUrl:     c.page + FormatJSON,
+			// feed_url names the feed, so archive documents give the
+			// current one's; next_url pages on to older items.
+			FeedUrl:     c.current + FormatJSON,
 			Description: c.description,
-			Authors:     []*feeds.JSONAuthor{{Name: c.siteTitle, Url: c.base + "/"}},
+			Authors:     []*feeds.JSONAuthor{{Name: c.author.name, Url: c.author.url}},
 		},
 		Items: []struct{}{},
+	}
+	if prev := c.sec.Archive.Prev; prev != "" {
+		doc.NextUrl = c.monthDir(prev) + FormatJSON
 	}
 	for _, hub := range c.hubs {
 		doc.Hubs = append(doc.Hubs, &feeds.JSONHub{Type: "WebSub", Url: hub})

@@ -7,6 +7,7 @@ import (
 	"syndicate/internal/document"
 
 	"syndicate/internal/item"
+	"syndicate/internal/section"
 )
 
 type opmlDoc struct {
@@ -30,10 +31,24 @@ type opmlEntry struct {
 // OPML lists every section feed (the Atom, RSS and JSON variants) as an
 // OPML 2.0 subscription list a reader can import at once.
 func OPML(site Site, sections []Section) (document.Document, error) {
-	doc := opmlDoc{Version: "2.0", Title: item.CleanText(site.Title) + " feeds", Owner: item.CleanText(site.Title), Docs: "http://opml.org/spec2.opml"}
+	return opml(site, item.CleanText(site.Title)+" feeds", sections)
+}
+
+// TopicsOPML lists every tag's or every author's feed, for /tags/opml.xml
+// and /authors/opml.xml.
+func TopicsOPML(site Site, kind section.Kind, feeds []*section.Feed) (document.Document, error) {
+	sections := make([]Section, 0, len(feeds))
+	for _, f := range byName(feeds) {
+		sections = append(sections, Section{Kind: f.Kind, Slug: f.Slug, Title: f.Name, Items: f.Items})
+	}
+	return opml(site, item.CleanText(site.Title)+": "+topicsTitle(kind), sections)
+}
+
+func opml(site Site, title string, sections []Section) (document.Document, error) {
+	doc := opmlDoc{Version: "2.0", Title: title, Owner: item.CleanText(site.Title), Docs: "http://opml.org/spec2.opml"}
 	for _, s := range sections {
 		title := item.CleanText(site.Title + ": " + s.Title)
-		home := site.BaseURL + "/" + s.Slug + "/"
+		home := site.BaseURL + s.current().Link()
 		doc.Outline = append(doc.Outline,
 			opmlEntry{Text: title, Title: title, Type: "rss", Version: "RSS2", XMLURL: home + FormatRSS, HTMLURL: home},
 		)

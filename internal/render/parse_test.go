@@ -25,6 +25,7 @@ type rssBack struct {
 	Attrs   []xml.Attr `xml:",any,attr"`
 	Channel struct {
 		AtomLinks     []xmlAttrLink `xml:"http://www.w3.org/2005/Atom link"`
+		Archive       *struct{}     `xml:"http://purl.org/syndication/history/1.0 archive"`
 		Title         string        `xml:"title"`
 		Link          string        `xml:"link"`
 		Description   string        `xml:"description"`
@@ -77,6 +78,7 @@ type atomBack struct {
 	Generator string        `xml:"generator"`
 	Authors   []atomPerson  `xml:"author"`
 	Links     []xmlAttrLink `xml:"link"`
+	Archive   *struct{}     `xml:"http://purl.org/syndication/history/1.0 archive"`
 	Entries   []struct {
 		ID        string        `xml:"id"`
 		Title     string        `xml:"title"`
@@ -115,6 +117,7 @@ type jsonBack struct {
 	Title       string `json:"title"`
 	HomePageURL string `json:"home_page_url"`
 	FeedURL     string `json:"feed_url"`
+	NextURL     string `json:"next_url"`
 	Description string `json:"description"`
 	Language    string `json:"language"`
 	Authors     []struct {

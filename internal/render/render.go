@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"syndicate/internal/item"
+	"syndicate/internal/section"
 )
 
 // Formats, as they appear in URLs: /{section}/rss.xml and so on.
@@ -46,10 +47,39 @@ type Podcast struct {
 	Image    string // absolute URL of the show's artwork, itunes:image
 }
 
-// Section is one feed's worth of items, newest first, already limited.
+// Section is one document's worth of a feed: a section's, a tag's or an
+// author's, its current document or one month of its archive. Items are
+// newest first, already limited.
 type Section struct {
+	Kind        section.Kind // the zero Kind is a configured section
 	Slug        string
-	Title       string
+	Title       string // a tag's or author's display name
 	Description string
 	Items       []*item.Item
+	// Author is an author feed's author, whom Atom and JSON Feed name as
+	// the feed's; the site is the author of every other feed.
+	Author *item.Person
+	// Archive places the document in the feed's archive (RFC 5005).
+	Archive Archive
+	// Months lists the feed's archive for its HTML pages.
+	Months []section.Month
+}
+
+// Archive is where a document sits in its feed's archive: an archive
+// document names its Month; the current document's Prev is the newest
+// month of the archive. Empty months are skipped.
+type Archive struct {
+	Month string // "2026-10"; "" for the current document
+	Prev  string // the next older month with archived items, "" for none
+	Next  string // the next newer one; only archive documents have it
+}
+
+// doc is what the section's documents are in the feed's document set.
+func (s *Section) doc() section.Doc {
+	return section.Doc{Key: section.Key{Kind: s.Kind, Slug: s.Slug}, Month: s.Archive.Month}
+}
+
+// current is the feed's current document.
+func (s *Section) current() section.Doc {
+	return section.Doc{Key: section.Key{Kind: s.Kind, Slug: s.Slug}}
 }

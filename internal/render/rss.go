@@ -28,16 +28,18 @@ const (
 
 type rssDoc struct {
 	feeds.RssFeedXml
-	DCNamespace     string      `xml:"xmlns:dc,attr"`
-	AtomNamespace   string      `xml:"xmlns:atom,attr"`
-	MediaNamespace  string      `xml:"xmlns:media,attr"`
-	ITunesNamespace string      `xml:"xmlns:itunes,attr"`
-	Channel         *rssChannel // shadows gorilla's *RssFeed
+	DCNamespace      string      `xml:"xmlns:dc,attr"`
+	AtomNamespace    string      `xml:"xmlns:atom,attr"`
+	MediaNamespace   string      `xml:"xmlns:media,attr"`
+	ITunesNamespace  string      `xml:"xmlns:itunes,attr"`
+	HistoryNamespace string      `xml:"xmlns:fh,attr,omitempty"`
+	Channel          *rssChannel // shadows gorilla's *RssFeed
 }
 
 type rssChannel struct {
 	feeds.RssFeed
-	Links []atomLink `xml:"atom:link"` // self, then the WebSub hubs
+	Links   []atomLink   `xml:"atom:link"`
+	Archive *archiveMark `xml:"fh:archive"`
 	*itunesChannel
 }
 
@@ -64,8 +66,10 @@ type itunesOwner struct {
 	Email string `xml:"itunes:email"`
 }
 
-// atomLink is atom:link inside RSS; it must precede the items, which it
-// does because items are appended after the channel's head.
+// atomLink is atom:link inside RSS: the self link, and the archive's
+// links as RFC 5005 (appendix B) has RSS carry them. It must precede the
+// items, which it does because items are appended after the channel's
+// head.
 type atomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
@@ -134,9 +138,12 @@ func (c *channel) rssHead() ([]byte, error) {
 				Docs:          rssDocs,
 				Ttl:           c.ttl,
 			},
-			Links:         []atomLink{{Href: c.page + FormatRSS, Rel: "self", Type: "application/rss+xml"}},
 			itunesChannel: c.itunesChannel(),
 		},
+	}
+	doc.Channel.Archive, doc.HistoryNamespace = c.archiveMark()
+	for _, l := range c.links(FormatRSS) {
+		doc.Channel.Links = append(doc.Channel.Links, atomLink{Href: l.href, Rel: l.rel, Type: "application/rss+xml"})
 	}
 	for _, hub := range c.hubs {
 		doc.Channel.Links = append(doc.Channel.Links, atomLink{Href: hub, Rel: "hub"})

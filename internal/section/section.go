@@ -1,38 +1,99 @@
-// Package section decides which items each section feed carries: the
-// items filed under it (every item, for the built-in "latest"), newest
-// first, cut to the section's limit.
+// Package section decides which items each feed carries, and in which of
+// its documents: the configured sections (every item, for the built-in
+// "latest"), and one feed per tag and per author of the site's articles.
+// A feed's current document holds its newest items; its archive holds
+// the rest by month (RFC 5005). Index is the one list of every feed and
+// every document, which rendering, serving and static builds all walk.
 package section
 
 import (
+	"iter"
 	"slices"
 
 	"syndicate/internal/config"
 	"syndicate/internal/item"
 )
 
-// Build returns, for each configured section slug, the items it carries.
-// Items are in priority order: the site's own first, then each source in
-// the order configured. Within a section an item is a duplicate, and left
-// out, when an earlier item has its id, or when an earlier item of another
-// source has its canonical link (fragment included). Link duplicates are
-// only looked for across sources: within one the id tells items apart,
-// and two posts may share a page (/day.html#a1, #a2) or a podcast's every
-// episode link to the show. A link several items of one source share is
-// not an item's own, so it makes no duplicate anywhere.
-// Items are shared, not copied: callers must not modify them.
-func Build(items []item.Item, sections []config.Section) map[string][]*item.Item {
-	bySlug := make(map[string][]*item.Item, len(sections))
+// Index is every feed of the site.
+type Index struct {
+	Sections []*Feed // as configured
+	*Topics
+	byKey map[Key]*Feed
+}
+
+// NewIndex makes the sections' feeds from items, in the priority order
+// Sections takes, and joins them with topics.
+func NewIndex(items []item.Item, sections []config.Section, topics *Topics) *Index {
+	ix := &Index{Sections: Sections(items, sections), Topics: topics}
+	ix.byKey = make(map[Key]*Feed, len(ix.Sections)+len(topics.Tags)+len(topics.Authors))
+	for _, list := range [][]*Feed{ix.Sections, topics.Tags, topics.Authors} {
+		for _, f := range list {
+			ix.byKey[f.Key] = f
+		}
+	}
+	return ix
+}
+
+// Feed returns the feed named k, or nil.
+func (ix *Index) Feed(k Key) *Feed { return ix.byKey[k] }
+
+// Of lists the feeds of one kind.
+func (ix *Index) Of(kind Kind) []*Feed {
+	switch kind {
+	case KindTag:
+		return ix.Tags
+	case KindAuthor:
+		return ix.Authors
+	}
+	return ix.Sections
+}
+
+// Docs lists every document of every feed: sections, then tags, then
+// authors, each feed's current document followed by its archive months,
+// newest first. It is the list whoever must reach every feed walks.
+func (ix *Index) Docs() iter.Seq[Doc] {
+	return func(yield func(Doc) bool) {
+		for _, kind := range []Kind{KindSection, KindTag, KindAuthor} {
+			for _, f := range ix.Of(kind) {
+				if !yield(Doc{Key: f.Key}) {
+					return
+				}
+				for _, m := range f.Archive() {
+					if !yield(Doc{Key: f.Key, Month: m.Name}) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// Sections returns the feed of each configured section. Items are in
+// priority order: the site's own first, then each source in the order
+// configured. Within a section an item is a duplicate, and left out, when
+// an earlier item has its id, or when an earlier item of another source
+// has its canonical link (fragment included). Link duplicates are only
+// looked for across sources: within one the id tells items apart, and two
+// posts may share a page (/day.html#a1, #a2) or a podcast's every episode
+// link to the show. A link several items of one source share is not an
+// item's own, so it makes no duplicate anywhere. Items are shared, not
+// copied: callers must not modify them.
+func Sections(items []item.Item, sections []config.Section) []*Feed {
+	feeds := make([]*Feed, len(sections))
+	bySlug := make(map[string]*Feed, len(sections))
 	seen := make(map[string]*taken, len(sections))
-	for _, s := range sections {
-		bySlug[s.Slug] = nil
+	for i, s := range sections {
+		feeds[i] = &Feed{Key: Key{KindSection, s.Slug}, Name: s.Title, Description: s.Description, Limit: s.Limit}
+		bySlug[s.Slug] = feeds[i]
 		seen[s.Slug] = &taken{ids: map[string]bool{}, links: map[string]string{}}
 	}
 	links := ownLinks(items)
 	add := func(slug string, i int) {
-		t, ok := seen[slug]
+		f, ok := bySlug[slug]
 		if !ok {
 			return
 		}
+		t := seen[slug]
 		it := &items[i]
 		src := sourceOf(it)
 		if t.ids[it.ID] {
@@ -45,7 +106,7 @@ func Build(items []item.Item, sections []config.Section) map[string][]*item.Item
 		if _, ok := t.links[links[i]]; !ok && links[i] != "" {
 			t.links[links[i]] = src
 		}
-		bySlug[slug] = append(bySlug[slug], it)
+		f.Items = append(f.Items, it)
 	}
 	for i := range items {
 		add(config.LatestSlug, i)
@@ -55,57 +116,10 @@ func Build(items []item.Item, sections []config.Section) map[string][]*item.Item
 			}
 		}
 	}
-	for _, s := range sections {
-		list := bySlug[s.Slug]
-		slices.SortFunc(list, func(a, b *item.Item) int {
-			if item.Newer(a, b) {
-				return -1
-			}
-			if item.Newer(b, a) {
-				return 1
-			}
-			return 0
-		})
-		if s.Limit > 0 && len(list) > s.Limit {
-			list = list[:s.Limit]
-		}
-		bySlug[s.Slug] = list
+	for _, f := range feeds {
+		sortNewest(f.Items)
 	}
-	return bySlug
-}
-
-// Touched returns the slugs whose feeds may differ between before and
-// after: the sections of every item added, removed or changed, plus
-// "latest" whenever anything changed. equal decides whether two versions
-// of an item render the same.
-func Touched(before, after []item.Item, equal func(a, b *item.Item) bool) map[string]bool {
-	old := make(map[string]*item.Item, len(before))
-	for i := range before {
-		old[identity(&before[i])] = &before[i]
-	}
-	touched := map[string]bool{}
-	mark := func(it *item.Item) {
-		touched[config.LatestSlug] = true
-		for _, s := range it.Sections {
-			touched[s] = true
-		}
-	}
-	for i := range after {
-		it := &after[i]
-		prev, ok := old[identity(it)]
-		delete(old, identity(it))
-		if ok && equal(prev, it) {
-			continue
-		}
-		mark(it)
-		if ok {
-			mark(prev)
-		}
-	}
-	for _, gone := range old {
-		mark(gone)
-	}
-	return touched
+	return feeds
 }
 
 // taken is what a section already carries: ids, and canonical links with
@@ -142,6 +156,45 @@ func sourceOf(it *item.Item) string {
 	return it.Origin.SourceID
 }
 
+func sortNewest(list []*item.Item) {
+	slices.SortFunc(list, func(a, b *item.Item) int {
+		if item.Newer(a, b) {
+			return -1
+		}
+		if item.Newer(b, a) {
+			return 1
+		}
+		return 0
+	})
+}
+
+// Changed returns every version that differs between before and after:
+// items added, removed or changed, in their old version and their new.
+// equal decides whether two versions of an item render the same.
+func Changed(before, after []item.Item, equal func(a, b *item.Item) bool) []*item.Item {
+	old := make(map[string]*item.Item, len(before))
+	for i := range before {
+		old[identity(&before[i])] = &before[i]
+	}
+	var changed []*item.Item
+	for i := range after {
+		it := &after[i]
+		prev, ok := old[identity(it)]
+		delete(old, identity(it))
+		if ok && equal(prev, it) {
+			continue
+		}
+		changed = append(changed, it)
+		if ok {
+			changed = append(changed, prev)
+		}
+	}
+	for _, gone := range old {
+		changed = append(changed, gone)
+	}
+	return changed
+}
+
 // identity tells items apart across sources, which may reuse each
 // other's ids.
 func identity(it *item.Item) string {
@@ -149,4 +202,24 @@ func identity(it *item.Item) string {
 		return it.ID
 	}
 	return it.Origin.SourceID + "\x00" + it.ID
+}
+
+// KeysOf lists the feeds an item belongs to by what it says: "latest",
+// its sections, and for the site's own articles its tags and authors.
+// (Deduplication may still leave it out of a section.)
+func KeysOf(it *item.Item) []Key {
+	keys := make([]Key, 0, 1+len(it.Sections)+len(it.Tags)+len(it.Authors))
+	keys = append(keys, Key{KindSection, config.LatestSlug})
+	for _, s := range it.Sections {
+		keys = append(keys, Key{KindSection, s})
+	}
+	if it.Origin == nil {
+		for _, t := range it.Tags {
+			keys = append(keys, TagKey(t))
+		}
+		for _, p := range it.Authors {
+			keys = append(keys, AuthorKey(p.Name))
+		}
+	}
+	return keys
 }

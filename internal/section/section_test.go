@@ -19,7 +19,7 @@ func ids(list []*item.Item) []string {
 	return out
 }
 
-func TestBuild(t *testing.T) {
+func TestSections(t *testing.T) {
 	items := []item.Item{
 		{ID: "a", Published: at(1), Sections: []string{"asia"}},
 		{ID: "b", Published: at(3), Sections: []string{"asia", "analysis"}},
@@ -34,25 +34,32 @@ func TestBuild(t *testing.T) {
 		{Slug: "middle-east", Limit: 50},
 		{Slug: "washington", Limit: 50},
 	}
-	got := Build(items, sections)
-	want := map[string][]string{
-		config.LatestSlug: {"e", "b", "d"},
-		"asia":            {"b", "d", "a"},
-		"analysis":        {"b"},
-		"middle-east":     {"c"},
-		"washington":      nil,
+	feeds := Sections(items, sections)
+	want := map[string][2][]string{ // current, all
+		config.LatestSlug: {{"e", "b", "d"}, {"e", "b", "d", "c", "a"}},
+		"asia":            {{"b", "d", "a"}, {"b", "d", "a"}},
+		"analysis":        {{"b"}, {"b"}},
+		"middle-east":     {{"c"}, {"c"}},
+		"washington":      {nil, nil},
 	}
-	for slug, w := range want {
-		if g := ids(got[slug]); !reflect.DeepEqual(g, w) {
-			t.Errorf("%s = %v, want %v", slug, g, w)
+	if len(feeds) != len(sections) {
+		t.Fatalf("%d feeds for %d sections", len(feeds), len(sections))
+	}
+	for i, f := range feeds {
+		if f.Key != (Key{KindSection, sections[i].Slug}) {
+			t.Errorf("feed %d is %v, want section %s in config order", i, f.Key, sections[i].Slug)
 		}
-	}
-	if _, ok := got["unknown"]; ok {
-		t.Error("an unconfigured section was built")
+		w := want[f.Slug]
+		if g := ids(f.Current()); !reflect.DeepEqual(g, w[0]) {
+			t.Errorf("%s current = %v, want %v", f.Slug, g, w[0])
+		}
+		if g := ids(f.Items); !reflect.DeepEqual(g, w[1]) {
+			t.Errorf("%s items = %v, want %v", f.Slug, g, w[1])
+		}
 	}
 }
 
-func TestBuildDeduplicates(t *testing.T) {
+func TestSectionsDeduplicate(t *testing.T) {
 	wire := &item.Origin{SourceID: "wire"}
 	partner := &item.Origin{SourceID: "partner"}
 	items := []item.Item{
@@ -62,21 +69,19 @@ func TestBuildDeduplicates(t *testing.T) {
 		{ID: "w1", URL: "https://other.example/x", Published: at(4), Sections: []string{"asia"}, Origin: partner},
 		{ID: "p2", URL: "https://site.example/articles/own", Published: at(5), Sections: []string{"asia"}, Origin: partner},
 	}
-	got := Build(items, []config.Section{{Slug: config.LatestSlug, Limit: 50}, {Slug: "asia", Limit: 50}})
-	for _, slug := range []string{"asia", config.LatestSlug} {
-		list := got[slug]
-		if g := ids(list); !reflect.DeepEqual(g, []string{"w1", "own"}) {
-			t.Errorf("%s = %v, want [w1 own]: same link or id from a later source is a duplicate", slug, g)
+	for _, f := range Sections(items, []config.Section{{Slug: config.LatestSlug, Limit: 50}, {Slug: "asia", Limit: 50}}) {
+		if g := ids(f.Items); !reflect.DeepEqual(g, []string{"w1", "own"}) {
+			t.Errorf("%s = %v, want [w1 own]: same link or id from a later source is a duplicate", f.Slug, g)
 		}
-		for _, it := range list {
+		for _, it := range f.Items {
 			if it.ID == "w1" && it.Origin != wire {
-				t.Errorf("%s: duplicate kept from the later source", slug)
+				t.Errorf("%s: duplicate kept from the later source", f.Slug)
 			}
 		}
 	}
 }
 
-func TestTouched(t *testing.T) {
+func TestChanged(t *testing.T) {
 	base := []item.Item{
 		{ID: "a", Title: "A", Sections: []string{"asia"}},
 		{ID: "b", Title: "B", Sections: []string{"middle-east"}},
@@ -86,31 +91,32 @@ func TestTouched(t *testing.T) {
 	tests := []struct {
 		name  string
 		after []item.Item
-		want  map[string]bool
+		want  []string // titles of the versions
 	}{
-		{"nothing changed", base, map[string]bool{}},
-		{"edit in asia", []item.Item{{ID: "a", Title: "A2", Sections: []string{"asia"}}, base[1], base[2]},
-			map[string]bool{"latest": true, "asia": true}},
-		{"moved section", []item.Item{{ID: "a", Title: "A", Sections: []string{"analysis"}}, base[1], base[2]},
-			map[string]bool{"latest": true, "asia": true, "analysis": true}},
-		{"removed", base[:2], map[string]bool{"latest": true, "washington": true}},
-		{"added", append(append([]item.Item{}, base...), item.Item{ID: "d", Sections: []string{"analysis"}}),
-			map[string]bool{"latest": true, "analysis": true}},
+		{"nothing changed", base, nil},
+		{"edit", []item.Item{{ID: "a", Title: "A2", Sections: []string{"asia"}}, base[1], base[2]}, []string{"A2", "A"}},
+		{"removed", base[:2], []string{"C"}},
+		{"added", append(append([]item.Item{}, base...), item.Item{ID: "d", Title: "D"}), []string{"D"}},
+		{"same id from a source is another item", append(append([]item.Item{}, base...), item.Item{ID: "a", Title: "A", Origin: &item.Origin{SourceID: "wire"}}), []string{"A"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Touched(base, tt.after, sameTitle); !reflect.DeepEqual(got, tt.want) {
+			var got []string
+			for _, it := range Changed(base, tt.after, sameTitle) {
+				got = append(got, it.Title)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
 	}
 }
 
-// TestBuildKeepsItemsOfOneSource: links tell items apart only across
+// TestSectionsKeepItemsOfOneSource: links tell items apart only across
 // sources. A blog's posts that differ in their fragment, and a podcast's
 // episodes that all link to the show, stay; a story two sources carry is
 // kept once.
-func TestBuildKeepsItemsOfOneSource(t *testing.T) {
+func TestSectionsKeepItemsOfOneSource(t *testing.T) {
 	blog := &item.Origin{SourceID: "blog"}
 	podcast := &item.Origin{SourceID: "podcast"}
 	wire := &item.Origin{SourceID: "wire"}
@@ -128,9 +134,22 @@ func TestBuildKeepsItemsOfOneSource(t *testing.T) {
 		{ID: "wire/2", URL: "https://blog.example/2026/11/26.html#other", Published: at(8), Origin: wire},
 		{ID: "wire/3", URL: "https://show.example/", Published: at(9), Origin: wire},
 	}
-	got := Build(items, []config.Section{{Slug: config.LatestSlug, Limit: 50}})
+	got := Sections(items, []config.Section{{Slug: config.LatestSlug, Limit: 50}})
 	want := []string{"wire/3", "wire/2", "pod/3", "pod/2", "pod/1", "blog/3", "blog/2", "blog/1"}
-	if g := ids(got[config.LatestSlug]); !reflect.DeepEqual(g, want) {
+	if g := ids(got[0].Items); !reflect.DeepEqual(g, want) {
 		t.Errorf("latest = %v, want %v", g, want)
+	}
+}
+
+func TestKeysOf(t *testing.T) {
+	own := &item.Item{Sections: []string{"asia"}, Tags: []string{"Iran", "Strait of Hormuz"}, Authors: []item.Person{{Name: "Lee Jae-myung"}}}
+	want := []Key{{KindSection, "latest"}, {KindSection, "asia"}, {KindTag, "iran"}, {KindTag, "strait-of-hormuz"}, {KindAuthor, "lee-jae-myung"}}
+	if got := KeysOf(own); !reflect.DeepEqual(got, want) {
+		t.Errorf("own article: %v, want %v", got, want)
+	}
+	wired := *own
+	wired.Origin = &item.Origin{SourceID: "wire"}
+	if got := KeysOf(&wired); !reflect.DeepEqual(got, want[:2]) {
+		t.Errorf("aggregated item: %v, want only its sections %v: topics are the site's own", got, want[:2])
 	}
 }

@@ -20,23 +20,26 @@ func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discard) WriteHeader(int)             {}
 
 // BenchmarkHotPath measures a cached GET answered in-process, as identity,
-// gzip and 304; BenchmarkHotPath/baseline is http.ServeContent on the
-// same bytes, the standard library's way to serve a file from memory.
+// gzip and 304, and as identity of a document rendered on demand and
+// kept (on-demand-warm); BenchmarkHotPath/baseline is http.ServeContent
+// on the same bytes, the standard library's way to serve a file from
+// memory.
 func BenchmarkHotPath(b *testing.B) {
 	doc := render.NewDocument([]byte(strings.Repeat("<item>some feed text</item>\n", 4000)), "application/rss+xml; charset=utf-8", time.Now())
-	s := New(Options{CacheMaxAge: time.Minute})
+	s := New(Options{CacheMaxAge: time.Minute, OnDemandBytes: 1 << 20, Render: func(string) (document.Document, bool) { return doc, true }})
 	s.Update(map[string]document.Document{"/asia/rss.xml": doc})
 	cases := []struct {
-		name   string
-		header http.Header
+		name, path string
+		header     http.Header
 	}{
-		{"identity", http.Header{}},
-		{"gzip", http.Header{"Accept-Encoding": {"gzip, deflate, br"}}},
-		{"304", http.Header{"If-None-Match": {doc.ETag}}},
+		{"identity", "/asia/rss.xml", http.Header{}},
+		{"gzip", "/asia/rss.xml", http.Header{"Accept-Encoding": {"gzip, deflate, br"}}},
+		{"304", "/asia/rss.xml", http.Header{"If-None-Match": {doc.ETag}}},
+		{"on-demand-warm", "/tag/iran/rss.xml", http.Header{}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			req := httptest.NewRequest("GET", "/asia/rss.xml", nil)
+			req := httptest.NewRequest("GET", c.path, nil)
 			req.Header = c.header
 			w := &discard{h: http.Header{}}
 			b.ReportAllocs()

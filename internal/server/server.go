@@ -25,6 +25,11 @@ type Options struct {
 	// path (a feed's WebSub hubs and self link), or none. Like
 	// FeedCounter it is called when documents change, never per request.
 	Links func(path string, doc document.Document) []string
+	// Render, when set, renders a document that Update did not give on
+	// its first request; the server keeps it, within OnDemandBytes, until
+	// Forget names it. It returns false for a path that names none.
+	Render        func(path string) (document.Document, bool)
+	OnDemandBytes int
 }
 
 // Counter is the one method of a Prometheus counter the server needs.
@@ -35,6 +40,8 @@ type Server struct {
 	opts Options
 	mux  *http.ServeMux
 	docs atomic.Pointer[map[string]*entry]
+	// onDemand keeps what Options.Render rendered; nil without it.
+	onDemand *onDemand
 	// logRequests is decided once: at info level the hot path must not
 	// pay for a log line it would not write.
 	logRequests bool
@@ -53,6 +60,9 @@ func New(opts Options) *Server {
 	}
 	empty := map[string]*entry{}
 	s.docs.Store(&empty)
+	if opts.Render != nil {
+		s.onDemand = newOnDemand(opts.Render, func(d document.Document) *entry { return newEntry(d, opts.CacheMaxAge) }, opts.OnDemandBytes)
+	}
 
 	// Each pattern only names the URL scheme, so that the mux answers
 	// 405 with Allow and redirects /asia to /asia/. Documents that exist
@@ -62,6 +72,20 @@ func New(opts Options) *Server {
 		"GET /opml.xml",
 		"GET /{section}/{$}",
 		"GET /{section}/{format}",
+		"GET /{section}/archive/{month}/{$}",
+		"GET /{section}/archive/{month}/{format}",
+		"GET /tag/{slug}/{$}",
+		"GET /tag/{slug}/{format}",
+		"GET /tag/{slug}/archive/{month}/{$}",
+		"GET /tag/{slug}/archive/{month}/{format}",
+		"GET /author/{slug}/{$}",
+		"GET /author/{slug}/{format}",
+		"GET /author/{slug}/archive/{month}/{$}",
+		"GET /author/{slug}/archive/{month}/{format}",
+		"GET /tags/{$}",
+		"GET /tags/opml.xml",
+		"GET /authors/{$}",
+		"GET /authors/opml.xml",
 		"GET /articles/{id}/{$}",
 		"GET /media/{name}",
 		"GET /static/{name}",
@@ -92,12 +116,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		if e := (*s.docs.Load())[r.URL.Path]; e != nil {
+		if e := s.lookup(r.URL.Path); e != nil {
 			s.serve(w, r, e)
 			return
 		}
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// lookup finds the document at path: one of those Update gave, else one
+// rendered on demand, rendering it now if need be. Either way the entry
+// is served by the same code.
+func (s *Server) lookup(path string) *entry {
+	if e := (*s.docs.Load())[path]; e != nil {
+		return e
+	}
+	if s.onDemand == nil {
+		return nil
+	}
+	return s.onDemand.get(path)
+}
+
+// Forget drops documents rendered on demand, which the next request
+// renders anew: the publisher names those an edit made stale.
+func (s *Server) Forget(paths []string) {
+	if s.onDemand != nil {
+		s.onDemand.forget(paths)
+	}
 }
 
 // Update replaces the served documents (keyed by URL path) at once;

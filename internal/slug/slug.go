@@ -4,6 +4,7 @@
 package slug
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -20,8 +21,9 @@ var latinFold = map[rune]string{
 // letters lose their accents (Mirosław Łęcki: miroslaw-lecki). A name
 // that mixes scripts keeps its Latin words when it has any (Rania Khoury
 // (رانيا خوري): rania-khoury); a name with none keeps its own letters,
-// which URLs carry percent-encoded. Make returns "" only for a name with
-// no letter or digit at all; see Valid.
+// which URLs carry percent-encoded. A name with no letter or digit at all
+// is spelt by its code points in hex ("💥": u1f4a5, "!?": u21-u3f), so
+// that only a blank name has the empty slug.
 func Make(name string) string {
 	var ascii, full strings.Builder
 	asciiBreak, fullBreak := false, false
@@ -43,10 +45,29 @@ func Make(name string) string {
 			fullBreak = full.Len() > 0
 		}
 	}
-	if ascii.Len() > 0 {
+	switch {
+	case ascii.Len() > 0:
 		return ascii.String()
+	case full.Len() > 0:
+		return norm.NFC.String(full.String())
 	}
-	return norm.NFC.String(full.String())
+	return codePoints(name)
+}
+
+// codePoints spells the non-space characters of name as "u" and their
+// code point in hex, joined by "-".
+func codePoints(name string) string {
+	var b strings.Builder
+	for _, r := range norm.NFC.String(name) {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString("u" + strconv.FormatInt(int64(r), 16))
+	}
+	return b.String()
 }
 
 // word appends s to b, after a "-" when a separator came before it.

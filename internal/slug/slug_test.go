@@ -2,6 +2,7 @@ package slug
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -20,12 +21,18 @@ func TestMake(t *testing.T) {
 		{"이재명", "이재명"},
 		{"G20", "g20"},
 		{"２０２６ ｅｌｅｃｔｉｏｎ", "2026-election"},
-		{"!!!", ""},
+		{"!!!", "u21-u21-u21"},
+		{"💥", "u1f4a5"},
+		{" ? ! ", "u3f-u21"},
+		{"   ", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Make(tc.name)
 			if got != tc.want {
 				t.Fatalf("Make(%q) = %q, want %q", tc.name, got, tc.want)
+			}
+			if got == "" && strings.TrimSpace(tc.name) != "" {
+				t.Errorf("Make(%q) is empty: only a blank name may have no slug", tc.name)
 			}
 			if got != "" && Make(got) != got {
 				t.Errorf("Make is not stable on its own output: Make(%q) = %q", got, Make(got))

@@ -1,0 +1,160 @@
+package publish
+
+import (
+	"iter"
+	"slices"
+
+	"syndicate/internal/document"
+	"syndicate/internal/item"
+	"syndicate/internal/render"
+	"syndicate/internal/section"
+)
+
+// A publication has thousands of tags and years of archive: rendering
+// every tag's, author's and month's documents at start-up and after
+// every edit would cost in proportion to their number. They are rendered
+// on demand instead, from the index of the last publish, and each publish
+// names the ones it made stale (section.Diff). Rendering is deterministic,
+// so a document rendered on demand has the same bytes and ETag on every
+// instance and every time, as long as what it shows has not changed.
+// BenchmarkTopics measures what this saves.
+
+// onDemand is what rendering on demand needs from one publish.
+type onDemand struct {
+	site  render.Site
+	index *section.Index
+	nav   []render.Section // the sections' current documents
+}
+
+// Render renders a document that is not rendered ahead: a tag's or an
+// author's current feeds and page, any feed's archive month, and the
+// lists of every tag and author (/tags/, /authors/ and their OPML). ok is
+// false for a path that names none of them, before the first publish too.
+func (p *Publisher) Render(path string) (doc document.Document, ok bool) {
+	od := p.onDemand.Load()
+	if od == nil {
+		return document.Document{}, false
+	}
+	doc, ok, err := od.render(path)
+	if err != nil {
+		// Only site settings that config rejects make render fail.
+		p.opts.Logger.Error("render on demand", "path", path, "err", err)
+		return document.Document{}, false
+	}
+	return doc, ok
+}
+
+func (od *onDemand) render(path string) (document.Document, bool, error) {
+	for _, kind := range []section.Kind{section.KindTag, section.KindAuthor} {
+		switch dir := section.TopicsDir(kind); path {
+		case dir:
+			doc, err := render.TopicsPage(od.site, od.nav, kind, od.index.Of(kind))
+			return doc, true, err
+		case dir + "opml.xml":
+			doc, err := render.TopicsOPML(od.site, kind, od.index.Of(kind))
+			return doc, true, err
+		}
+	}
+	d, file, ok := section.Parse(path)
+	if !ok || (d.Kind == section.KindSection && d.Month == "") {
+		return document.Document{}, false, nil // the sections' current documents are rendered ahead
+	}
+	f := od.index.Feed(d.Key)
+	if f == nil {
+		return document.Document{}, false, nil
+	}
+	sec, ok := feedSection(f, d.Month)
+	if !ok {
+		return document.Document{}, false, nil
+	}
+	if file == "" {
+		if d.Month == "" {
+			sec.Months = f.Archive()
+		}
+		doc, err := render.SectionPage(od.site, od.nav, sec)
+		return doc, true, err
+	}
+	if !slices.Contains(render.FeedFormats, file) {
+		return document.Document{}, false, nil
+	}
+	doc, err := render.Feed(od.site, sec, file)
+	return doc, true, err
+}
+
+// feedSection is one document of f as render takes it: its current
+// document (month "") or an archive month. ok is false for a month with
+// no archived item. Months, for the current page, is left to the caller:
+// an archive month's page links its neighbours only, so that its bytes,
+// like its feeds', change only with the month.
+func feedSection(f *section.Feed, month string) (render.Section, bool) {
+	sec := render.Section{Kind: f.Kind, Slug: f.Slug, Title: f.Name, Description: f.Description}
+	if f.Kind == section.KindAuthor {
+		sec.Author = &item.Person{Name: f.Name, URL: f.URL}
+	}
+	if month == "" {
+		sec.Items = f.Current()
+		sec.Archive.Prev = f.NewestArchive()
+		return sec, true
+	}
+	m, prev, next, ok := f.ArchiveMonth(month)
+	sec.Items = m.Items
+	sec.Archive = render.Archive{Month: month, Prev: prev, Next: next}
+	return sec, ok
+}
+
+// OnDemand lists the path of every document Render answers, as of the
+// last publish: with Documents, every document of the site.
+func (p *Publisher) OnDemand() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		od := p.onDemand.Load()
+		if od == nil {
+			return
+		}
+		for _, kind := range []section.Kind{section.KindTag, section.KindAuthor} {
+			dir := section.TopicsDir(kind)
+			if !yield(dir) || !yield(dir+"opml.xml") {
+				return
+			}
+		}
+		for d := range od.index.Docs() {
+			if d.Kind == section.KindSection && d.Month == "" {
+				continue
+			}
+			for _, path := range docPaths(d) {
+				if !yield(path) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// docPaths are the paths of a document's page and its feeds.
+func docPaths(d section.Doc) []string {
+	dir := d.Dir()
+	paths := []string{dir}
+	for _, format := range render.FeedFormats {
+		paths = append(paths, dir+format)
+	}
+	return paths
+}
+
+// stalePaths are the paths of the documents rendered on demand that st
+// names: the current documents of touched tags and authors, the stale
+// months of every touched feed, and the stale lists of topics.
+func stalePaths(st section.Stale) []string {
+	var paths []string
+	for k, months := range st.Feeds {
+		if k.Kind != section.KindSection {
+			paths = append(paths, docPaths(section.Doc{Key: k})...)
+		}
+		for _, m := range months {
+			paths = append(paths, docPaths(section.Doc{Key: k, Month: m})...)
+		}
+	}
+	for kind := range st.Lists {
+		dir := section.TopicsDir(kind)
+		paths = append(paths, dir, dir+"opml.xml")
+	}
+	return paths
+}
