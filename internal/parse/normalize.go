@@ -143,6 +143,12 @@ func (n *normalizer) warn(i int, format string, args ...any) {
 	n.warnings = append(n.warnings, fmt.Sprintf("item %d: ", i)+fmt.Sprintf(format, args...))
 }
 
+// excerpt is enough of a malformed value for a warning to show what it
+// was, however long the feed made it.
+func excerpt(s string) string {
+	return truncate(item.CleanText(s), 40)
+}
+
 func newNormalizer(p *parsed, o Options) *normalizer {
 	f := p.feed
 	n := &normalizer{f: f, o: o, warnings: p.warnings, undated: map[int]int{}}
