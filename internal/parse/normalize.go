@@ -99,7 +99,6 @@ func normalize(p *parsed, o Options) *Feed {
 
 // normalizer maps one parsed feed's items to item.Item.
 type normalizer struct {
-	f        *gofeed.Feed
 	o        Options
 	base     *url.URL // for item links: the feed's home page, else its URL
 	feed     Feed
@@ -151,7 +150,7 @@ func excerpt(s string) string {
 
 func newNormalizer(p *parsed, o Options) *normalizer {
 	f := p.feed
-	n := &normalizer{f: f, o: o, warnings: p.warnings, undated: map[int]int{}}
+	n := &normalizer{o: o, warnings: p.warnings, undated: map[int]int{}}
 	fu, _ := url.Parse(o.URL)
 	n.base = fu
 	home := sanitize.AbsoluteURL(fu, f.Link)
