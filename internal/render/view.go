@@ -134,7 +134,6 @@ func newOrigin(c *channel, o *item.Origin) *origin {
 	return g
 }
 
-
 // mediaType is a type/subtype with no parameters.
 var mediaType = regexp.MustCompile(`^[^\s()<>,;:\\"/\[\]?=]+/[^\s()<>,;:\\"/\[\]?=]+$`)
 
