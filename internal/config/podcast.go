@@ -1,7 +1,6 @@
 package config
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
@@ -30,11 +29,9 @@ var PodcastCategories = []string{
 	"Science", "Society & Culture", "Sports", "TV & Film", "Technology", "True Crime",
 }
 
-var podcastEmail = regexp.MustCompile(`^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$`)
-
 func (c *Config) validatePodcast(fail failFunc) error {
 	p := &c.Podcast
-	if p.Email != "" && !podcastEmail.MatchString(p.Email) {
+	if p.Email != "" && !item.EmailAddress(p.Email) {
 		return fail("podcast", 0, "email", "podcast.email %q is not an email address", p.Email)
 	}
 	if !slices.Contains(PodcastCategories, p.Category) {

@@ -36,6 +36,14 @@ func BaseURL(raw string) (base, scheme string, err error) {
 	return strings.TrimRight(raw, "/"), u.Scheme, nil
 }
 
+// emailAddress is the shape the W3C validator accepts for email addresses,
+// without its four-letter cap on top-level domains.
+var emailAddress = regexp.MustCompile(`^[a-zA-Z0-9_\-+.]+@([a-zA-Z0-9\-]+\.)+[a-zA-Z]{2,63}$`)
+
+// EmailAddress reports whether s is an address feeds may carry: an author's
+// in Atom, a podcast owner's in RSS.
+func EmailAddress(s string) bool { return emailAddress.MatchString(s) }
+
 // tagAuthority is RFC 4151's authorityName: a DNS name or an email
 // address, never a port or path. Upper case is accepted and written lower,
 // as validators expect.

@@ -18,12 +18,12 @@ func (n *normalizer) dates(i int, gi *gofeed.Item, prev *item.Item) (pub, upd ti
 	if gi.PublishedParsed != nil {
 		pub = *gi.PublishedParsed
 	} else if d := strings.TrimSpace(gi.Published); d != "" {
-		n.warn(i, "date %q does not parse; dropped", d)
+		n.warn(i, "date %q does not parse; dropped", excerpt(d))
 	}
 	if gi.UpdatedParsed != nil {
 		upd = *gi.UpdatedParsed
 	} else if d := strings.TrimSpace(gi.Updated); d != "" && d != strings.TrimSpace(gi.Published) {
-		n.warn(i, "date %q does not parse; dropped", d)
+		n.warn(i, "date %q does not parse; dropped", excerpt(d))
 	}
 	if pub.IsZero() {
 		pub = upd

@@ -93,7 +93,7 @@ func (d *jsonDecoder) str(path string, raw stdjson.RawMessage) string {
 		var n stdjson.Number
 		if err := stdjson.Unmarshal(raw, &n); err == nil {
 			if path != "id" && !strings.HasSuffix(path, ".id") {
-				d.warn(path, "a number, not a string; taken as %s", n)
+				d.warn(path, "a number, not a string; taken as %s", excerpt(n.String()))
 			}
 			return n.String()
 		}
@@ -153,7 +153,7 @@ func (d *jsonDecoder) integer(path string, raw stdjson.RawMessage) int64 {
 		d.warn(path, "%s, not a non-negative number; dropped", describe(raw))
 		return 0
 	case k == '"':
-		d.warn(path, "a string, not a number; taken as %s", strings.TrimSpace(text))
+		d.warn(path, "a string, not a number; taken as %s", excerpt(strings.TrimSpace(text)))
 	}
 	return int64(math.Round(v))
 }

@@ -161,7 +161,7 @@ func (n *normalizer) number(i int, what, s string) int64 {
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || v < 0 || v >= math.MaxInt64 || math.IsNaN(v) {
-		n.warn(i, "%s %q is not a number; dropped", what, s)
+		n.warn(i, "%s %q is not a number; dropped", what, excerpt(s))
 		return 0
 	}
 	return int64(math.Round(v))
@@ -179,7 +179,7 @@ func (n *normalizer) podcast(i int, gi *gofeed.Item, base *url.URL) *item.Podcas
 		if secs, ok := duration(d); ok {
 			p.Duration = secs
 		} else {
-			n.warn(i, "itunes:duration %q is not seconds, MM:SS or HH:MM:SS; dropped", d)
+			n.warn(i, "itunes:duration %q is not seconds, MM:SS or HH:MM:SS; dropped", excerpt(d))
 		}
 	}
 	p.Image = item.CleanText(sanitize.AbsoluteURL(base, it.Image))
@@ -187,7 +187,7 @@ func (n *normalizer) podcast(i int, gi *gofeed.Item, base *url.URL) *item.Podcas
 		if v, err := strconv.ParseInt(e, 10, 64); err == nil && v > 0 {
 			p.Episode = v
 		} else {
-			n.warn(i, "itunes:episode %q is not a positive number; dropped", e)
+			n.warn(i, "itunes:episode %q is not a positive number; dropped", excerpt(e))
 		}
 	}
 	switch e := strings.ToLower(strings.TrimSpace(it.Explicit)); e {
@@ -197,7 +197,7 @@ func (n *normalizer) podcast(i int, gi *gofeed.Item, base *url.URL) *item.Podcas
 	case "false", "no", "clean":
 		p.Explicit = "false"
 	default:
-		n.warn(i, "itunes:explicit %q is neither true nor false; dropped", it.Explicit)
+		n.warn(i, "itunes:explicit %q is neither true nor false; dropped", excerpt(it.Explicit))
 	}
 	if p == (item.Podcast{}) {
 		return nil

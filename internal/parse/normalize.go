@@ -99,7 +99,6 @@ func normalize(p *parsed, o Options) *Feed {
 
 // normalizer maps one parsed feed's items to item.Item.
 type normalizer struct {
-	f        *gofeed.Feed
 	o        Options
 	base     *url.URL // for item links: the feed's home page, else its URL
 	feed     Feed
@@ -143,9 +142,15 @@ func (n *normalizer) warn(i int, format string, args ...any) {
 	n.warnings = append(n.warnings, fmt.Sprintf("item %d: ", i)+fmt.Sprintf(format, args...))
 }
 
+// excerpt is enough of a malformed value for a warning to show what it
+// was, however long the feed made it.
+func excerpt(s string) string {
+	return truncate(item.CleanText(s), 40)
+}
+
 func newNormalizer(p *parsed, o Options) *normalizer {
 	f := p.feed
-	n := &normalizer{f: f, o: o, warnings: p.warnings, undated: map[int]int{}}
+	n := &normalizer{o: o, warnings: p.warnings, undated: map[int]int{}}
 	fu, _ := url.Parse(o.URL)
 	n.base = fu
 	home := sanitize.AbsoluteURL(fu, f.Link)

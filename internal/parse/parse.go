@@ -1,7 +1,9 @@
 // Package parse turns the UTF-8 body of an upstream feed (see
-// charset.ToUTF8) into normalized items: gofeed reads RSS, Atom and JSON
-// Feed, and each item comes out with a stable id, absolute links, plain-text
-// title and summary, authors, tags, an image and settled dates.
+// charset.ToUTF8) into normalized items: gofeed reads RSS and Atom, and
+// JSON Feed is read leniently, field by field; each item comes out with a
+// stable id, absolute links, plain-text title and summary, authors, tags,
+// an image, its enclosures and podcast tags, and settled dates. What a
+// malformed field cost is reported as a warning, not an error.
 package parse
 
 import (

@@ -110,7 +110,7 @@ func newChannel(site Site, sec Section) *channel {
 		Category: strings.TrimSpace(clean(site.Podcast.Category)),
 		Explicit: site.Podcast.Explicit,
 	}
-	if !emailAddress.MatchString(c.podcast.Email) {
+	if !item.EmailAddress(c.podcast.Email) {
 		c.podcast.Email = ""
 	}
 	if link := strings.TrimSpace(clean(site.Podcast.Image)); absoluteURL(link) {

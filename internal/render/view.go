@@ -94,7 +94,7 @@ func newPerson(c *channel, p item.Person) (person, bool) {
 		email: strings.TrimSpace(clean(p.Email)),
 		url:   c.abs(clean(p.URL)),
 	}
-	if !emailAddress.MatchString(q.email) {
+	if !item.EmailAddress(q.email) {
 		q.email = ""
 	}
 	if q.name == "" {
@@ -133,10 +133,6 @@ func newOrigin(c *channel, o *item.Origin) *origin {
 	}
 	return g
 }
-
-// emailAddress is the shape the W3C validator accepts for Atom emails,
-// without its four-letter cap on top-level domains.
-var emailAddress = regexp.MustCompile(`^[a-zA-Z0-9_\-+.]+@([a-zA-Z0-9\-]+\.)+[a-zA-Z]{2,63}$`)
 
 // mediaType is a type/subtype with no parameters.
 var mediaType = regexp.MustCompile(`^[^\s()<>,;:\\"/\[\]?=]+/[^\s()<>,;:\\"/\[\]?=]+$`)
