@@ -35,13 +35,15 @@ import (
 // resident memory is the process's, and reports the second against the
 // first: start-up (the first publish, which renders what is rendered
 // ahead) and resident memory after it, and the part of start-up that
-// depends on tags (grouping them, the least of three runs). Start-up is reported in CPU time as
-// well as wall time: the two processes run one after the other, and on a
-// shared machine wall time measures the neighbours as much as the work. With 10,000 tags it also reports
-// requests through the server: the median of cold tag-feed requests, for
-// tags picked at random and for tags with a full current document, and a
-// warm tag-feed request against a warm section-feed request, alternated
-// in rounds (the median round).
+// depends on tags (grouping them, the least of three runs). Start-up is
+// reported in CPU time as well as wall time: the two processes run one
+// after the other, and on a shared machine wall time measures the
+// neighbours as much as the work.
+//
+// With 10,000 tags it also reports requests through the server: the
+// median of cold tag-feed requests, for tags picked at random and for
+// tags with a full current document, and a warm tag-feed request against
+// a warm section-feed request, alternated in rounds (the median round).
 // Last, the choice to render tag documents on demand: what rendering
 // every tag's current documents ahead would add to start-up, projected
 // from a random sample of 500 tags.
