@@ -434,3 +434,27 @@ func TestRenderOnDemand(t *testing.T) {
 		}
 	}
 }
+
+// TestSlugInAnotherScript: an author whose name has no Latin letters gets
+// a slug in their own script, which links carry percent-encoded and the
+// server answers.
+func TestSlugInAnotherScript(t *testing.T) {
+	s := newArchiveSite()
+	s.articles[0].Authors = []item.Person{{Name: "رانيا خوري"}}
+	_, ts := archiveServer(t, s)
+	const escaped = "/author/%D8%B1%D8%A7%D9%86%D9%8A%D8%A7-%D8%AE%D9%88%D8%B1%D9%8A/"
+	resp, err := http.Get(ts.URL + escaped + render.FormatAtom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", escaped, resp.StatusCode)
+	}
+	for _, want := range []string{`href="` + testSite.BaseURL + escaped + `atom.xml" rel="self"`, "<title>Test Review: رانيا خوري</title>"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the feed lacks %s", want)
+		}
+	}
+}

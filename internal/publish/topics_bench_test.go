@@ -35,12 +35,15 @@ import (
 // resident memory is the process's, and reports the second against the
 // first: start-up (the first publish, which renders what is rendered
 // ahead) and resident memory after it, and the part of start-up that
-// depends on tags (grouping them). Start-up is reported in CPU time as
-// well as wall time: the two processes run one after the other, and on a
-// shared machine wall time measures the neighbours as much as the work. With 10,000 tags it also reports
-// requests through the server: the median of cold tag-feed requests, for
-// tags picked at random and for tags with a full current document, and a
-// warm tag-feed request against a warm section-feed request, alternated.
+// depends on tags (grouping them, the least of three runs). Start-up is
+// reported in CPU time as well as wall time: the two processes run one
+// after the other, and on a shared machine wall time measures the
+// neighbours as much as the work.
+//
+// With 10,000 tags it also reports requests through the server: the
+// median of cold tag-feed requests, for tags picked at random and for
+// tags with a full current document, and a warm tag-feed request against
+// a warm section-feed request, alternated in rounds (the median round).
 // Last, the choice to render tag documents on demand: what rendering
 // every tag's current documents ahead would add to start-up, projected
 // from a random sample of 500 tags.
@@ -70,7 +73,7 @@ func BenchmarkTopics(b *testing.B) {
 		b.ReportMetric(many.ColdFullMS, "cold-full-ms-median")
 		b.ReportMetric(many.WarmTagNS, "warm-tag-ns")
 		b.ReportMetric(many.WarmSectionNS, "warm-section-ns")
-		b.ReportMetric(many.WarmTagNS/many.WarmSectionNS, "warm-ratio")
+		b.ReportMetric(many.WarmRatio, "warm-ratio")
 		b.ReportMetric(many.WarmAllocs, "warm-tag-allocs")
 		b.ReportMetric(many.EagerCPUMS, "eager-cpu-ms-10ktags")
 		b.ReportMetric(many.EagerCPUMS/many.StartupCPUMS, "eager-over-startup")
@@ -83,6 +86,7 @@ type topicsResult struct {
 	RSS, PeakRSS                         int64
 	ColdMS, ColdFullMS                   float64
 	WarmTagNS, WarmSectionNS, WarmAllocs float64
+	WarmRatio                            float64
 	EagerCPUMS                           float64
 }
 
@@ -138,9 +142,15 @@ func TestTopicsChild(t *testing.T) {
 	debug.FreeOSMemory()
 	r.RSS, r.PeakRSS = residentMemory(t)
 
-	cpu = cpuTime()
-	topics := section.NewTopics(items, config.DefaultLimit)
-	r.TopicsCPUMS = ms(cpuTime() - cpu)
+	// The least of three: a neighbour's burst only ever adds.
+	var topics *section.Topics
+	for i := range 3 {
+		cpu = cpuTime()
+		topics = section.NewTopics(items, config.DefaultLimit)
+		if d := ms(cpuTime() - cpu); i == 0 || d < r.TopicsCPUMS {
+			r.TopicsCPUMS = d
+		}
+	}
 
 	// Cold requests: tags drawn at random, and tags with a full current
 	// document, each requested once in one format.
@@ -171,7 +181,7 @@ func TestTopicsChild(t *testing.T) {
 	r.ColdFullMS = cold(full, 200, render.FormatRSS)
 
 	// Warm requests, alternated in rounds so that a busy machine slows
-	// both alike.
+	// both alike; the median round stands for them.
 	tagPath := section.Doc{Key: full[0].Key}.Dir() + render.FormatAtom
 	sectionPath := "/asia/" + render.FormatAtom
 	warm := func(path string, n int) time.Duration {
@@ -185,14 +195,16 @@ func TestTopicsChild(t *testing.T) {
 		return time.Since(start)
 	}
 	warm(tagPath, 1)
-	var tagTime, sectionTime time.Duration
-	const rounds, perRound = 20, 20000
+	const rounds, perRound = 41, 10000
+	var tagTimes, sectionTimes, ratios []float64
 	for range rounds {
-		tagTime += warm(tagPath, perRound)
-		sectionTime += warm(sectionPath, perRound)
+		tag, sec := warm(tagPath, perRound), warm(sectionPath, perRound)
+		tagTimes = append(tagTimes, float64(tag.Nanoseconds())/perRound)
+		sectionTimes = append(sectionTimes, float64(sec.Nanoseconds())/perRound)
+		ratios = append(ratios, float64(tag)/float64(sec))
 	}
-	r.WarmTagNS = float64(tagTime.Nanoseconds()) / (rounds * perRound)
-	r.WarmSectionNS = float64(sectionTime.Nanoseconds()) / (rounds * perRound)
+	median := func(xs []float64) float64 { slices.Sort(xs); return xs[len(xs)/2] }
+	r.WarmTagNS, r.WarmSectionNS, r.WarmRatio = median(tagTimes), median(sectionTimes), median(ratios)
 	req, w := httptest.NewRequest("GET", tagPath, nil), &discard{h: http.Header{}}
 	r.WarmAllocs = testing.AllocsPerRun(1000, func() { clear(w.h); srv.ServeHTTP(w, req) })
 
