@@ -56,9 +56,8 @@ func HTML(s string, base *url.URL) string {
 
 // finish rewrites the elements of a sanitized tree that need it: URLs made
 // absolute against base, rel on links, and on an embed https and the
-// sandbox; an iframe left without a src, or whose src is no longer an
-// allowed embed once resolved, goes, and with it the fallback text no
-// reader shows.
+// sandbox; an iframe left without a src, or whose src is not an allowed
+// embed once written with https, goes.
 func finish(nodes []*html.Node, base *url.URL) []*html.Node {
 	var drop []*html.Node
 	var walk func(n *html.Node)
@@ -101,9 +100,6 @@ func fixElement(n *html.Node, base *url.URL) bool {
 		}
 		if _, ok := item.VideoPage(v); !ok {
 			return false
-		}
-		for c := n.FirstChild; c != nil; c = n.FirstChild {
-			n.RemoveChild(c)
 		}
 		setAttr(n, "src", v)
 		setAttr(n, "sandbox", iframeSandbox)

@@ -166,6 +166,9 @@ func FuzzHTML(f *testing.F) {
 		if !utf8.ValidString(out) || out != item.CleanText(out) {
 			t.Fatalf("characters XML forbids in %q", out)
 		}
+		if p := conformance.HTMLParseErrors(out); len(p) > 0 {
+			t.Fatalf("invalid HTML published: %q in %q", p, out)
+		}
 		z := html.NewTokenizer(strings.NewReader(out))
 		for {
 			tt := z.Next()

@@ -11,9 +11,9 @@ import (
 var bodyContext = &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 
 // parseFragment reads s, prepared, as the HTML5 parser of a browser would,
-// inside a body. Its result is a tree: end tags that close
-// nothing are gone, misnested inline elements are mended, unclosed ones
-// are closed where they must be.
+// inside a body. Its result is a tree: end tags that close nothing are
+// gone, misnested inline elements are mended, unclosed ones are closed
+// where they must be.
 func parseFragment(s string) []*html.Node {
 	nodes, err := html.ParseFragment(strings.NewReader(s), bodyContext)
 	if err != nil {
