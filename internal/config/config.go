@@ -53,6 +53,16 @@ type Server struct {
 	Listen          string   `toml:"listen"`
 	CacheMaxAge     Duration `toml:"cache_max_age"`
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// OpsListen, when set, is where the operator routes (/readyz, /api/…,
+	// /metrics, /status and profiling) are served instead of listen,
+	// which then answers them 404.
+	OpsListen string `toml:"ops_listen"`
+	// OpsToken, when set, must come as "Authorization: Bearer <token>" on
+	// every operator route, wherever it is served; /healthz stays open.
+	OpsToken string `toml:"ops_token"`
+	// MaxConnections caps the connections open at once on each listener;
+	// one more is answered 503 and closed.
+	MaxConnections int `toml:"max_connections"`
 }
 
 // Store selects the store. With neither redis_url nor redis_addrs set it

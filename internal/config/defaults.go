@@ -9,6 +9,10 @@ const (
 	DefaultInterval   = 15 * time.Minute
 	DefaultMaxItems   = 200
 	DefaultStaleAfter = 7 * 24 * time.Hour
+	// DefaultMaxConnections is server.max_connections: 2,000 idle
+	// keep-alive connections, the most it lets in, hold about 70 MiB (see
+	// BenchmarkIdleConnections in internal/server).
+	DefaultMaxConnections = 2000
 )
 
 // Defaults is the configuration an empty file yields. Load also fills what
@@ -27,6 +31,7 @@ func Defaults() *Config {
 			Listen:          "127.0.0.1:8080",
 			CacheMaxAge:     Duration{5 * time.Minute},
 			ShutdownTimeout: Duration{10 * time.Second},
+			MaxConnections:  DefaultMaxConnections,
 		},
 		Store:   Store{Timeout: Duration{500 * time.Millisecond}, Prefix: "syndicate:"},
 		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}},
@@ -38,6 +43,8 @@ func Defaults() *Config {
 			PerHost:        2,
 			Workers:        32,
 			BackoffCap:     Duration{6 * time.Hour},
+			MaxDepth:       256,
+			ParseMemory:    256 << 20,
 		},
 		Log: Log{Format: "text", Level: "info"},
 	}
