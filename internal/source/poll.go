@@ -49,7 +49,7 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	}
 
 	r := result{items: -1}
-	res, err := p.fetcher.Get(ctx, src.URL, etag, lastMod, now)
+	res, err := p.fetcher.Get(ctx, fetch.Request{URL: src.URL, ETag: etag, LastModified: lastMod, AllowPrivate: src.AllowPrivate}, now)
 	if ctx.Err() != nil {
 		// Shutting down: this poll says nothing about the upstream.
 		return st, fmt.Errorf("source: %s: %w", src.ID, ctx.Err())
