@@ -21,6 +21,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"pageURL":  func(site Site, slug string) string { return site.BaseURL + "/" + slug + "/" },
 	"feedsOf":  func(site Site, slug string) feedLinks { return feedLinks{site, slug} },
 	"html":     func(s string) template.HTML { return template.HTML(s) }, // sanitized upstream: our Markdown or bluemonday
+	"public":   publicURL,
 }).ParseFS(templateFS, "templates/*.html"))
 
 const htmlType = "text/html; charset=utf-8"
