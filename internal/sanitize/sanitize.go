@@ -57,7 +57,7 @@ func HTML(s string, base *url.URL) string {
 	if err := policy().SanitizeReaderToWriter(strings.NewReader(s), &buf); err != nil {
 		return "" // what bluemonday's Sanitize does with input it cannot tokenize
 	}
-	return item.CleanText(strings.TrimSpace(finishHTML(buf.Bytes(), base)))
+	return item.CleanText(strings.TrimSpace(finishHTML(withoutNaming(buf.Bytes()), base)))
 }
 
 // finishHTML rewrites the tags of bluemonday's output that need it. That
