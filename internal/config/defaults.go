@@ -10,7 +10,7 @@ const (
 	DefaultMaxItems   = 200
 	DefaultStaleAfter = 7 * 24 * time.Hour
 	// DefaultMaxConnections is server.max_connections: 2,000 idle
-	// keep-alive connections, the most it lets in, hold about 70 MiB (see
+	// keep-alive connections, the most it lets in, hold about 17 MiB (see
 	// BenchmarkIdleConnections in internal/server).
 	DefaultMaxConnections = 2000
 )

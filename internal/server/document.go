@@ -19,6 +19,12 @@ type entry struct {
 	cacheControl       []string
 	lastModifiedHeader []string
 	length, gzipLength []string
+	csp, referrer      []string // HTML pages only
+
+	// writeDeadline is how long writing the document may take: set for
+	// documents too large for the server's WriteTimeout at a slow
+	// reader's pace.
+	writeDeadline time.Duration
 
 	served, notModified Counter // nil for documents that are not feeds
 }
@@ -40,6 +46,9 @@ func newEntry(doc document.Document, maxAge time.Duration) *entry {
 	}
 	if !doc.LastModified.IsZero() {
 		e.lastModifiedHeader = []string{e.lastModified.Format(http.TimeFormat)}
+	}
+	if len(doc.Body) > writeBudget {
+		e.writeDeadline = WriteTimeout + time.Duration(len(doc.Body)/SlowReader)*time.Second
 	}
 	if doc.Gzip != nil {
 		// The gzip bytes are another representation, so they get their
@@ -75,6 +84,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 	}
 	h["Content-Type"] = e.contentType
 	h["X-Content-Type-Options"] = nosniffHeader
+	if e.csp != nil {
+		h["Content-Security-Policy"] = e.csp
+		h["Referrer-Policy"] = e.referrer
+	}
+	if e.writeDeadline > 0 {
+		// ResponseController costs an allocation, paid only by documents
+		// this large.
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(e.writeDeadline))
+	}
 	if useGzip {
 		h["Content-Encoding"] = gzipHeader
 		h["Content-Length"] = e.gzipLength
