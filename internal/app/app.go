@@ -37,9 +37,9 @@ type App struct {
 	Poller    *source.Poller // nil when no sources are configured
 	Metrics   *metrics.Metrics
 
-	ready       atomic.Bool // the first publish has finished
-	storeStates func(context.Context) ([]store.SourceState, error)
-	lastStates  atomic.Pointer[[]store.SourceState] // for the health API while the store is down
+	ready  atomic.Bool   // the first publish has finished
+	states *sourceStates // what the operator routes report of the sources
+	ops    http.Handler  // the operator routes' own listener's, when configured
 
 	fleet *fleet
 
@@ -59,6 +59,11 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	return newApp(cfg, log, st), nil
+}
+
+// newApp is New with the store given.
+func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 	m := metrics.New()
 	m.SetStoreUp(true) // until a check says otherwise
 	sourceIDs := make([]string, len(cfg.Sources))
@@ -78,6 +83,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		Server: server.New(server.Options{
 			Logger:      log,
 			CacheMaxAge: cfg.Server.CacheMaxAge.Duration,
+			SiteURL:     cfg.Site.BaseURL,
 			FeedCounter: func(section, format string, code int) server.Counter {
 				return m.FeedRequestCounter(section, format, code)
 			},
@@ -85,18 +91,20 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		content: ContentOptions(cfg),
 		pending: map[string]bool{},
 		wake:    make(chan struct{}, 1),
+		states:  newSourceStates(),
 	}
-	a.storeStates = ops.StoreStates(st, cfg.Sources)
 	a.Publisher.OnPublish(a.Server.Update)
 	a.fleet = newFleet(a)
-	ops.Register(a.Server.Handle, ops.Deps{
-		Sources:  cfg.Sources,
-		States:   a.sourceStates,
-		Store:    st,
-		Sections: ops.PublisherSections(a.Publisher, cfg.Sections),
-		Ready:    a.ready.Load,
-		Metrics:  m,
-		Site:     Site(cfg),
+	a.registerOps(ops.Deps{
+		Sources:   cfg.Sources,
+		States:    a.states.list,
+		Store:     st,
+		Sections:  ops.PublisherSections(a.Publisher, cfg.Sections),
+		Ready:     a.ready.Load,
+		Metrics:   m,
+		Site:      Site(cfg),
+		Token:     cfg.Server.OpsToken,
+		Profiling: cfg.Server.OpsListen != "",
 	})
 	if len(cfg.Sources) > 0 {
 		a.Poller = source.NewPoller(source.Options{
@@ -107,11 +115,14 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 			UserAgent: source.UserAgent(Version, cfg.Site.BaseURL),
 			Logger:    log,
 			OnChange:  a.sourceChanged,
-			OnPoll:    m.ObservePoll,
+			OnPoll: func(st store.SourceState, p store.Poll) {
+				m.ObservePoll(st, p)
+				a.states.put(st)
+			},
 			Leases:    st,
 		})
 	}
-	return a, nil
+	return a
 }
 
 // Site is the render settings of cfg.
@@ -149,6 +160,9 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 	a.fleet.start(ctx)
 	for _, s := range a.Config.Sources {
 		a.loadSource(ctx, s.ID)
+	}
+	if a.Config.Store.UsesRedis() {
+		go a.refreshStatesEvery(ctx)
 	}
 	items, problems := content.Load(a.content)
 	if err := a.publish(ctx, items, problems); err != nil {
@@ -200,7 +214,7 @@ func (a *App) republishSources(ctx context.Context) {
 }
 
 // loadSource publishes what the store holds for source id, never less
-// than this instance already publishes of it.
+// than this instance already publishes of it, and re-reads its state.
 func (a *App) loadSource(ctx context.Context, id string) {
 	src := a.source(id)
 	if src == nil {
@@ -209,6 +223,7 @@ func (a *App) loadSource(ctx context.Context, id string) {
 	if err := a.Publisher.ReloadSource(ctx, id, src.MaxItems); err != nil {
 		a.Log.Error("load source", "source", id, "err", err)
 	}
+	a.refreshStates(ctx, id)
 }
 
 func (a *App) source(id string) *config.Source {
@@ -220,22 +235,27 @@ func (a *App) source(id string) *config.Source {
 	return nil
 }
 
-// sourceStates reads the sources' health from the store, or, while the
-// store cannot answer, the last states it gave.
-func (a *App) sourceStates(ctx context.Context) ([]store.SourceState, error) {
-	states, err := a.storeStates(ctx)
-	if err == nil {
-		a.lastStates.Store(&states)
-		return states, nil
-	}
-	if last := a.lastStates.Load(); last != nil {
-		return *last, nil
-	}
-	return nil, err
-}
-
 // Handler serves the instance's routes.
 func (a *App) Handler() http.Handler { return a.Server }
+
+// OpsHandler serves the operator routes on their own listener
+// (server.ops_listen); nil when they are served by Handler.
+func (a *App) OpsHandler() http.Handler { return a.ops }
+
+// registerOps serves the operator routes where the configuration says:
+// beside the feeds, or on a listener of their own, the public one then
+// answering them 404.
+func (a *App) registerOps(d ops.Deps) {
+	if a.Config.Server.OpsListen == "" {
+		ops.Register(a.Server.Handle, d)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", server.Healthz)
+	ops.Register(mux.Handle, d)
+	a.ops = mux
+	ops.Register(func(pattern string, _ http.Handler) { a.Server.Handle(pattern, http.NotFoundHandler()) }, d)
+}
 
 // Close releases the store.
 func (a *App) Close() error { return a.Store.Close() }
