@@ -119,7 +119,7 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 				m.ObservePoll(st, p)
 				a.states.put(st)
 			},
-			Leases:    st,
+			Leases: st,
 		})
 	}
 	return a
