@@ -17,6 +17,7 @@ import (
 
 	"syndicate/internal/config"
 	"syndicate/internal/item"
+	"syndicate/internal/redistest"
 	"syndicate/internal/store"
 )
 
@@ -278,4 +279,46 @@ func waitIdle(t *testing.T, st *countingStore) {
 		last = n
 		time.Sleep(300 * time.Millisecond)
 	}
+}
+
+// Every instance of a fleet reports a source's health as the instance
+// that polled it recorded it: a failed poll, which changes no item and so
+// announces nothing, reaches the others' operator routes with the states
+// they re-read every statesEvery.
+func TestFleetSourceStatesAgree(t *testing.T) {
+	srv := redistest.StartServer(t)
+	var failing atomic.Bool
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, upstreamRSS)
+	}))
+	t.Cleanup(upstream.Close)
+	fleet := startFleet(t, 2, fleetSetup{store: redisURL(srv), feedURL: upstream.URL, interval: "1h"})
+	statusOn := func(in *instance) string {
+		return getJSON(t, in.http.URL+"/api/v1/sources/wire")["status"].(string)
+	}
+	deadline := time.Now().Add(3 * statesEvery)
+	for statusOn(fleet[0]) != "ok" || statusOn(fleet[1]) != "ok" {
+		if time.Now().After(deadline) {
+			t.Fatalf("sources never reported ok: %s, %s", statusOn(fleet[0]), statusOn(fleet[1]))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	failing.Store(true)
+	fleet[0].app.Poller.PollOnce(context.Background(), "wire")
+	if got := statusOn(fleet[0]); got != "error" {
+		t.Fatalf("the polling instance reports %s at once, want error", got)
+	}
+	start := time.Now()
+	for statusOn(fleet[1]) != "error" {
+		if time.Since(start) > 3*statesEvery {
+			t.Fatalf("the other instance still reports ok after %v", time.Since(start))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the other instance reported the failure after %v", time.Since(start).Round(100*time.Millisecond))
 }
