@@ -22,7 +22,7 @@ type entry struct {
 	csp, referrer      []string // HTML pages only
 
 	// writeDeadline is how long writing the document may take: set for
-	// documents too large for the server's WriteTimeout at a slow
+	// documents too large for the server's writeTimeout at a slow
 	// reader's pace.
 	writeDeadline time.Duration
 
@@ -48,7 +48,7 @@ func newEntry(doc document.Document, maxAge time.Duration) *entry {
 		e.lastModifiedHeader = []string{e.lastModified.Format(http.TimeFormat)}
 	}
 	if len(doc.Body) > writeBudget {
-		e.writeDeadline = WriteTimeout + time.Duration(len(doc.Body)/SlowReader)*time.Second
+		e.writeDeadline = writeTimeout + time.Duration(len(doc.Body)/slowReader)*time.Second
 	}
 	if doc.Gzip != nil {
 		// The gzip bytes are another representation, so they get their

@@ -8,23 +8,23 @@ import (
 
 // Bounds on what one client may hold of a server.
 const (
-	// MaxHeaderBytes bounds a request's header: ours need a few hundred
+	// maxHeaderBytes bounds a request's header: ours need a few hundred
 	// bytes, browsers' a few kilobytes.
-	MaxHeaderBytes = 64 << 10
-	// SlowReader is the slowest reader a response is sized for, in bytes
+	maxHeaderBytes = 64 << 10
+	// slowReader is the slowest reader a response is sized for, in bytes
 	// per second: 16 KiB/s, a poor mobile link.
-	SlowReader = 16 << 10
-	// WriteTimeout bounds writing a response. It covers every document up
-	// to writeBudget bytes at SlowReader's pace; a larger one extends its
+	slowReader = 16 << 10
+	// writeTimeout bounds writing a response. It covers every document up
+	// to writeBudget bytes at slowReader's pace; a larger one extends its
 	// own write deadline by its size at that pace (see serve), so that the
 	// largest feed reaches a slow reader while an idle one is cut off.
-	WriteTimeout = 30 * time.Second
-	writeBudget  = int(WriteTimeout/time.Second) * SlowReader
+	writeTimeout = 30 * time.Second
+	writeBudget  = int(writeTimeout/time.Second) * slowReader
 
 	readHeaderTimeout = 10 * time.Second
-	// IdleTimeout is how long a keep-alive connection may wait for its
+	// idleTimeout is how long a keep-alive connection may wait for its
 	// next request.
-	IdleTimeout = 120 * time.Second
+	idleTimeout = 120 * time.Second
 )
 
 // NewHTTP returns an http.Server for h with the bounds above, limited to
@@ -33,10 +33,10 @@ func NewHTTP(h http.Handler, l *Limiter, log *slog.Logger) *http.Server {
 	s := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       WriteTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
+		ReadTimeout:       writeTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if l != nil {

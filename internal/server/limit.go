@@ -33,13 +33,6 @@ func NewLimiter(max int) *Limiter {
 // have l.ConnState as its ConnState hook (see NewHTTP).
 func (l *Limiter) Listener(ln net.Listener) net.Listener { return &limitListener{ln, l} }
 
-// Open reports how many connections are open.
-func (l *Limiter) Open() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.conns)
-}
-
 // ConnState is the http.Server hook that tells l which connections idle.
 func (l *Limiter) ConnState(c net.Conn, state http.ConnState) {
 	lc, ok := c.(*limitedConn)

@@ -67,7 +67,7 @@ func TestLimiterAnswers503WhenAllAreBusy(t *testing.T) {
 		c, r := dial(t, addr)
 		go func() { code, _ := request(t, c, r, "/slow"); busyDone <- code }()
 	}
-	for l.Open() < 2 {
+	for l.open() < 2 {
 		time.Sleep(time.Millisecond)
 	}
 	for l.busy() < 2 {
@@ -102,7 +102,7 @@ func TestLimiterMakesRoomByClosingIdleConnections(t *testing.T) {
 	if code, _ := request(t, c, r, "/"); code != 200 {
 		t.Fatalf("a new connection beside two idle ones got %d, want 200", code)
 	}
-	if n := l.Open(); n != 2 {
+	if n := l.open(); n != 2 {
 		t.Errorf("%d connections open, want the limit of 2", n)
 	}
 	closed := 0
@@ -116,6 +116,13 @@ func TestLimiterMakesRoomByClosingIdleConnections(t *testing.T) {
 	if closed != 1 {
 		t.Errorf("%d idle connections closed, want 1", closed)
 	}
+}
+
+// open counts the connections open.
+func (l *Limiter) open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
 }
 
 // busy counts the connections that are not idle.

@@ -302,7 +302,7 @@ func TestPageSecurityHeaders(t *testing.T) {
 	}
 }
 
-// A document too large for WriteTimeout at a slow reader's pace gets its
+// A document too large for writeTimeout at a slow reader's pace gets its
 // own deadline; others keep the server's.
 func TestWriteDeadline(t *testing.T) {
 	for _, tt := range []struct {
@@ -311,8 +311,8 @@ func TestWriteDeadline(t *testing.T) {
 	}{
 		{200 << 10, 0},
 		{writeBudget, 0},
-		{1 << 20, WriteTimeout + 64*time.Second},
-		{10 << 20, WriteTimeout + 640*time.Second},
+		{1 << 20, writeTimeout + 64*time.Second},
+		{10 << 20, writeTimeout + 640*time.Second},
 	} {
 		e := newEntry(document.Document{Body: make([]byte, tt.size)}, time.Minute)
 		if e.writeDeadline != tt.want {
