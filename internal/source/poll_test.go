@@ -385,3 +385,30 @@ func TestTTLSurvivesRestart(t *testing.T) {
 		t.Errorf("after a 304 on a fresh poller, next fetch in %v, want at least the feed's ttl of 30m", d)
 	}
 }
+
+// A document beyond the parse bounds fails its source's poll with a
+// message naming the bound, and no other source's.
+func TestPollRefusesUnboundedDocuments(t *testing.T) {
+	h := newHarness(t)
+	deep := `<?xml version="1.0"?><rss version="2.0" xmlns:a="http://a.example/"><channel><title>t</title><item><title>x</title>` +
+		strings.Repeat("<a:b>", 300) + strings.Repeat("</a:b>", 300) + `</item></channel></rss>`
+	wide := `<rss version="2.0"><channel><title>t</title>` + strings.Repeat("<item/>", 100_000) + `</channel></rss>`
+	h.srv.serve("/deep.xml", "application/rss+xml", []byte(deep))
+	h.srv.serve("/wide.xml", "application/rss+xml", []byte(wide))
+	h.srv.serve("/ok.xml", "application/rss+xml", fixture(t, "rss2.xml"))
+	f := fastFetch()
+	f.ParseMemory = 64 << 20
+	h.start(f, h.src("deep", "/deep.xml"), h.src("wide", "/wide.xml"), h.src("ok", "/ok.xml"))
+	for id, want := range map[string]string{
+		"deep": "parse: nested deeper than 256 levels (fetch.max_depth)",
+		"wide": "more than fetch.parse_memory (64 MiB)",
+	} {
+		if err := h.poll(id); err == nil {
+			t.Errorf("%s: poll succeeded", id)
+		}
+		if st := h.state(id); st.Status != store.StatusError || !strings.Contains(st.LastError, want) {
+			t.Errorf("%s: %s %q, want an error with %q", id, st.Status, st.LastError, want)
+		}
+	}
+	h.mustPoll("ok")
+}
