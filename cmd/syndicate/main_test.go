@@ -66,7 +66,9 @@ func startServe(t *testing.T, dir, addr string) (stop func() int) {
 	go func() {
 		done <- run(ctx, []string{"serve", "--config", filepath.Join(dir, "config.toml")}, io.Discard, &lockedWriter{w: &logs})
 	}()
-	deadline := time.Now().Add(10 * time.Second)
+	// Waiting is not timing: under the race detector, beside other
+	// packages' tests, the first render can take many seconds.
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {

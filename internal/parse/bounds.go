@@ -3,6 +3,7 @@ package parse
 import (
 	"context"
 	"fmt"
+	"sync"
 )
 
 // What parsing a document costs, estimated from the document before gofeed
@@ -57,7 +58,7 @@ func (b *Bounds) Admit(ctx context.Context, body []byte) (release func(), err er
 	if err := b.budget.acquire(ctx, cost); err != nil {
 		return nil, fmt.Errorf("parse: waiting for parse memory: %w", err)
 	}
-	return func() { b.budget.release(cost) }, nil
+	return sync.OnceFunc(func() { b.budget.release(cost) }), nil
 }
 
 // measure counts the nodes of an XML or JSON body, failing as soon as they

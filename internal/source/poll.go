@@ -76,6 +76,11 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 		}
 		r.err = p.update(ctx, src, now, res, stored, storeErr, &r)
 	}
+	if r.err != nil && ctx.Err() != nil {
+		// Shut down while waiting for parse memory or the store: this
+		// poll says nothing about the upstream either.
+		return st, fmt.Errorf("source: %s: %w", src.ID, ctx.Err())
+	}
 	if r.err != nil {
 		r.outcome = store.OutcomeError
 	} else if r.outcome != store.OutcomeGone {

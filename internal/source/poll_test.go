@@ -2,6 +2,8 @@ package source
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -411,4 +413,41 @@ func TestPollRefusesUnboundedDocuments(t *testing.T) {
 		}
 	}
 	h.mustPoll("ok")
+}
+
+// A poll waiting for parse memory when the poller stops records nothing:
+// its upstream did not fail.
+func TestPollStoppedWaitingForParseMemory(t *testing.T) {
+	h := newHarness(t)
+	body := fixture(t, "rss2.xml")
+	served := make(chan struct{})
+	h.srv.handle("/ok.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Write(body)
+		close(served)
+	})
+	f := fastFetch()
+	f.ParseMemory = 1 << 20
+	var recorded atomic.Int64
+	p := NewPoller(Options{
+		Sources: []config.Source{h.src("ok", "/ok.xml")}, Fetch: f, Store: h.st, States: h.st,
+		Now: h.clock.Now, OnPoll: func(store.SourceState, store.Poll) { recorded.Add(1) },
+	})
+	// Another parse holds nearly all the memory.
+	release, err := p.bounds.Admit(t.Context(), []byte("<rss>"+strings.Repeat("x", 80<<10)+"</rss>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.PollOnce(ctx, "ok") }()
+	<-served
+	time.Sleep(100 * time.Millisecond) // for the body to arrive and the poll to wait
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("poll stopped while waiting: %v", err)
+	}
+	if n := recorded.Load(); n != 0 {
+		t.Errorf("a poll stopped by shutdown was recorded %d times", n)
+	}
 }
