@@ -230,6 +230,9 @@ func TestVersionAndUsage(t *testing.T) {
 // token from the environment, and 404 on the public listener.
 func TestServeOpsListener(t *testing.T) {
 	addr, opsAddr := freeAddr(t), freeAddr(t)
+	for opsAddr == addr {
+		opsAddr = freeAddr(t)
+	}
 	dir := sampleCopy(t, addr)
 	cfg := filepath.Join(dir, "config.toml")
 	text, _ := os.ReadFile(cfg)
