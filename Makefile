@@ -31,6 +31,7 @@ build:
 check:
 	$(GO) run ./cmd/syndicate check --config config.toml
 
-## fuzz: run the feed fuzzer for a minute
+## fuzz: run the feed fuzzer and the parse bounds' XML scan fuzzer for a minute each
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzFeeds -fuzztime 60s ./internal/render/
+	$(GO) test -run '^$$' -fuzz FuzzScanXML -fuzztime 60s ./internal/parse/

@@ -69,7 +69,9 @@ func startServe(t *testing.T, dir, addr string) (stop func() int) {
 	go func() {
 		done <- run(ctx, []string{"serve", "--config", filepath.Join(dir, "config.toml")}, io.Discard, &lockedWriter{w: &logs})
 	}()
-	deadline := time.Now().Add(10 * time.Second)
+	// Waiting is not timing: under the race detector, beside other
+	// packages' tests, the first render can take many seconds.
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
@@ -275,5 +277,62 @@ func TestVersionAndUsage(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"build"}, io.Discard, io.Discard); code != 2 {
 		t.Errorf("build without --out exit %d, want 2", code)
+	}
+}
+
+// With ops_listen, serve answers the operator routes there, behind the
+// token from the environment, and 404 on the public listener.
+func TestServeOpsListener(t *testing.T) {
+	addr, opsAddr := freeAddr(t), freeAddr(t)
+	for opsAddr == addr {
+		opsAddr = freeAddr(t)
+	}
+	dir := sampleCopy(t, addr)
+	cfg := filepath.Join(dir, "config.toml")
+	text, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(text), "[server]\n", fmt.Sprintf("[server]\nops_listen = %q\n", opsAddr), 1)), 0o644)
+	t.Setenv("SYNDICATE_OPS_TOKEN", "s3rve-t0ken")
+	stop := startServe(t, dir, addr)
+	defer stop()
+
+	authed := func(url string) int {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", "Bearer s3rve-t0ken")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, path := range []string{"/readyz", "/status", "/api/v1/sources", "/metrics", "/debug/pprof/"} {
+		if code, _ := get(t, "http://"+addr+path); code != 404 {
+			t.Errorf("public %s: %d, want 404", path, code)
+		}
+		if code, _ := get(t, "http://"+opsAddr+path); code != 401 {
+			t.Errorf("operator %s without the token: %d, want 401", path, code)
+		}
+		if code := authed("http://" + opsAddr + path); code != 200 {
+			t.Errorf("operator %s: %d, want 200", path, code)
+		}
+	}
+	if code, _ := get(t, "http://"+opsAddr+"/healthz"); code != 200 {
+		t.Errorf("operator /healthz: %d", code)
+	}
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || resp.Header.Get("Referrer-Policy") == "" {
+		t.Errorf("index page: Content-Security-Policy %q, Referrer-Policy %q", csp, resp.Header.Get("Referrer-Policy"))
+	}
+	// Headers beyond 64 KiB are refused.
+	req, _ := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
+	req.Header.Set("X-Padding", strings.Repeat("x", 80<<10))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("an 80 KiB header: %v %v, want 431", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 }

@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"syndicate/internal/app"
 	"syndicate/internal/config"
+	"syndicate/internal/server"
 )
 
 func serve(ctx context.Context, configPath string, logOut io.Writer) error {
@@ -35,30 +34,60 @@ func serve(ctx context.Context, configPath string, logOut io.Writer) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+	type listener struct {
+		routes, addr string
+		h            http.Handler
 	}
-	httpServer := &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	listeners := []listener{{"feeds and pages", cfg.Server.Listen, a.Handler()}}
+	if h := a.OpsHandler(); h != nil {
+		listeners = append(listeners, listener{"operator routes", cfg.Server.OpsListen, h})
+		if cfg.Server.OpsToken == "" && !loopback(cfg.Server.OpsListen) {
+			log.Warn("operator routes served beyond this machine without ops_token", "ops_listen", cfg.Server.OpsListen)
+		}
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "version", Version(), "config", cfg.Path)
+	var servers []*http.Server
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			for _, s := range servers {
+				s.Close()
+			}
+			return fmt.Errorf("serve: %w", err)
+		}
+		limit := server.NewLimiter(cfg.Server.MaxConnections)
+		s := server.NewHTTP(l.h, limit, log)
+		servers = append(servers, s)
+		go func() { errc <- s.Serve(limit.Listener(ln)) }()
+		log.Info("serving", "routes", l.routes, "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "version", Version(), "config", cfg.Path)
+	}
 
-	errc := make(chan error, 1)
-	go func() { errc <- httpServer.Serve(ln) }()
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight", "timeout", cfg.Server.ShutdownTimeout.Duration)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration)
 	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: shutdown: %w", err)
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve: shutdown: %w", err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// loopback reports whether addr listens on this machine only.
+func loopback(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

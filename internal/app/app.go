@@ -40,9 +40,9 @@ type App struct {
 	Metrics   *metrics.Metrics
 	Hub       *websub.Hub
 
-	ready       atomic.Bool // the first publish has finished
-	storeStates func(context.Context) ([]store.SourceState, error)
-	lastStates  atomic.Pointer[[]store.SourceState] // for the health API while the store is down
+	ready  atomic.Bool   // the first publish has finished
+	states *sourceStates // what the operator routes report of the sources
+	ops    http.Handler  // the operator routes' own listener's, when configured
 
 	fleet *fleet
 
@@ -62,6 +62,11 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	return newApp(cfg, log, st), nil
+}
+
+// newApp is New with the store given.
+func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 	m := metrics.New()
 	m.SetStoreUp(true) // until a check says otherwise
 	sourceIDs := make([]string, len(cfg.Sources))
@@ -81,10 +86,12 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		content: ContentOptions(cfg),
 		pending: map[string]bool{},
 		wake:    make(chan struct{}, 1),
+		states:  newSourceStates(),
 	}
 	a.Server = server.New(server.Options{
 		Logger:      log,
 		CacheMaxAge: cfg.Server.CacheMaxAge.Duration,
+		SiteURL:     cfg.Site.BaseURL,
 		FeedCounter: func(section, format string, code int) server.Counter {
 			return m.FeedRequestCounter(section, format, code)
 		},
@@ -92,7 +99,6 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		OnDemandBytes: cfg.Server.RenderCacheBytes,
 		Links:         feedLinks(cfg),
 	})
-	a.storeStates = ops.StoreStates(st, cfg.Sources)
 	a.Publisher.OnPublish(a.Server.Update)
 	a.Hub = websub.New(websub.Options{
 		Config: cfg.WebSub, Fetch: cfg.Fetch, BaseURL: cfg.Site.BaseURL, UserAgent: userAgent(cfg),
@@ -104,15 +110,17 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 	}
 	a.Publisher.OnStale(a.Server.Forget)
 	a.fleet = newFleet(a)
-	ops.Register(a.Server.Handle, ops.Deps{
-		Sources:  cfg.Sources,
-		States:   a.sourceStates,
-		Store:    st,
-		Sections: ops.PublisherSections(a.Publisher, cfg.Sections),
-		Ready:    a.ready.Load,
-		Metrics:  m,
-		Site:     Site(cfg),
-		WebSub:   a.Hub.Report,
+	a.registerOps(ops.Deps{
+		Sources:   cfg.Sources,
+		States:    a.states.list,
+		Store:     st,
+		Sections:  ops.PublisherSections(a.Publisher, cfg.Sections),
+		Ready:     a.ready.Load,
+		Metrics:   m,
+		Site:      Site(cfg),
+		WebSub:    a.Hub.Report,
+		Token:     cfg.Server.OpsToken,
+		Profiling: cfg.Server.OpsListen != "",
 	})
 	if len(cfg.Sources) > 0 {
 		a.Poller = source.NewPoller(source.Options{
@@ -123,11 +131,14 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 			UserAgent: source.UserAgent(Version, cfg.Site.BaseURL),
 			Logger:    log,
 			OnChange:  a.sourceChanged,
-			OnPoll:    m.ObservePoll,
-			Leases:    st,
+			OnPoll: func(st store.SourceState, p store.Poll) {
+				m.ObservePoll(st, p)
+				a.states.put(st)
+			},
+			Leases: st,
 		})
 	}
-	return a, nil
+	return a
 }
 
 // Site is the render settings of cfg.
@@ -197,6 +208,9 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 	for _, s := range a.Config.Sources {
 		a.loadSource(ctx, s.ID)
 	}
+	if a.Config.Store.UsesRedis() {
+		go a.refreshStatesEvery(ctx)
+	}
 	items, problems := content.Load(a.content)
 	if err := a.publish(ctx, items, problems); err != nil {
 		return problems, err
@@ -247,7 +261,7 @@ func (a *App) republishSources(ctx context.Context) {
 }
 
 // loadSource publishes what the store holds for source id, never less
-// than this instance already publishes of it.
+// than this instance already publishes of it, and re-reads its state.
 func (a *App) loadSource(ctx context.Context, id string) {
 	src := a.source(id)
 	if src == nil {
@@ -256,6 +270,7 @@ func (a *App) loadSource(ctx context.Context, id string) {
 	if err := a.Publisher.ReloadSource(ctx, id, src.MaxItems); err != nil {
 		a.Log.Error("load source", "source", id, "err", err)
 	}
+	a.refreshStates(ctx, id)
 }
 
 func (a *App) source(id string) *config.Source {
@@ -267,22 +282,27 @@ func (a *App) source(id string) *config.Source {
 	return nil
 }
 
-// sourceStates reads the sources' health from the store, or, while the
-// store cannot answer, the last states it gave.
-func (a *App) sourceStates(ctx context.Context) ([]store.SourceState, error) {
-	states, err := a.storeStates(ctx)
-	if err == nil {
-		a.lastStates.Store(&states)
-		return states, nil
-	}
-	if last := a.lastStates.Load(); last != nil {
-		return *last, nil
-	}
-	return nil, err
-}
-
 // Handler serves the instance's routes.
 func (a *App) Handler() http.Handler { return a.Server }
+
+// OpsHandler serves the operator routes on their own listener
+// (server.ops_listen); nil when they are served by Handler.
+func (a *App) OpsHandler() http.Handler { return a.ops }
+
+// registerOps serves the operator routes where the configuration says:
+// beside the feeds, or on a listener of their own, the public one then
+// answering them 404.
+func (a *App) registerOps(d ops.Deps) {
+	if a.Config.Server.OpsListen == "" {
+		ops.Register(a.Server.Handle, d)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", server.Healthz)
+	ops.Register(mux.Handle, d)
+	a.ops = mux
+	ops.Register(func(pattern string, _ http.Handler) { a.Server.Handle(pattern, http.NotFoundHandler()) }, d)
+}
 
 // Close releases the store.
 func (a *App) Close() error { return a.Store.Close() }

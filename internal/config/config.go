@@ -58,6 +58,16 @@ type Server struct {
 	// RenderCacheBytes bounds the documents rendered on their first
 	// request (tag and author feeds, archives) that are kept for the next.
 	RenderCacheBytes int `toml:"render_cache_bytes"`
+	// OpsListen, when set, is where the operator routes (/readyz, /api/…,
+	// /metrics, /status and profiling) are served instead of listen,
+	// which then answers them 404.
+	OpsListen string `toml:"ops_listen"`
+	// OpsToken, when set, must come as "Authorization: Bearer <token>" on
+	// every operator route, wherever it is served; /healthz stays open.
+	OpsToken string `toml:"ops_token"`
+	// MaxConnections caps the connections open at once on each listener;
+	// one more is answered 503 and closed.
+	MaxConnections int `toml:"max_connections"`
 }
 
 // Store selects the store. With neither redis_url nor redis_addrs set it

@@ -78,6 +78,12 @@ func TestParseErrors(t *testing.T) {
 		{"source interval too short", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\ninterval = \"500ms\"\n", "c.toml:5: source \"wire\": interval"},
 		{"source no sections", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\n", "c.toml:1: source \"wire\" lists no sections"},
 		{"fetch zero workers", "[fetch]\nworkers = 0\n", "c.toml:2: fetch.workers"},
+		{"fetch shallow max_depth", "[fetch]\nmax_depth = 2\n", "c.toml:2: fetch.max_depth"},
+		{"fetch tiny parse_memory", "[fetch]\nparse_memory = 1000\n", "c.toml:2: fetch.parse_memory"},
+		{"bad ops_listen", "[server]\nops_listen = \"9090\"\n", "c.toml:2: server.ops_listen"},
+		{"ops_listen is listen", "[server]\nlisten = \"127.0.0.1:9090\"\nops_listen = \"127.0.0.1:9090\"\n", "c.toml:3: server.ops_listen is server.listen"},
+		{"no connections", "[server]\nmax_connections = 0\n", "c.toml:2: server.max_connections"},
+		{"source bad public_url", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\npublic_url = \"a.example/feed\"\n", "c.toml:5: source \"wire\": public_url"},
 		{"redis url and addrs", "[store]\nredis_url = \"redis://127.0.0.1:6379\"\nredis_addrs = [\"127.0.0.1:7000\"]\n", "c.toml:3: store: set redis_url or redis_addrs"},
 		{"bad redis addr", "[store]\nredis_addrs = [\"127.0.0.1\"]\n", "c.toml:2: store.redis_addrs"},
 		{"master without addrs", "[store]\nredis_master_name = \"mymaster\"\n", "c.toml:2: store.redis_master_name"},
@@ -229,6 +235,8 @@ func TestEveryDefaultApplied(t *testing.T) {
 		"Site.Description": true, "Sections[1].Description": true,
 		"Store.RedisURL": true, "Store.RedisAddrs": true, "Store.RedisMasterName": true,
 		"Store.RedisUsername": true, "Store.RedisPassword": true, "Store.RedisDB": true, "Store.RedisTLS": true,
+		"Server.OpsListen": true, "Server.OpsToken": true,
+		"Fetch.AllowPrivate": true, "Sources[0].AllowPrivate": true, "Sources[0].PublicURL": true,
 		"Fetch.UserAgent":  true, // the poller's own names the version, which config does not know
 		"Sources[0].Title": true, "Sources[0].Include": true, "Sources[0].Exclude": true,
 		"Sources[0].IncludeRE": true, "Sources[0].ExcludeRE": true,
@@ -255,4 +263,52 @@ func TestEveryDefaultApplied(t *testing.T) {
 		}
 	}
 	walk("", reflect.ValueOf(*cfg))
+}
+
+// Config errors are read in terminals, CI logs and bug reports: the
+// credentials of a Redis or source URL are never part of them.
+func TestErrorsHideSecrets(t *testing.T) {
+	const secret = "hunter22secret"
+	tests := []struct {
+		name, input, want string
+	}{
+		{"redis url with password", "[store]\nredis_url = \"http://user:" + secret + "@redis.internal:6379/0\"\n", `store.redis_url "http://***@redis.internal:6379/0"`},
+		{"redis addr with password", "[store]\nredis_addrs = [\"default:" + secret + "@redis.internal\"]\n", `store.redis_addrs: "***@redis.internal"`},
+		{"source url with userinfo", "[[source]]\nid = \"wire\"\nurl = \"ftp://wire:" + secret + "@wire.example/feed\"\nsections = [\"latest\"]\n", `url "ftp://***@wire.example/feed"`},
+		{"source url with a token", "[[source]]\nid = \"wire\"\nurl = \"wire.example/feed?api_token=" + secret + "\"\nsections = [\"latest\"]\n", `url "wire.example/feed?api_token=***"`},
+		{"public_url with a key", "[[source]]\nid = \"wire\"\nurl = \"https://wire.example/feed\"\npublic_url = \"https://wire.example/feed?key=" + secret + "\"\nsections = [\"latest\"]\n", `public_url "https://wire.example/feed?key=***" carries credentials`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("c.toml", []byte(tt.input))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q, want it to contain %q and not the secret", err, tt.want)
+			}
+		})
+	}
+	t.Run("from the environment", func(t *testing.T) {
+		t.Setenv(EnvRedisURL, "http://:"+secret+"@redis.internal:6379")
+		_, err := Parse("c.toml", []byte(validConfig))
+		if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), EnvRedisURL) {
+			t.Errorf("error = %v, want it to name %s without the password", err, EnvRedisURL)
+		}
+	})
+}
+
+func TestOpsSettings(t *testing.T) {
+	ops := "[server]\nops_listen = \"127.0.0.1:9090\"\nops_token = \"from-file\"\n"
+	cfg, err := Parse("c.toml", []byte(ops))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.OpsListen != "127.0.0.1:9090" || cfg.Server.OpsToken != "from-file" {
+		t.Errorf("server = %+v", cfg.Server)
+	}
+	t.Setenv(EnvOpsToken, "from-env")
+	if cfg, err = Parse("c.toml", []byte(ops)); err != nil || cfg.Server.OpsToken != "from-env" {
+		t.Errorf("%s did not override ops_token: %v %+v", EnvOpsToken, err, cfg.Server)
+	}
 }

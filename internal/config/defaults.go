@@ -9,6 +9,10 @@ const (
 	DefaultInterval   = 15 * time.Minute
 	DefaultMaxItems   = 200
 	DefaultStaleAfter = 7 * 24 * time.Hour
+	// DefaultMaxConnections is server.max_connections: 2,000 idle
+	// keep-alive connections, the most it lets in, hold about 17 MiB (see
+	// BenchmarkIdleConnections in internal/server).
+	DefaultMaxConnections = 2000
 )
 
 // Defaults is the configuration an empty file yields. Load also fills what
@@ -29,6 +33,7 @@ func Defaults() *Config {
 			ShutdownTimeout: Duration{10 * time.Second},
 			// About 250 tags' feeds and pages of 50 articles each.
 			RenderCacheBytes: 256 << 20,
+			MaxConnections:   DefaultMaxConnections,
 		},
 		Store:   Store{Timeout: Duration{500 * time.Millisecond}, Prefix: "syndicate:"},
 		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}, TopicLimit: DefaultLimit},
@@ -40,6 +45,8 @@ func Defaults() *Config {
 			PerHost:        2,
 			Workers:        32,
 			BackoffCap:     Duration{6 * time.Hour},
+			MaxDepth:       256,
+			ParseMemory:    256 << 20,
 		},
 		Log: Log{Format: "text", Level: "info"},
 		WebSub: WebSub{

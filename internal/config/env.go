@@ -8,6 +8,7 @@ const (
 	EnvListen   = "SYNDICATE_LISTEN"
 	EnvBaseURL  = "SYNDICATE_BASE_URL"
 	EnvRedisURL = "SYNDICATE_REDIS_URL"
+	EnvOpsToken = "SYNDICATE_OPS_TOKEN" // keeps the secret out of the file
 )
 
 func applyEnv(cfg *Config) {
@@ -16,6 +17,9 @@ func applyEnv(cfg *Config) {
 	}
 	if v, ok := os.LookupEnv(EnvBaseURL); ok && v != "" {
 		cfg.Site.BaseURL = v
+	}
+	if v, ok := os.LookupEnv(EnvOpsToken); ok && v != "" {
+		cfg.Server.OpsToken = v
 	}
 	if v, ok := os.LookupEnv(EnvRedisURL); ok && v != "" {
 		// The override names one standalone Redis and replaces any

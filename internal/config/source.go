@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"syndicate/internal/item"
+	"syndicate/internal/redact"
 )
 
 // Source is one [[source]] table: an external feed merged into sections.
@@ -19,6 +20,14 @@ type Source struct {
 	Include    []string `toml:"include"`
 	Exclude    []string `toml:"exclude"`
 	StaleAfter Duration `toml:"stale_after"`
+	// PublicURL, when set, is the URL attribution names in published
+	// feeds and pages instead of the feed's self link or URL: URL is what
+	// Syndicate fetches, and may carry credentials, so it is never
+	// published as written.
+	PublicURL string `toml:"public_url"`
+	// AllowPrivate lets this source connect to loopback, private and other
+	// non-public addresses, like [fetch] allow_private for one source.
+	AllowPrivate bool `toml:"allow_private"`
 
 	// IncludeRE and ExcludeRE are Include and Exclude compiled.
 	IncludeRE []*regexp.Regexp `toml:"-"`
@@ -35,6 +44,19 @@ type Fetch struct {
 	PerHost        int      `toml:"per_host"`
 	Workers        int      `toml:"workers"`
 	BackoffCap     Duration `toml:"backoff_cap"`
+	// AllowPrivate lets every source connect to non-public addresses. By
+	// default a source configured on a name connects to public addresses
+	// only, redirects included; one configured on an IP address or
+	// localhost connects to exactly that address.
+	AllowPrivate bool `toml:"allow_private"`
+	// MaxDepth is how deeply a feed document may nest elements (or JSON
+	// values); a deeper one is refused before it is parsed.
+	MaxDepth int `toml:"max_depth"`
+	// ParseMemory bounds the memory that the parses running at once may
+	// take together, in bytes, as estimated from each document before it
+	// is parsed: a parse waits for room, and a document that would need
+	// more than all of it is refused.
+	ParseMemory int64 `toml:"parse_memory"`
 }
 
 // minInterval keeps a slip such as "5ms" from hammering an upstream, while
@@ -58,6 +80,10 @@ func (c *Config) validateSources(fail failFunc) error {
 		return fail("fetch", 0, "workers", "fetch.workers must be at least 1")
 	case f.BackoffCap.Duration < time.Second:
 		return fail("fetch", 0, "backoff_cap", "fetch.backoff_cap must be at least 1s")
+	case f.MaxDepth < 8:
+		return fail("fetch", 0, "max_depth", "fetch.max_depth must be at least 8 (a feed nests 3 to 5 levels)")
+	case f.ParseMemory < 1<<20:
+		return fail("fetch", 0, "parse_memory", "fetch.parse_memory must be at least 1048576 (1 MiB)")
 	}
 	sections := c.SectionSlugs()
 	seen := map[string]int{}
@@ -71,7 +97,13 @@ func (c *Config) validateSources(fail failFunc) error {
 		}
 		seen[s.ID] = i
 		if !item.AbsoluteHTTP(s.URL) {
-			return fail("source", i, "url", "source %q: url %q is not an absolute http(s) URL", s.ID, s.URL)
+			return fail("source", i, "url", "source %q: url %q is not an absolute http(s) URL", s.ID, redact.URL(s.URL))
+		}
+		if s.PublicURL != "" && !item.AbsoluteHTTP(s.PublicURL) {
+			return fail("source", i, "public_url", "source %q: public_url %q is not an absolute http(s) URL", s.ID, redact.URL(s.PublicURL))
+		}
+		if s.PublicURL != "" && redact.URL(s.PublicURL) != s.PublicURL {
+			return fail("source", i, "public_url", "source %q: public_url %q carries credentials; it is published as written", s.ID, redact.URL(s.PublicURL))
 		}
 		if s.Interval.Duration < minInterval {
 			return fail("source", i, "interval", "source %q: interval %v is below the minimum of %v", s.ID, s.Interval.Duration, minInterval)

@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"syndicate/internal/item"
+	"syndicate/internal/redact"
 	"syndicate/internal/tomlpos"
 )
 
@@ -61,6 +63,17 @@ func (c *Config) validate(lines *tomlpos.Lines) error {
 		}
 		return fail("server", 0, "listen", "server.listen %q: want host:port", c.Server.Listen)
 	}
+	if c.Server.OpsListen != "" {
+		if _, _, err := net.SplitHostPort(c.Server.OpsListen); err != nil {
+			return fail("server", 0, "ops_listen", "server.ops_listen %q: want host:port", c.Server.OpsListen)
+		}
+		if c.Server.OpsListen == c.Server.Listen {
+			return fail("server", 0, "ops_listen", "server.ops_listen is server.listen: leave it empty to serve the operator routes there")
+		}
+	}
+	if c.Server.MaxConnections < 1 {
+		return fail("server", 0, "max_connections", "server.max_connections must be at least 1")
+	}
 	if c.Server.CacheMaxAge.Duration < 0 {
 		return fail("server", 0, "cache_max_age", "server.cache_max_age is negative")
 	}
@@ -71,17 +84,17 @@ func (c *Config) validate(lines *tomlpos.Lines) error {
 		u, err := url.Parse(c.Store.RedisURL)
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 			if os.Getenv(EnvRedisURL) != "" {
-				return fmt.Errorf("config: %s: %q is not a redis:// or rediss:// URL", EnvRedisURL, c.Store.RedisURL)
+				return fmt.Errorf("config: %s: %q is not a redis:// or rediss:// URL", EnvRedisURL, redact.URL(c.Store.RedisURL))
 			}
-			return fail("store", 0, "redis_url", "store.redis_url %q is not a redis:// or rediss:// URL", c.Store.RedisURL)
+			return fail("store", 0, "redis_url", "store.redis_url %q is not a redis:// or rediss:// URL", redact.URL(c.Store.RedisURL))
 		}
 	}
 	if c.Store.RedisURL != "" && len(c.Store.RedisAddrs) > 0 && os.Getenv(EnvRedisURL) == "" {
 		return fail("store", 0, "redis_addrs", "store: set redis_url or redis_addrs, not both")
 	}
 	for _, addr := range c.Store.RedisAddrs {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			return fail("store", 0, "redis_addrs", "store.redis_addrs: %q: want host:port", addr)
+		if _, port, err := net.SplitHostPort(addr); err != nil || !numeric(port) {
+			return fail("store", 0, "redis_addrs", "store.redis_addrs: %q: want host:port", redactAddr(addr))
 		}
 	}
 	if c.Store.RedisMasterName != "" && len(c.Store.RedisAddrs) == 0 {
@@ -159,4 +172,18 @@ func (c *Config) SectionSlugs() map[string]bool {
 		m[s.Slug] = true
 	}
 	return m
+}
+
+// redactAddr masks what may precede a host:port's last "@": a Redis
+// address written with credentials must not reach a log or a terminal.
+func redactAddr(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return redact.Mask + addr[i:]
+	}
+	return addr
+}
+
+func numeric(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 16)
+	return err == nil
 }

@@ -73,6 +73,10 @@ func (a *parsed) checkImage(ref *imageRef, loc *tomlpos.Lines, site *siteInfo) *
 		a.problem(urlLine, "bad image url %q: a local image must be a file directly under %s, named with letters, digits, '.', '_' and '-'", img.URL, localPrefix)
 		return nil
 	}
+	if !strings.HasPrefix(item.MediaType(name), "image/") {
+		a.problem(urlLine, "bad image url %q: %s serves images only as .jpg, .jpeg, .png, .gif, .webp or .avif files", img.URL, localPrefix)
+		return nil
+	}
 	file := filepath.Join(site.Dir, mediaDir, name)
 	info, err := os.Stat(file)
 	if err != nil || !info.Mode().IsRegular() {

@@ -122,6 +122,7 @@ func TestLoadProblems(t *testing.T) {
 		{"relative-image-url", `article.md:13: bad image url "media/a.jpg": write an absolute https:// URL or a path under /media/`},
 		{"image-outside-media", `article.md:13: bad image url "/images/a.jpg": a local image must be a file directly under /media/, named with letters, digits, '.', '_' and '-'`},
 		{"missing-media-file", "article.md:13: image file testdata/problems/missing-media-file/media/nope.jpg not found"},
+		{"image-not-served", `article.md:12: bad image url "/media/chart.svg": /media/ serves images only as .jpg, .jpeg, .png, .gif, .webp or .avif files`},
 		{"image-length-mismatch", "article.md:14: image length 12345 does not match testdata/problems/image-length-mismatch/media/tiny.jpg (961 bytes); drop length to derive it"},
 		{"author-url-not-absolute", `article.md:11: author url "/authors/leila-haddad" is not absolute: write it with https://`},
 		{"author-bad-email", `article.md:11: author email "leila at syndicate" is not an address such as name@example.org`},

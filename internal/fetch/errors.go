@@ -10,12 +10,15 @@ import (
 	"net/url"
 	"os"
 	"time"
+
+	"syndicate/internal/netguard"
 )
 
 // Error is why a fetch failed, as operators see it: "class: message". The
 // class lets a health page and alerts group failures without parsing
-// messages; it is one of timeout, dns, connect, tls, network, http,
-// too_large, redirects and encoding (of the transfer, not the charset).
+// messages; it is one of timeout, dns, connect, blocked (an address the
+// source's network policy forbids), tls, network, http, too_large,
+// redirects and encoding (of the transfer, not the charset).
 type Error struct {
 	Class string
 	Msg   string
@@ -35,6 +38,10 @@ func (c *Client) classify(err error) *Error {
 	var fe *Error
 	if errors.As(err, &fe) {
 		return fe
+	}
+	var refused *netguard.RefusedError
+	if errors.As(err, &refused) {
+		return failf("blocked", "%s is not a public address; set allow_private on the source to allow it", refused.Addr)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return failf("timeout", "no response within %v", c.timeout)

@@ -1,7 +1,7 @@
 // Package fetch does the HTTP side of polling an upstream feed: one GET,
 // conditional when validators are known, bounded in time, in size after
-// decompression and in redirects, and refusing redirects from the public
-// internet into private networks.
+// decompression and in redirects, and connecting only where the source's
+// network policy allows (see package netguard), redirects included.
 package fetch
 
 import (
@@ -11,15 +11,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"syndicate/internal/config"
+	"syndicate/internal/netguard"
+	"syndicate/internal/redact"
 )
 
 // acceptFeeds is sent so that content-negotiating servers pick a feed over
@@ -31,12 +35,32 @@ const acceptFeeds = "application/rss+xml, application/atom+xml, application/feed
 // ParseURL is not used: it neither sends validators nor bounds what it
 // reads. A Client is safe for concurrent use.
 type Client struct {
-	client    *http.Client
+	f         config.Fetch
 	timeout   time.Duration
 	connect   time.Duration
 	maxBody   int64
 	maxRedir  int
 	userAgent string
+	dialer    *net.Dialer
+
+	mu sync.Mutex
+	// clients holds one connection pool per network policy: a connection
+	// dialled for a source that may reach a private address must never
+	// serve a request that may not, which the dialer, not being asked
+	// again, could not stop.
+	clients map[string]*http.Client
+}
+
+// Request is one GET of a source's feed.
+type Request struct {
+	URL string
+	// ETag and LastModified are the validators of the last response, for
+	// a conditional GET.
+	ETag, LastModified string
+	// AllowPrivate lets this request reach non-public addresses, as the
+	// source's allow_private does; [fetch] allow_private allows them for
+	// every request.
+	AllowPrivate bool
 }
 
 // Response is what one GET brought back.
@@ -54,32 +78,53 @@ type Response struct {
 }
 
 // New returns a Client for f's bounds, sending userAgent.
-func New(f config.Fetch, userAgent string) *Client {
-	c := &Client{
+func New(f config.Fetch, userAgent string) *Client { return newClient(f, userAgent, nil) }
+
+// newClient is New with the resolver its dialer uses, which tests set.
+func newClient(f config.Fetch, userAgent string, resolver *net.Resolver) *Client {
+	return &Client{
+		f:         f,
 		timeout:   f.Timeout.Duration,
 		connect:   f.ConnectTimeout.Duration,
 		maxBody:   f.MaxBodyBytes,
 		maxRedir:  f.MaxRedirects,
 		userAgent: userAgent,
+		// The guard checks every address the dialer connects to, after
+		// name resolution: neither a redirect nor a DNS answer that
+		// changed since the config was written can lead anywhere the
+		// request's policy forbids.
+		dialer:  netguard.Dialer(net.Dialer{Timeout: f.ConnectTimeout.Duration, KeepAlive: 30 * time.Second, Resolver: resolver}),
+		clients: map[string]*http.Client{},
 	}
-	dialer := &net.Dialer{Timeout: f.ConnectTimeout.Duration, KeepAlive: 30 * time.Second}
+}
+
+// client returns the HTTP client whose connections were all dialled under
+// policy p.
+func (c *Client) client(p netguard.Policy) *http.Client {
+	key := fmt.Sprint(p.AllowPrivate, p.Pinned)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if hc, ok := c.clients[key]; ok {
+		return hc
+	}
 	// The transport asks for gzip and decompresses by itself; the body
 	// limit applies to what it decompresses (see readBody), which is where
-	// a compression bomb would do its harm.
+	// a compression bomb would do its harm. No proxy is used: the guard
+	// would see the proxy's address, not the upstream's.
 	transport := &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            dialer.DialContext,
-		TLSHandshakeTimeout:    f.ConnectTimeout.Duration,
-		ResponseHeaderTimeout:  f.Timeout.Duration,
+		DialContext:            c.dialer.DialContext,
+		TLSHandshakeTimeout:    c.f.ConnectTimeout.Duration,
+		ResponseHeaderTimeout:  c.f.Timeout.Duration,
 		ExpectContinueTimeout:  time.Second,
 		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           max(100, f.Workers),
-		MaxIdleConnsPerHost:    f.PerHost,
+		MaxIdleConns:           max(100, c.f.Workers),
+		MaxIdleConnsPerHost:    c.f.PerHost,
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
-	c.client = &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
-	return c
+	hc := &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
+	c.clients[key] = hc
+	return hc
 }
 
 type traceKey struct{}
@@ -97,11 +142,8 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	for _, v := range via {
 		if v.URL.String() == req.URL.String() {
-			return failf("redirects", "redirect loop at %s", req.URL.Redacted())
+			return failf("redirects", "redirect loop at %s", redact.URL(req.URL.String()))
 		}
-	}
-	if !originPrivate(req.Context()) && privateHost(req.Context(), req.URL.Hostname()) {
-		return failf("redirects", "refused a redirect from a public feed to the private address %s", req.URL.Host)
 	}
 	if tr, _ := req.Context().Value(traceKey{}).(*redirectTrace); tr != nil && !tr.temporary && req.Response != nil {
 		switch req.Response.StatusCode {
@@ -114,33 +156,35 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// Get fetches rawURL, conditionally when validators are given; now is the
+// Get fetches r.URL, conditionally when validators are given; now is the
 // clock that dated Retry-After values are read against. A 2xx response
 // comes back with its body; 304 and 410 come back without; any other
 // status, and every transport failure, is an *Error.
-func (c *Client) Get(ctx context.Context, rawURL, etag, lastModified string, now time.Time) (*Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+func (c *Client) Get(ctx context.Context, r Request, now time.Time) (*Response, error) {
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return nil, failf("network", "bad URL: %v", unwrapURL(err))
+	}
+	policy := netguard.For(u.Hostname(), c.f.AllowPrivate || r.AllowPrivate)
+	ctx, cancel := context.WithTimeout(netguard.WithPolicy(ctx, policy), c.timeout)
 	defer cancel()
 	trace := &redirectTrace{}
 	ctx = context.WithValue(ctx, traceKey{}, trace)
-	if u, err := url.Parse(rawURL); err == nil {
-		ctx = withOrigin(ctx, u.Hostname())
-	}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
 	if err != nil {
 		return nil, failf("network", "bad URL: %v", unwrapURL(err))
 	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", acceptFeeds)
-	if etag != "" {
-		req.Header.Set("If-None-Match", etag)
+	if r.ETag != "" {
+		req.Header.Set("If-None-Match", r.ETag)
 	}
-	if lastModified != "" {
-		req.Header.Set("If-Modified-Since", lastModified)
+	if r.LastModified != "" {
+		req.Header.Set("If-Modified-Since", r.LastModified)
 	}
 
-	resp, err := c.client.Do(req)
+	resp, err := c.client(policy).Do(req)
 	if err != nil {
 		return nil, c.classify(err)
 	}
@@ -151,7 +195,7 @@ func (c *Client) Get(ctx context.Context, rawURL, etag, lastModified string, now
 		resp.Body.Close()
 	}()
 
-	r := &Response{
+	res := &Response{
 		Status:       resp.StatusCode,
 		ContentType:  resp.Header.Get("Content-Type"),
 		FinalURL:     resp.Request.URL.String(),
@@ -163,7 +207,7 @@ func (c *Client) Get(ctx context.Context, rawURL, etag, lastModified string, now
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotModified, resp.StatusCode == http.StatusGone:
-		return r, nil
+		return res, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		text := http.StatusText(resp.StatusCode)
 		if text == "" {
@@ -171,7 +215,7 @@ func (c *Client) Get(ctx context.Context, rawURL, etag, lastModified string, now
 		}
 		e := failf("http", "%d %s", resp.StatusCode, text)
 		e.Status = resp.StatusCode
-		e.RetryAfter = r.RetryAfter
+		e.RetryAfter = res.RetryAfter
 		return nil, e
 	}
 	body, err := c.readBody(resp)
@@ -182,9 +226,9 @@ func (c *Client) Get(ctx context.Context, rawURL, etag, lastModified string, now
 		return nil, c.classify(err)
 	}
 	sum := sha256.Sum256(body)
-	r.Body = body
-	r.Hash = hex.EncodeToString(sum[:])
-	return r, nil
+	res.Body = body
+	res.Hash = hex.EncodeToString(sum[:])
+	return res, nil
 }
 
 // readBody reads at most maxBody bytes, failing rather than truncating:

@@ -118,7 +118,7 @@ func TestGet(t *testing.T) {
 	c := New(testConfig(), "Syndicate/test")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := c.Get(t.Context(), srv.URL+tt.path, tt.etag, tt.lastMod, t0)
+			got, err := c.Get(t.Context(), Request{URL: srv.URL + tt.path, ETag: tt.etag, LastModified: tt.lastMod}, t0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +143,7 @@ func TestGet(t *testing.T) {
 func TestRequestHeaders(t *testing.T) {
 	srv, last := server(t, map[string]http.HandlerFunc{"/feed": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(feed)) }})
 	c := New(testConfig(), "Syndicate/1.0 (+https://news.example)")
-	if _, err := c.Get(t.Context(), srv.URL+"/feed", `"e"`, "Tue, 13 Oct 2026 08:00:00 GMT", t0); err != nil {
+	if _, err := c.Get(t.Context(), Request{URL: srv.URL + "/feed", ETag: `"e"`, LastModified: "Tue, 13 Oct 2026 08:00:00 GMT"}, t0); err != nil {
 		t.Fatal(err)
 	}
 	h := last().Header
@@ -226,7 +226,7 @@ func TestErrors(t *testing.T) {
 	c := New(testConfig(), "Syndicate/test")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := c.Get(t.Context(), tt.url, "", "", t0)
+			res, err := c.Get(t.Context(), Request{URL: tt.url}, t0)
 			var fe *Error
 			if !errors.As(err, &fe) {
 				t.Fatalf("got %+v, %v; want an *Error", res, err)
@@ -256,7 +256,7 @@ func TestGzipBombBounded(t *testing.T) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := c.Get(t.Context(), srv.URL+"/bomb", "", "", t0)
+	_, err := c.Get(t.Context(), Request{URL: srv.URL + "/bomb"}, t0)
 	runtime.ReadMemStats(&after)
 	if err == nil || err.Error() != "too_large: body exceeds 1048576 bytes" {
 		t.Errorf("err = %v", err)
@@ -295,7 +295,7 @@ func TestTimeouts(t *testing.T) {
 	for _, path := range []string{"/trickle", "/silent"} {
 		t.Run(path, func(t *testing.T) {
 			start := time.Now()
-			_, err := c.Get(t.Context(), srv.URL+path, "", "", t0)
+			_, err := c.Get(t.Context(), Request{URL: srv.URL + path}, t0)
 			if took := time.Since(start); took > 4*time.Second {
 				t.Errorf("took %v", took)
 			}
@@ -311,7 +311,7 @@ func TestCanceled(t *testing.T) {
 	srv, _ := server(t, map[string]http.HandlerFunc{"/slow": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }})
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-	if _, err := New(testConfig(), "Syndicate/test").Get(ctx, srv.URL+"/slow", "", "", t0); err == nil {
+	if _, err := New(testConfig(), "Syndicate/test").Get(ctx, Request{URL: srv.URL + "/slow"}, t0); err == nil {
 		t.Error("no error from a canceled fetch")
 	}
 }

@@ -50,7 +50,7 @@ type Origin struct {
 	SourceID string `json:"source_id"`         // the [[source]] id in config
 	FeedID   string `json:"feed_id,omitempty"` // upstream feed's own id (Atom id), else its URL
 	Title    string `json:"title,omitempty"`   // upstream feed's title
-	FeedURL  string `json:"feed_url"`          // the URL we fetch
+	FeedURL  string `json:"feed_url"`          // the feed's public URL, never the URL fetched, which may carry credentials
 	HomeURL  string `json:"home_url,omitempty"`
 }
 

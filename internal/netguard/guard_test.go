@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"golang.org/x/net/dns/dnsmessage"
+	"syndicate/internal/dnstest"
 )
 
 func TestPublic(t *testing.T) {
@@ -163,13 +163,7 @@ func TestControlChecksTheDialledAddress(t *testing.T) {
 func TestControlDefeatsRebinding(t *testing.T) {
 	addr := listen(t)
 	_, port, _ := net.SplitHostPort(addr)
-	dns := serveDNS(t, netip.MustParseAddr("127.0.0.1"))
-	d := Dialer(net.Dialer{Resolver: &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "udp", dns)
-		},
-	}})
+	d := Dialer(net.Dialer{Resolver: dnstest.Resolver(t, netip.MustParseAddr("127.0.0.1"))})
 	target := net.JoinHostPort("feeds.public.example", port)
 	_, err := d.DialContext(WithPolicy(context.Background(), For("feeds.public.example", false)), "tcp", target)
 	var refused *RefusedError
@@ -181,47 +175,6 @@ func TestControlDefeatsRebinding(t *testing.T) {
 		t.Fatalf("the stub resolver does not resolve (so the refusal above proves nothing): %v", err)
 	}
 	c.Close()
-}
-
-// serveDNS answers every A query with answer, over UDP on loopback.
-func serveDNS(t *testing.T, answer netip.Addr) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			var p dnsmessage.Parser
-			h, err := p.Start(buf[:n])
-			if err != nil {
-				continue
-			}
-			q, err := p.Question()
-			if err != nil {
-				continue
-			}
-			b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true})
-			b.EnableCompression()
-			b.StartQuestions()
-			b.Question(q)
-			b.StartAnswers()
-			if q.Type == dnsmessage.TypeA {
-				b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 1}, dnsmessage.AResource{A: answer.As4()})
-			}
-			msg, err := b.Finish()
-			if err == nil {
-				pc.WriteTo(msg, from)
-			}
-		}
-	}()
-	return pc.LocalAddr().String()
 }
 
 func TestControlRejectsUnparsableAddress(t *testing.T) {

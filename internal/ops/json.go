@@ -2,6 +2,8 @@ package ops
 
 import (
 	"time"
+
+	"syndicate/internal/redact"
 )
 
 // jsonTime writes a time as RFC 3339 in UTC, and the zero time, which
@@ -54,7 +56,7 @@ func (s *source) json() sourceJSON {
 	st := s.st
 	out := sourceJSON{
 		ID:                s.cfg.ID,
-		URL:               s.cfg.URL,
+		URL:               redact.URL(s.cfg.URL),
 		Title:             s.cfg.Title,
 		Sections:          s.cfg.Sections,
 		Status:            s.status,
@@ -67,7 +69,7 @@ func (s *source) json() sourceJSON {
 		LastError:         nonEmpty(st.LastError),
 		Items:             st.Items,
 		Warnings:          st.Warnings,
-		MovedTo:           nonEmpty(st.MovedTo),
+		MovedTo:           nonEmpty(redactedURL(st.MovedTo)),
 		Stale:             s.stale,
 		StaleAfter:        int64(s.cfg.StaleAfter.Duration / time.Second),
 		Interval:          int64(s.cfg.Interval.Duration / time.Second),
@@ -107,4 +109,12 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// redactedURL is redact.URL for a URL that may be absent.
+func redactedURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	return redact.URL(s)
 }

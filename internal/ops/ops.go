@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"syndicate/internal/config"
@@ -44,6 +45,12 @@ type Deps struct {
 	WebSub func(ctx context.Context) (websub.Report, error)
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
+	// Token, when set, is required as "Authorization: Bearer <Token>" on
+	// every route registered here.
+	Token string
+	// Profiling adds net/http/pprof's routes under /debug/pprof/: set
+	// only where the operator routes have a listener of their own.
+	Profiling bool
 }
 
 // SectionInfo describes one section's last render.
@@ -67,22 +74,30 @@ type FormatInfo struct {
 const pingTimeout = 500 * time.Millisecond
 
 // Register adds the operator routes through handle, such as
-// (*server.Server).Handle.
+// (*server.Server).Handle, each behind d.Token if set.
 func Register(handle func(pattern string, h http.Handler), d Deps) {
 	h := &handler{d: d}
 	if h.d.Now == nil {
 		h.d.Now = time.Now
 	}
-	handle("GET /readyz", http.HandlerFunc(h.readyz))
-	handle("GET /api/v1/sources", http.HandlerFunc(h.listSources))
-	handle("GET /api/v1/sources/{id}", http.HandlerFunc(h.oneSource))
-	handle("GET /api/v1/sections", http.HandlerFunc(h.listSections))
-	handle("GET /status", http.HandlerFunc(h.status))
+	protected := func(pattern string, hf http.Handler) { handle(pattern, Protect(d.Token, hf)) }
+	protected("GET /readyz", http.HandlerFunc(h.readyz))
+	protected("GET /api/v1/sources", http.HandlerFunc(h.listSources))
+	protected("GET /api/v1/sources/{id}", http.HandlerFunc(h.oneSource))
+	protected("GET /api/v1/sections", http.HandlerFunc(h.listSections))
+	protected("GET /status", http.HandlerFunc(h.status))
 	if d.WebSub != nil {
-		handle("GET /api/v1/websub", http.HandlerFunc(h.webSub))
+		protected("GET /api/v1/websub", http.HandlerFunc(h.webSub))
 	}
 	if d.Metrics != nil {
-		handle("GET /metrics", d.Metrics.Handler())
+		protected("GET /metrics", d.Metrics.Handler())
+	}
+	if d.Profiling {
+		protected("GET /debug/pprof/", http.HandlerFunc(pprof.Index))
+		protected("GET /debug/pprof/cmdline", http.HandlerFunc(pprof.Cmdline))
+		protected("GET /debug/pprof/profile", http.HandlerFunc(pprof.Profile))
+		protected("GET /debug/pprof/symbol", http.HandlerFunc(pprof.Symbol))
+		protected("GET /debug/pprof/trace", http.HandlerFunc(pprof.Trace))
 	}
 }
 

@@ -3,6 +3,7 @@ package ops_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -373,5 +374,82 @@ func TestMetricsRoute(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+}
+
+// secretSource is fetched with credentials in its URL, and its last
+// permanent redirect kept a token too.
+var secretSource = config.Source{
+	ID: "partner-secret", URL: "https://alice:hunter22@partner.example/feed?api_key=K3Y-123&page=1",
+	Interval: config.Duration{Duration: time.Hour}, Sections: []string{"asia"},
+	StaleAfter: config.Duration{Duration: config.DefaultStaleAfter},
+}
+
+// Operators see where a source is fetched from, never its credentials.
+func TestOperatorViewsRedactSourceURLs(t *testing.T) {
+	st := okState(secretSource)
+	st.MovedTo = "https://bob:s3cr3tpw@partner.example/v2/feed?token=T0K3N-9"
+	e := start(t, ops.Deps{Sources: []config.Source{secretSource}, States: statesOf(st)})
+	one := getJSON(t, e.URL+"/api/v1/sources/partner-secret", 200)
+	if one["url"] != "https://***@partner.example/feed?api_key=***&page=1" || one["moved_to"] != "https://***@partner.example/v2/feed?token=***" {
+		t.Errorf("url %v, moved_to %v", one["url"], one["moved_to"])
+	}
+	for _, path := range []string{"/api/v1/sources", "/api/v1/sources/partner-secret", "/status", "/readyz", "/metrics"} {
+		body := string(get(t, e.URL+path).Body)
+		for _, secret := range []string{"alice", "hunter22", "K3Y-123", "bob", "s3cr3tpw", "T0K3N-9"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("%s shows %q", path, secret)
+			}
+		}
+	}
+	if body := string(get(t, e.URL+"/status").Body); !strings.Contains(body, "https://***@partner.example/feed?api_key=***&amp;page=1") {
+		t.Error("the status page does not show the redacted URL")
+	}
+}
+
+func TestToken(t *testing.T) {
+	const token = "0ps-t0ken-for-tests"
+	e := start(t, ops.Deps{Sources: []config.Source{wire}, States: statesOf(okState(wire)), Token: token, Profiling: true})
+	routes := []string{"/readyz", "/api/v1/sources", "/api/v1/sources/wire", "/api/v1/sections", "/status", "/metrics", "/debug/pprof/", "/debug/pprof/goroutine", "/debug/pprof/cmdline"}
+	for _, path := range routes {
+		for _, tt := range []struct {
+			name, auth string
+			code       int
+		}{
+			{"none", "", 401},
+			{"wrong", "Bearer " + token + "x", 401},
+			{"prefix", "Bearer " + token[:5], 401},
+			{"other scheme", "Basic " + token, 401},
+			{"right", "Bearer " + token, 200},
+			{"scheme in capitals", "BEARER " + token, 200},
+		} {
+			req, _ := http.NewRequest("GET", e.URL+path, nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.code {
+				t.Errorf("%s with %s token: %d, want %d", path, tt.name, resp.StatusCode, tt.code)
+			}
+			if tt.code == 401 && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer ") {
+				t.Errorf("%s: 401 without a Bearer challenge", path)
+			}
+		}
+	}
+	if code := get(t, e.URL+"/healthz").Code; code != 200 {
+		t.Errorf("/healthz without a token: %d, want 200", code)
+	}
+}
+
+// Profiling is served only where asked for: on the operators' own
+// listener.
+func TestProfilingOnlyWhenAsked(t *testing.T) {
+	e := start(t, ops.Deps{Sources: []config.Source{wire}, States: statesOf(okState(wire))})
+	if code := get(t, e.URL+"/debug/pprof/goroutine").Code; code != 404 {
+		t.Errorf("/debug/pprof/goroutine without Profiling: %d, want 404", code)
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"syndicate/internal/config"
+	"syndicate/internal/redact"
 	"syndicate/internal/render"
+	"syndicate/internal/server"
 	"syndicate/internal/store"
 )
 
@@ -108,8 +110,10 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	// Titles and errors come from upstream feeds; the page needs no
-	// script at all, so none may run whatever slips through.
-	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'self' "+h.d.Site.BaseURL+"; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	// script at all, so none may run whatever slips through. Its
+	// stylesheet is the site's, which may live at another origin.
+	hdr.Set("Content-Security-Policy", server.ContentSecurityPolicy(h.d.Site.BaseURL))
+	hdr.Set("Referrer-Policy", server.ReferrerPolicy)
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())
 }
@@ -117,7 +121,7 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 func (h *handler) row(s *source, now time.Time) statusRow {
 	st := s.st
 	row := statusRow{
-		ID: s.cfg.ID, Name: s.name(), URL: s.cfg.URL, MovedTo: st.MovedTo,
+		ID: s.cfg.ID, Name: s.name(), URL: redact.URL(s.cfg.URL), MovedTo: redactedURL(st.MovedTo),
 		Badge:             s.badge(),
 		HTTPStatus:        st.HTTPStatus,
 		LastSuccess:       st.LastSuccess,

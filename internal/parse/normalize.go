@@ -38,6 +38,7 @@ type Feed struct {
 	Title string        // plain text
 	ID    string        // the Atom id, else the feed's own URL, else its home page
 	Home  string        // the site's home page, if the feed names one
+	Self  string        // the feed's own URL, if it names one (atom:link rel="self", JSON Feed feed_url)
 	TTL   time.Duration // RSS ttl
 	// Entries are in feed order, one per id: the first occurrence wins.
 	Entries []Entry
@@ -180,8 +181,9 @@ func newNormalizer(p *parsed, o Options) *normalizer {
 			n.feedBylines = []byline{{text: of.Author.Name, uri: of.Author.URL}}
 		}
 	}
+	self := sanitize.AbsoluteURL(fu, f.FeedLink)
 	if id == "" {
-		id = sanitize.AbsoluteURL(fu, f.FeedLink)
+		id = self
 	}
 	if id == "" {
 		id = home
@@ -190,6 +192,7 @@ func newNormalizer(p *parsed, o Options) *normalizer {
 		Title:   truncate(sanitize.PlainText(f.Title), maxTitle),
 		ID:      item.CleanText(id),
 		Home:    home,
+		Self:    self,
 		TTL:     feedTTL(p.original),
 		Entries: make([]Entry, 0, len(f.Items)),
 	}

@@ -115,7 +115,7 @@ func TestFormats(t *testing.T) {
 		{
 			fixture: "atom10.xml",
 			o:       Options{SourceID: "monitor", URL: "https://monitor.example/atom.xml", Now: t0},
-			feed:    Feed{Title: "Sanctions Monitor", ID: "urn:uuid:5b1f0c2e-7a51-4c1e-9d1e-2f3a4b5c6d7e", Home: "https://monitor.example/"},
+			feed:    Feed{Title: "Sanctions Monitor", ID: "urn:uuid:5b1f0c2e-7a51-4c1e-9d1e-2f3a4b5c6d7e", Home: "https://monitor.example/", Self: "https://monitor.example/atom.xml"},
 			want: []item.Item{{
 				ID:          "tag:monitor.example,2026:entry-77",
 				URL:         "https://monitor.example/2026/10/listings",
@@ -155,7 +155,7 @@ func TestFormats(t *testing.T) {
 		{
 			fixture: "feed.json",
 			o:       Options{SourceID: "aid", URL: "https://aid.example/feed.json", Now: t0},
-			feed:    Feed{Title: "Aid Flows", ID: "https://aid.example/feed.json", Home: "https://aid.example/"},
+			feed:    Feed{Title: "Aid Flows", ID: "https://aid.example/feed.json", Home: "https://aid.example/", Self: "https://aid.example/feed.json"},
 			want: []item.Item{{
 				ID:          "aid/2291",
 				URL:         "https://aid.example/2026/10/pledges",

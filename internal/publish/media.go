@@ -2,17 +2,18 @@ package publish
 
 import (
 	"fmt"
-	"mime"
 	"os"
 	"path/filepath"
-	"syndicate/internal/document"
 
+	"syndicate/internal/document"
+	"syndicate/internal/item"
 	"syndicate/internal/render"
 )
 
-// LoadMedia reads the files in dir (the articles' images) as documents
-// served under /media/. Images are already compressed, so no gzip copy is
-// kept. A missing dir means no media.
+// LoadMedia reads the media files in dir (the articles' images, audio and
+// video; see item.MediaType) as documents served under /media/. Other
+// files, hidden ones included, are never served. Media are already
+// compressed, so no gzip copy is kept. A missing dir means no media.
 func LoadMedia(dir string) (map[string]document.Document, error) {
 	entries, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
@@ -23,7 +24,8 @@ func LoadMedia(dir string) (map[string]document.Document, error) {
 	}
 	media := make(map[string]document.Document, len(entries))
 	for _, e := range entries {
-		if !e.Type().IsRegular() {
+		ctype := item.MediaType(e.Name())
+		if !e.Type().IsRegular() || ctype == "" {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
@@ -34,10 +36,6 @@ func LoadMedia(dir string) (map[string]document.Document, error) {
 		info, err := e.Info()
 		if err != nil {
 			return nil, fmt.Errorf("publish: media: %w", err)
-		}
-		ctype := mime.TypeByExtension(filepath.Ext(e.Name()))
-		if ctype == "" {
-			ctype = "application/octet-stream"
 		}
 		doc := render.NewDocument(body, ctype, info.ModTime().UTC())
 		doc.Gzip = nil

@@ -2,6 +2,9 @@ package publish
 
 import (
 	"context"
+	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"syndicate/internal/document"
 	"testing"
@@ -215,5 +218,25 @@ func TestLoadMedia(t *testing.T) {
 	}
 	if m, err := LoadMedia(t.TempDir() + "/none"); err != nil || m != nil {
 		t.Errorf("missing dir: %v %v", m, err)
+	}
+
+	// Only images, audio and video are served, never hidden files.
+	dir := t.TempDir()
+	for _, name := range []string{"photo.JPG", "talk.mp3", "clip.mp4", "notes.md", "page.html", "logo.svg", ".env", ".hidden.png", "config.toml"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	media, err = LoadMedia(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]string{}
+	for path, doc := range media {
+		served[path] = doc.ContentType
+	}
+	want := map[string]string{"/media/photo.JPG": "image/jpeg", "/media/talk.mp3": "audio/mpeg", "/media/clip.mp4": "video/mp4"}
+	if !maps.Equal(served, want) {
+		t.Errorf("served %v, want %v", served, want)
 	}
 }

@@ -74,6 +74,16 @@ func Public(raw string) string {
 	return u.String()
 }
 
+// Publishable is raw when it holds nothing that URL would mask, and
+// Public(raw) otherwise: a URL fit to publish, kept as written when it can
+// be, such as a feed's self link with an innocent query.
+func Publishable(raw string) string {
+	if URL(raw) == raw {
+		return raw
+	}
+	return Public(raw)
+}
+
 // Text masks, inside free text such as an upstream or Go error message,
 // every occurrence of the secrets of the URLs given.
 func Text(text string, urls ...string) string {

@@ -42,6 +42,22 @@ func TestPublic(t *testing.T) {
 	}
 }
 
+func TestPublishable(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://blog.example/?feed=rss2&paged=2", "https://blog.example/?feed=rss2&paged=2"},
+		{"https://user:pass@partner.example/feed?api_key=K", "https://partner.example/feed"},
+		{"https://partner.example/feed?format=rss&token=abc", "https://partner.example/feed"},
+		{"tag:partner.example,2026:feed", "tag:partner.example,2026:feed"},
+		{"", ""},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := Publishable(tc.in); got != tc.want {
+				t.Errorf("Publishable(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestText(t *testing.T) {
 	src := "https://alice:hunter22@partner.example/feed?api_key=K3Y-123&page=2"
 	msg := `Get "https://alice:hunter22@partner.example/feed?api_key=K3Y-123&page=2": dial tcp: lookup partner.example: no such host`

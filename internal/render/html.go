@@ -47,7 +47,8 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"authorURL": func(site Site, name string) string {
 		return site.BaseURL + section.Doc{Key: section.AuthorKey(name)}.Link()
 	},
-	"html": func(s string) template.HTML { return template.HTML(s) }, // sanitized upstream: our Markdown or bluemonday
+	"html":   func(s string) template.HTML { return template.HTML(s) }, // sanitized upstream: our Markdown or bluemonday
+	"public": publicURL,
 }).ParseFS(templateFS, "templates/*.html"))
 
 const htmlType = "text/html; charset=utf-8"

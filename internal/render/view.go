@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"syndicate/internal/item"
+	"syndicate/internal/redact"
 )
 
 // view is an item as every format writes it: text cleaned, links made
@@ -110,8 +111,8 @@ func newOrigin(c *channel, o *item.Origin) *origin {
 	g := &origin{
 		sourceID: clean(o.SourceID),
 		title:    strings.TrimSpace(clean(o.Title)),
-		feedURL:  strings.TrimSpace(clean(o.FeedURL)),
-		homeURL:  strings.TrimSpace(clean(o.HomeURL)),
+		feedURL:  publicURL(strings.TrimSpace(clean(o.FeedURL))),
+		homeURL:  publicURL(strings.TrimSpace(clean(o.HomeURL))),
 	}
 	g.feedOK, g.homeOK = absoluteURL(g.feedURL), absoluteURL(g.homeURL)
 	if g.title == "" {
@@ -124,7 +125,7 @@ func newOrigin(c *channel, o *item.Origin) *origin {
 	// validators expect of an id ("https://example.sk/", not
 	// "https://Example.sk").
 	switch feedID := strings.TrimSpace(clean(o.FeedID)); {
-	case acceptedURI(feedID):
+	case acceptedURI(feedID) && publicURL(feedID) == feedID:
 		g.id = canonicalURL(feedID)
 	case acceptedURI(g.feedURL):
 		g.id = canonicalURL(g.feedURL)
@@ -133,6 +134,11 @@ func newOrigin(c *channel, o *item.Origin) *origin {
 	}
 	return g
 }
+
+// publicURL is an attribution URL fit to publish. The source sets only
+// such URLs, but items stored by earlier versions attributed themselves to
+// the URL fetched, credentials and all, and keep it until polled again.
+func publicURL(s string) string { return redact.Publishable(s) }
 
 // mediaType is a type/subtype with no parameters.
 var mediaType = regexp.MustCompile(`^[^\s()<>,;:\\"/\[\]?=]+/[^\s()<>,;:\\"/\[\]?=]+$`)

@@ -49,7 +49,7 @@ func HTML(s string, base *url.URL) string {
 	if err := policy().SanitizeReaderToWriter(strings.NewReader(prepare(s)), &buf); err != nil {
 		return "" // what bluemonday's Sanitize does with input it cannot tokenize
 	}
-	nodes := parseFragment(buf.String())
+	nodes := parseFragment(string(withoutNaming(buf.Bytes())))
 	nodes = finish(nodes, base)
 	return item.CleanText(strings.TrimSpace(render(nodes)))
 }

@@ -20,6 +20,12 @@ type entry struct {
 	lastModifiedHeader []string
 	length, gzipLength []string
 	link               []string // nil for a document without Link headers
+	csp, referrer      []string // HTML pages only
+
+	// writeDeadline is how long writing the document may take: set for
+	// documents too large for the server's writeTimeout at a slow
+	// reader's pace.
+	writeDeadline time.Duration
 
 	served, notModified Counter // nil for documents that are not feeds
 }
@@ -41,6 +47,9 @@ func newEntry(doc document.Document, maxAge time.Duration) *entry {
 	}
 	if !doc.LastModified.IsZero() {
 		e.lastModifiedHeader = []string{e.lastModified.Format(http.TimeFormat)}
+	}
+	if len(doc.Body) > writeBudget {
+		e.writeDeadline = writeTimeout + time.Duration(len(doc.Body)/slowReader)*time.Second
 	}
 	if doc.Gzip != nil {
 		// The gzip bytes are another representation, so they get their
@@ -78,6 +87,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 	h["X-Content-Type-Options"] = nosniffHeader
 	if e.link != nil {
 		h["Link"] = e.link
+	}
+	if e.csp != nil {
+		h["Content-Security-Policy"] = e.csp
+		h["Referrer-Policy"] = e.referrer
+	}
+	if e.writeDeadline > 0 {
+		// ResponseController costs an allocation, paid only by documents
+		// this large.
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(e.writeDeadline))
 	}
 	if useGzip {
 		h["Content-Encoding"] = gzipHeader

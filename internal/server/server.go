@@ -17,6 +17,9 @@ import (
 type Options struct {
 	Logger      *slog.Logger
 	CacheMaxAge time.Duration
+	// SiteURL is the site's base URL, whose origin HTML pages may load
+	// styles and images from (see ContentSecurityPolicy).
+	SiteURL string
 	// FeedCounter, when set, returns the counter of feed responses with
 	// the given status code. It is called when documents change, never
 	// per request, so counting costs the hot path one atomic add.
@@ -42,6 +45,9 @@ type Server struct {
 	docs atomic.Pointer[map[string]*entry]
 	// onDemand keeps what Options.Render rendered; nil without it.
 	onDemand *onDemand
+	// pageHeaders are the security headers of HTML documents, prepared
+	// once for every entry to share.
+	csp, referrer []string
 	// logRequests is decided once: at info level the hot path must not
 	// pay for a log line it would not write.
 	logRequests bool
@@ -57,11 +63,19 @@ func New(opts Options) *Server {
 		opts:        opts,
 		mux:         http.NewServeMux(),
 		logRequests: opts.Logger.Enabled(context.Background(), slog.LevelDebug),
+		csp:         []string{ContentSecurityPolicy(opts.SiteURL)},
+		referrer:    []string{ReferrerPolicy},
 	}
 	empty := map[string]*entry{}
 	s.docs.Store(&empty)
 	if opts.Render != nil {
-		s.onDemand = newOnDemand(opts.Render, func(d document.Document) *entry { return newEntry(d, opts.CacheMaxAge) }, opts.OnDemandBytes)
+		s.onDemand = newOnDemand(opts.Render, func(d document.Document) *entry {
+			e := newEntry(d, opts.CacheMaxAge)
+			if strings.HasPrefix(d.ContentType, "text/html") {
+				e.csp, e.referrer = s.csp, s.referrer
+			}
+			return e
+		}, opts.OnDemandBytes)
 	}
 
 	// Each pattern only names the URL scheme, so that the mux answers
@@ -92,11 +106,14 @@ func New(opts Options) *Server {
 	} {
 		s.mux.HandleFunc(pattern, http.NotFound)
 	}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
+	s.mux.HandleFunc("GET /healthz", Healthz)
 	return s
+}
+
+// Healthz answers liveness probes: 200 for as long as the process serves.
+func Healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
 }
 
 // Handle adds a route, for the API and status pages of later layers.
@@ -158,6 +175,9 @@ func (s *Server) Update(docs map[string]document.Document) {
 		e := newEntry(doc, s.opts.CacheMaxAge)
 		if s.opts.Links != nil {
 			e.link = s.opts.Links(path, doc)
+		}
+		if strings.HasPrefix(doc.ContentType, "text/html") {
+			e.csp, e.referrer = s.csp, s.referrer
 		}
 		if s.opts.FeedCounter != nil {
 			if section, format, ok := feedPath(path); ok {

@@ -275,3 +275,48 @@ func TestRequestLogOnlyAtDebug(t *testing.T) {
 		})
 	}
 }
+
+func TestPageSecurityHeaders(t *testing.T) {
+	_, ts, _ := newTestServer(t)
+	for path, page := range map[string]bool{"/asia/": true, "/": true, "/asia/rss.xml": false} {
+		resp := do(t, "GET", ts.URL+path, nil)
+		csp, ref := resp.Header.Get("Content-Security-Policy"), resp.Header.Get("Referrer-Policy")
+		if !page {
+			if csp != "" || ref != "" {
+				t.Errorf("%s: a feed carries page headers %q %q", path, csp, ref)
+			}
+			continue
+		}
+		if csp != ContentSecurityPolicy("") || ref != "strict-origin-when-cross-origin" {
+			t.Errorf("%s: Content-Security-Policy %q, Referrer-Policy %q", path, csp, ref)
+		}
+	}
+	csp := ContentSecurityPolicy("https://news.example/")
+	for _, want := range []string{"default-src 'none';", "style-src 'self' https://news.example;", "img-src 'self' https://news.example https:;", "frame-ancestors 'self';"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("policy %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "script") {
+		t.Errorf("policy %q allows scripts", csp)
+	}
+}
+
+// A document too large for writeTimeout at a slow reader's pace gets its
+// own deadline; others keep the server's.
+func TestWriteDeadline(t *testing.T) {
+	for _, tt := range []struct {
+		size int
+		want time.Duration
+	}{
+		{200 << 10, 0},
+		{writeBudget, 0},
+		{1 << 20, writeTimeout + 64*time.Second},
+		{10 << 20, writeTimeout + 640*time.Second},
+	} {
+		e := newEntry(document.Document{Body: make([]byte, tt.size)}, time.Minute)
+		if e.writeDeadline != tt.want {
+			t.Errorf("%d bytes: write deadline %v, want %v", tt.size, e.writeDeadline, tt.want)
+		}
+	}
+}

@@ -29,7 +29,7 @@ func BenchmarkPipeline(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				p, err := process(body, "application/rss+xml; charset=utf-8", src.URL, src, now, nil)
+				p, err := process(b.Context(), testBounds(), body, "application/rss+xml; charset=utf-8", src.URL, src, now, nil)
 				if err != nil || len(p.items) != 50 {
 					b.Fatalf("process: %v", err)
 				}

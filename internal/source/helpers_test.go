@@ -13,6 +13,7 @@ import (
 
 	"syndicate/internal/config"
 	"syndicate/internal/item"
+	"syndicate/internal/parse"
 	"syndicate/internal/store"
 )
 
@@ -190,16 +191,22 @@ func asJSON(v any) string {
 	return string(b)
 }
 
+// fastFetch is the default fetch configuration with the short timeouts
+// and small limits of tests.
 func fastFetch() config.Fetch {
-	return config.Fetch{
-		ConnectTimeout: config.Duration{Duration: 2 * time.Second},
-		Timeout:        config.Duration{Duration: 5 * time.Second},
-		MaxBodyBytes:   1 << 20,
-		MaxRedirects:   5,
-		PerHost:        2,
-		Workers:        4,
-		BackoffCap:     config.Duration{Duration: 6 * time.Hour},
-	}
+	f := config.Defaults().Fetch
+	f.ConnectTimeout.Duration = 2 * time.Second
+	f.Timeout.Duration = 5 * time.Second
+	f.MaxBodyBytes = 1 << 20
+	f.PerHost = 2
+	f.Workers = 4
+	return f
+}
+
+// testBounds are the default parse bounds.
+func testBounds() *parse.Bounds {
+	f := config.Defaults().Fetch
+	return parse.NewBounds(f.MaxDepth, f.ParseMemory)
 }
 
 func date(s string) time.Time {

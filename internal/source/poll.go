@@ -12,6 +12,7 @@ import (
 	"syndicate/internal/fetch"
 	"syndicate/internal/item"
 	"syndicate/internal/parse"
+	"syndicate/internal/redact"
 	"syndicate/internal/store"
 )
 
@@ -49,7 +50,7 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	}
 
 	r := result{items: -1}
-	res, err := p.fetcher.Get(ctx, src.URL, etag, lastMod, now)
+	res, err := p.fetcher.Get(ctx, fetch.Request{URL: src.URL, ETag: etag, LastModified: lastMod, AllowPrivate: src.AllowPrivate}, now)
 	if ctx.Err() != nil {
 		// Shutting down: this poll says nothing about the upstream.
 		return st, fmt.Errorf("source: %s: %w", src.ID, ctx.Err())
@@ -74,6 +75,11 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 			stored, storeErr = p.items(ctx, src.ID)
 		}
 		r.err = p.update(ctx, src, now, res, stored, storeErr, &r)
+	}
+	if r.err != nil && ctx.Err() != nil {
+		// Shut down while waiting for parse memory or the store: this
+		// poll says nothing about the upstream either.
+		return st, fmt.Errorf("source: %s: %w", src.ID, ctx.Err())
 	}
 	if r.err != nil {
 		r.outcome = store.OutcomeError
@@ -118,7 +124,7 @@ func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, 
 	for i := range stored {
 		prev[stored[i].ID] = &stored[i]
 	}
-	parsed, err := process(res.Body, res.ContentType, res.FinalURL, src, now, prev)
+	parsed, err := process(ctx, p.bounds, res.Body, res.ContentType, res.FinalURL, src, now, prev)
 	if err != nil {
 		return err
 	}
@@ -145,7 +151,7 @@ func (p *Poller) reconcile(ctx context.Context, src *config.Source, st store.Sou
 	if storeErr != nil {
 		return storeFailed(storeErr)
 	}
-	final := retain(nil, stored, src, origin(src, st.FeedID, st.FeedTitle, st.HomeURL))
+	final := retain(nil, stored, src, origin(src, st.FeedID, st.FeedTitle, st.HomeURL, st.SelfURL))
 	r.items = len(final)
 	if sameItems(final, stored) {
 		return nil
@@ -181,7 +187,8 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 	case store.OutcomeError:
 		st.Status = store.StatusError
 		st.ConsecutiveErrors++
-		st.LastError = oneLine(r.err.Error())
+		// Go's and upstreams' messages may quote the URL asked for.
+		st.LastError = oneLine(redact.Text(r.err.Error(), src.URL))
 		var retryAfter time.Duration
 		if fe != nil {
 			retryAfter = fe.RetryAfter
@@ -210,7 +217,7 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 		if r.feed != nil {
 			st.TTL = r.feed.TTL
 			st.BodyHash = r.res.Hash
-			st.FeedTitle, st.FeedID, st.HomeURL = r.feed.Title, r.feed.ID, r.feed.Home
+			st.FeedTitle, st.FeedID, st.HomeURL, st.SelfURL = r.feed.Title, r.feed.ID, r.feed.Home, r.feed.Self
 			st.Warnings = len(r.feed.Warnings)
 		}
 		if r.newItems > 0 {
@@ -245,7 +252,7 @@ func oneLine(s string) string {
 
 func (p *Poller) logPoll(src *config.Source, st *store.SourceState, r *result, took time.Duration) {
 	if r.err != nil {
-		p.log.Warn("poll failed", "source", src.ID, "url", src.URL, "outcome", r.outcome,
+		p.log.Warn("poll failed", "source", src.ID, "url", redact.URL(src.URL), "outcome", r.outcome,
 			"status", st.HTTPStatus, "duration", took, "err", st.LastError,
 			"consecutive_errors", st.ConsecutiveErrors, "next", st.NextFetch)
 		return

@@ -2,6 +2,8 @@ package source
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -476,5 +478,69 @@ func TestUndatedDatesSurviveRestart(t *testing.T) {
 	want["undated/d"] = t0.Add(-3 * time.Second)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("after a restart %v, want %v", got, want)
+	}
+}
+
+// A document beyond the parse bounds fails its source's poll with a
+// message naming the bound, and no other source's.
+func TestPollRefusesUnboundedDocuments(t *testing.T) {
+	h := newHarness(t)
+	deep := `<?xml version="1.0"?><rss version="2.0" xmlns:a="http://a.example/"><channel><title>t</title><item><title>x</title>` +
+		strings.Repeat("<a:b>", 300) + strings.Repeat("</a:b>", 300) + `</item></channel></rss>`
+	wide := `<rss version="2.0"><channel><title>t</title>` + strings.Repeat("<item/>", 100_000) + `</channel></rss>`
+	h.srv.serve("/deep.xml", "application/rss+xml", []byte(deep))
+	h.srv.serve("/wide.xml", "application/rss+xml", []byte(wide))
+	h.srv.serve("/ok.xml", "application/rss+xml", fixture(t, "rss2.xml"))
+	f := fastFetch()
+	f.ParseMemory = 64 << 20
+	h.start(f, h.src("deep", "/deep.xml"), h.src("wide", "/wide.xml"), h.src("ok", "/ok.xml"))
+	for id, want := range map[string]string{
+		"deep": "parse: nested deeper than 256 levels (fetch.max_depth)",
+		"wide": "more than fetch.parse_memory (64 MiB)",
+	} {
+		if err := h.poll(id); err == nil {
+			t.Errorf("%s: poll succeeded", id)
+		}
+		if st := h.state(id); st.Status != store.StatusError || !strings.Contains(st.LastError, want) {
+			t.Errorf("%s: %s %q, want an error with %q", id, st.Status, st.LastError, want)
+		}
+	}
+	h.mustPoll("ok")
+}
+
+// A poll waiting for parse memory when the poller stops records nothing:
+// its upstream did not fail.
+func TestPollStoppedWaitingForParseMemory(t *testing.T) {
+	h := newHarness(t)
+	body := fixture(t, "rss2.xml")
+	served := make(chan struct{})
+	h.srv.handle("/ok.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Write(body)
+		close(served)
+	})
+	f := fastFetch()
+	f.ParseMemory = 1 << 20
+	var recorded atomic.Int64
+	p := NewPoller(Options{
+		Sources: []config.Source{h.src("ok", "/ok.xml")}, Fetch: f, Store: h.st, States: h.st,
+		Now: h.clock.Now, OnPoll: func(store.SourceState, store.Poll) { recorded.Add(1) },
+	})
+	// Another parse holds nearly all the memory.
+	release, err := p.bounds.Admit(t.Context(), []byte("<rss>"+strings.Repeat("x", 80<<10)+"</rss>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.PollOnce(ctx, "ok") }()
+	<-served
+	time.Sleep(100 * time.Millisecond) // for the body to arrive and the poll to wait
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("poll stopped while waiting: %v", err)
+	}
+	if n := recorded.Load(); n != 0 {
+		t.Errorf("a poll stopped by shutdown was recorded %d times", n)
 	}
 }

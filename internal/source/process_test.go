@@ -1,10 +1,12 @@
 package source
 
 import (
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"syndicate/internal/config"
@@ -40,7 +42,7 @@ func TestProcess(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := process(fixture(t, "rss2.xml"), "application/rss+xml", feedURL, &tt.src, t0, nil)
+			p, err := process(t.Context(), testBounds(), fixture(t, "rss2.xml"), "application/rss+xml", feedURL, &tt.src, t0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +88,7 @@ func TestEncodings(t *testing.T) {
 				t.Fatal(err)
 			}
 			src := config.Source{ID: "enc", URL: "https://quai.example/rss", Sections: []string{"world"}}
-			p, err := process(body, tt.contentType, src.URL, &src, t0, nil)
+			p, err := process(t.Context(), testBounds(), body, tt.contentType, src.URL, &src, t0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,6 +100,60 @@ func TestEncodings(t *testing.T) {
 			}
 			if got := p.items[0].Summary; got != tt.summary {
 				t.Errorf("summary = %q, want %q", got, tt.summary)
+			}
+		})
+	}
+}
+
+// secretURL is a source URL as operators write them for partners that
+// want credentials: userinfo and a key in the query.
+const secretURL = "https://alice:hunter22@partner.example/feed?api_key=K3Y-123&page=1"
+
+var secrets = []string{"alice", "hunter22", "K3Y-123"}
+
+// The URL a source is fetched from is never published: attribution names
+// public_url, the feed's own self link, or the fetch URL without its
+// credentials and query, and relative links resolve without them.
+func TestAttributionHidesTheFetchURL(t *testing.T) {
+	const feed = `<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>Partner</title>%s
+<item><title>First</title><link>/news/1</link><description>&lt;a href="/news/0"&gt;before&lt;/a&gt;</description></item>
+</channel></rss>`
+	tests := []struct {
+		name, self, publicURL, wantFeedURL string
+	}{
+		{"no self link", "", "", "https://partner.example/feed"},
+		{"a self link", "https://partner.example/public.rss", "", "https://partner.example/public.rss"},
+		{"a self link with an innocent query", "https://partner.example/?feed=rss2", "", "https://partner.example/?feed=rss2"},
+		{"a self link echoing the fetch URL", "https://alice:hunter22@partner.example/feed?api_key=K3Y-123", "", "https://partner.example/feed"},
+		{"a relative self link", "/feed?api_key=K3Y-123", "", "https://partner.example/feed"},
+		{"public_url", "https://partner.example/public.rss", "https://partner.example/rss", "https://partner.example/rss"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			self := ""
+			if tt.self != "" {
+				self = `<atom:link rel="self" href="` + html.EscapeString(tt.self) + `"/>`
+			}
+			src := config.Source{ID: "partner", URL: secretURL, PublicURL: tt.publicURL, Sections: []string{"world"}}
+			p, err := process(t.Context(), testBounds(), []byte(strings.Replace(feed, "%s", self, 1)), "application/rss+xml", secretURL, &src, t0, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.items) != 1 {
+				t.Fatalf("%d items", len(p.items))
+			}
+			if p.origin.FeedURL != tt.wantFeedURL {
+				t.Errorf("feed URL %q, want %q", p.origin.FeedURL, tt.wantFeedURL)
+			}
+			it := p.items[0]
+			if it.URL != "https://partner.example/news/1" {
+				t.Errorf("item link %q", it.URL)
+			}
+			published := asJSON(p.items) + asJSON(p.origin)
+			for _, s := range secrets {
+				if strings.Contains(published, s) {
+					t.Errorf("%q published: %s", s, published)
+				}
 			}
 		})
 	}

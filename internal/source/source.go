@@ -16,6 +16,7 @@ import (
 
 	"syndicate/internal/config"
 	"syndicate/internal/fetch"
+	"syndicate/internal/parse"
 	"syndicate/internal/store"
 )
 
@@ -61,6 +62,7 @@ type Poller struct {
 	byID     map[string]*config.Source
 	fetch    config.Fetch
 	fetcher  *fetch.Client
+	bounds   *parse.Bounds // shared by every parse of the poller
 	store    store.Store
 	states   store.SourceStates
 	log      *slog.Logger
@@ -89,6 +91,7 @@ func NewPoller(o Options) *Poller {
 		byID:     make(map[string]*config.Source, len(o.Sources)),
 		fetch:    f,
 		fetcher:  fetch.New(f, ua),
+		bounds:   parse.NewBounds(f.MaxDepth, f.ParseMemory),
 		store:    o.Store,
 		states:   o.States,
 		log:      o.Logger,

@@ -58,10 +58,12 @@ type SourceState struct {
 	// TTL is the feed's own <ttl>, a floor on the polling interval.
 	TTL time.Duration `json:"ttl"`
 
-	// FeedTitle, FeedID and HomeURL describe the upstream feed, for attribution.
+	// FeedTitle, FeedID, HomeURL and SelfURL describe the upstream feed,
+	// for attribution.
 	FeedTitle string `json:"feed_title"`
 	FeedID    string `json:"feed_id"`
 	HomeURL   string `json:"home_url"`
+	SelfURL   string `json:"self_url"`
 
 	History []Poll `json:"history"` // newest last, at most HistoryLen
 }
