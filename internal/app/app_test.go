@@ -80,16 +80,26 @@ Body text.
 
 func newTestApp(t *testing.T, upstream string) (*App, *httptest.Server) {
 	t.Helper()
+	a, front, _ := serveApp(t, "gulf-ports.md", testArticle, func(base string) string {
+		return fmt.Sprintf(testConfig, base, upstream)
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return a, front
+}
+
+// serveApp writes one article into a temporary site folder, builds an
+// instance from the config that configFor returns for the front server's
+// base URL, starts it and serves it. It returns the site folder too.
+func serveApp(t *testing.T, name, article string, configFor func(base string) string, log *slog.Logger) (*App, *httptest.Server, string) {
+	t.Helper()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "feeds"), 0o755)
-	os.WriteFile(filepath.Join(dir, "feeds", "gulf-ports.md"), []byte(testArticle), 0o644)
+	os.WriteFile(filepath.Join(dir, "feeds", name), []byte(article), 0o644)
 	front := httptest.NewUnstartedServer(nil)
-	base := "http://" + front.Listener.Addr().String()
-	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(fmt.Sprintf(testConfig, base, upstream)))
+	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(configFor("http://"+front.Listener.Addr().String())))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +111,7 @@ func newTestApp(t *testing.T, upstream string) (*App, *httptest.Server) {
 	front.Config.Handler = a.Handler()
 	front.Start()
 	t.Cleanup(front.Close)
-	return a, front
+	return a, front, dir
 }
 
 func fetch(t *testing.T, url string) []byte {

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"syndicate/internal/config"
 	"syndicate/internal/conformance"
 	"syndicate/internal/store"
 )
@@ -114,32 +113,15 @@ func startFidelity(t *testing.T) (*App, *httptest.Server) {
 	}))
 	t.Cleanup(upstream.Close)
 
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "feeds"), 0o755)
-	os.WriteFile(filepath.Join(dir, "feeds", "harbour-after-dark.md"), []byte(fidelityArticle), 0o644)
-	front := httptest.NewUnstartedServer(nil)
-	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(fidelityConfig("http://"+front.Listener.Addr().String(), upstream.URL)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if _, err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	front.Config.Handler = a.Handler()
-	front.Start()
-	t.Cleanup(front.Close)
+	a, front, _ := serveApp(t, "harbour-after-dark.md", fidelityArticle, func(base string) string {
+		return fidelityConfig(base, upstream.URL)
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		polled := 0
 		for _, s := range fidelitySources {
-			if st, err := a.Store.SourceState(ctx, s.id); err == nil && !st.LastFetch.IsZero() {
+			if st, err := a.Store.SourceState(context.Background(), s.id); err == nil && !st.LastFetch.IsZero() {
 				polled++
 			}
 		}

@@ -98,31 +98,13 @@ func TestCredentialedSourceNeverPublished(t *testing.T) {
 // and the server table's extra lines, logging to logs.
 func newSecureApp(t *testing.T, sourceURL, serverLines string, logs io.Writer) (*App, *httptest.Server) {
 	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "feeds"), 0o755)
-	os.WriteFile(filepath.Join(dir, "feeds", "gulf-ports.md"), []byte(testArticle), 0o644)
-	front := httptest.NewUnstartedServer(nil)
-	base := "http://" + front.Listener.Addr().String()
-	text := fmt.Sprintf(testConfig, base, "") + "\n"
-	text = strings.Replace(text, `url = "/feed.xml"`, fmt.Sprintf("url = %q\ninterval = \"1h\"", sourceURL), 1)
-	text = strings.Replace(text, `interval = "1s"`, "", 1)
-	text = strings.Replace(text, "[content]", "[server]\n"+serverLines+"\n[log]\nlevel = \"debug\"\n\n[content]", 1)
-	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if _, err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	front.Config.Handler = a.Handler()
-	front.Start()
-	t.Cleanup(front.Close)
+	a, front, _ := serveApp(t, "gulf-ports.md", testArticle, func(base string) string {
+		text := fmt.Sprintf(testConfig, base, "") + "\n"
+		text = strings.Replace(text, `url = "/feed.xml"`, fmt.Sprintf("url = %q\ninterval = \"1h\"", sourceURL), 1)
+		text = strings.Replace(text, `interval = "1s"`, "", 1)
+		text = strings.Replace(text, "[content]", "[server]\n"+serverLines+"\n[log]\nlevel = \"debug\"\n\n[content]", 1)
+		return text
+	}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	return a, front
 }
 

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"syndicate/internal/config"
 	"syndicate/internal/conformance"
 	"syndicate/internal/redistest"
 	"syndicate/internal/websub"
@@ -113,28 +112,9 @@ func (p *pushReceiver) waitPush(t *testing.T, want string) pushed {
 // polled from up every second, and serves it.
 func startPushApp(t *testing.T, up string) (*App, *httptest.Server, string) {
 	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "feeds"), 0o755)
-	os.WriteFile(filepath.Join(dir, "feeds", "gulf-ports.md"), []byte(testArticle), 0o644)
-	front := httptest.NewUnstartedServer(nil)
-	base := "http://" + front.Listener.Addr().String()
-	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(fmt.Sprintf(testConfig, base, up)+allowLoopback))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if _, err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	front.Config.Handler = a.Handler()
-	front.Start()
-	t.Cleanup(front.Close)
-	return a, front, dir
+	return serveApp(t, "gulf-ports.md", testArticle, func(base string) string {
+		return fmt.Sprintf(testConfig, base, up) + allowLoopback
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // Feeds advertise the built-in hub in their bodies and headers, and still
