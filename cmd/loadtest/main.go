@@ -33,8 +33,8 @@ type options struct {
 	serverCPU   int
 	clientCPU   int
 	keep        bool
-	only        string // run only the cases whose name contains this
-	env         []string // extra environment for syndicate serve
+	only        string   // run only the cases whose name contains this
+	serveFlags  []string // extra flags for syndicate serve
 }
 
 func main() {
@@ -48,11 +48,8 @@ func main() {
 	flag.IntVar(&o.clientCPU, "client-cpu", 1, "core wrk is pinned to")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (site, export, nginx config)")
 	flag.StringVar(&o.only, "only", "", `measure only the cases whose name contains this, e.g. "latest" or "304"`)
-	flag.Func("env", "KEY=VALUE added to syndicate serve's environment (repeatable), e.g. to turn a serving trick off", func(s string) error {
-		if !strings.Contains(s, "=") {
-			return errors.New("want KEY=VALUE")
-		}
-		o.env = append(o.env, s)
+	flag.Func("serve-flag", "flag added to syndicate serve's command line (repeatable), e.g. --fast-path=false to measure without the fast path", func(s string) error {
+		o.serveFlags = append(o.serveFlags, s)
 		return nil
 	})
 	flag.Parse()
@@ -162,8 +159,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	synEnv := append([]string{"GOMAXPROCS=1", "SYNDICATE_LISTEN=" + synAddr, baseEnv}, o.env...)
-	sy, err := ps.start("taskset", synEnv, stderr, "-c", cpu, bin, "serve", "--config", config)
+	synEnv := []string{"GOMAXPROCS=1", "SYNDICATE_LISTEN=" + synAddr, baseEnv}
+	sy, err := ps.start("taskset", synEnv, stderr, append([]string{"-c", cpu, bin, "serve", "--config", config}, o.serveFlags...)...)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,8 @@ var version = ""
 const usage = `usage: syndicate <command> [flags]
 
 commands:
-  serve [--config PATH]            serve feeds and pages over HTTP (the default)
+  serve [--config PATH]            serve feeds and pages over HTTP (the default);
+        [--fast-path=false]        with net/http answering every request
   check [--config PATH]            validate the configuration and every article
   build [--config PATH] --out DIR  write every feed and page to DIR as static files
   version                          print the version
@@ -37,6 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "config.toml", "configuration file")
 	out := fs.String("out", "", "output directory (build)")
+	fastPath := fs.Bool("fast-path", true, "answer document requests without net/http (serve)")
 
 	var err error
 	switch cmd {
@@ -50,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		switch cmd {
 		case "serve":
-			err = serve(ctx, *configPath, stderr)
+			err = serve(ctx, *configPath, *fastPath, stderr)
 		case "check":
 			err = check(*configPath, stdout)
 		case "build":

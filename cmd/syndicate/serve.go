@@ -14,9 +14,13 @@ import (
 
 	"syndicate/internal/app"
 	"syndicate/internal/config"
+	"syndicate/internal/server"
 )
 
-func serve(ctx context.Context, configPath string, logOut io.Writer) error {
+// serve runs the HTTP server until ctx ends or SIGINT or SIGTERM comes.
+// fastPath puts document requests on the server package's fast path; off,
+// net/http answers everything, the baseline make loadtest compares with.
+func serve(ctx context.Context, configPath string, fastPath bool, logOut io.Writer) error {
 	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
@@ -47,6 +51,11 @@ func serve(ctx context.Context, configPath string, logOut io.Writer) error {
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "version", Version(), "config", cfg.Path)
 
+	var fast *server.Listener
+	if fastPath {
+		fast = a.Server.Listener(ln, httpServer)
+		ln = fast
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
 	select {
@@ -57,7 +66,18 @@ func serve(ctx context.Context, configPath string, logOut io.Writer) error {
 	log.Info("shutting down: finishing requests in flight", "timeout", cfg.Server.ShutdownTimeout.Duration)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration)
 	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	fastDone := make(chan error, 1)
+	go func() {
+		if fast != nil {
+			fastDone <- fast.Shutdown(shutdownCtx)
+		}
+		close(fastDone)
+	}()
+	err = httpServer.Shutdown(shutdownCtx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	if err = errors.Join(err, <-fastDone); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	return nil
