@@ -65,14 +65,15 @@ func build(ctx context.Context, configPath, dir string, out io.Writer) error {
 }
 
 // writeDocument writes a document's body to file and its compressed copies
-// beside it (file.gz), which a static server such as nginx (gzip_static)
-// sends as they are: the same bytes serve sends for that encoding.
+// beside it (file.gz, file.br), which a static server such as nginx
+// (gzip_static, brotli_static) sends as they are: the same bytes serve
+// sends for that encoding.
 func writeDocument(file string, doc document.Document) (int, error) {
 	n := 0
 	for _, f := range []struct {
 		suffix string
 		body   []byte
-	}{{"", doc.Body}, {".gz", doc.Gzip}} {
+	}{{"", doc.Body}, {".gz", doc.Gzip}, {".br", doc.Brotli}} {
 		if f.suffix != "" && f.body == nil {
 			continue
 		}

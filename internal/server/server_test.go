@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syndicate/internal/document"
 	"testing"
 	"time"
+
+	"github.com/andybalholm/brotli"
 
 	"syndicate/internal/render"
 )
@@ -129,45 +132,69 @@ func TestFeedResponseHeaders(t *testing.T) {
 	})
 }
 
-func TestGzip(t *testing.T) {
+func TestContentCoding(t *testing.T) {
 	inModes(t, func(t *testing.T, mode string) {
-		_, ts, feed := newTestServer(t, mode)
-		tests := []struct {
-			acceptEncoding string
-			wantGzip       bool
-		}{
-			{"gzip", true},
-			{"deflate, gzip;q=0.8", true},
-			{"br, *", true},
-			{"gzip;q=0", false},
-			{"identity", false},
-			{"", false},
+		s, ts, feed := newTestServer(t, mode)
+		// A document stored without a brotli copy (by an older instance
+		// of a fleet, say) and one with no compressed copy at all.
+		gzipOnly, identityOnly := feed, feed
+		gzipOnly.Brotli = nil
+		identityOnly.Gzip, identityOnly.Brotli = nil, nil
+		s.Update(map[string]document.Document{"/asia/rss.xml": feed, "/gzip/rss.xml": gzipOnly, "/none/rss.xml": identityOnly})
+		decoders := map[string]func(io.Reader) (io.Reader, error){
+			"":     func(r io.Reader) (io.Reader, error) { return r, nil },
+			"gzip": func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
+			"br":   func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil },
 		}
+		tests := []struct {
+			path, acceptEncoding, want string
+		}{
+			{"/asia/rss.xml", "gzip", "gzip"},
+			{"/asia/rss.xml", "deflate, gzip;q=0.8", "gzip"},
+			{"/asia/rss.xml", "x-gzip", "gzip"},
+			{"/asia/rss.xml", "br", "br"},
+			{"/asia/rss.xml", "gzip, deflate, br", "br"},
+			{"/asia/rss.xml", "gzip;q=1, br;q=0.5", "br"},
+			{"/asia/rss.xml", "BR", "br"},
+			{"/asia/rss.xml", "br;q=0, gzip", "gzip"},
+			{"/asia/rss.xml", "br;q=0.0, gzip;q=0", ""},
+			{"/asia/rss.xml", "*", "br"},
+			{"/asia/rss.xml", "br;q=0, *", "gzip"},
+			{"/asia/rss.xml", "*, br;q=0, gzip;q=0", ""},
+			{"/asia/rss.xml", "*;q=0", ""},
+			{"/asia/rss.xml", "gzip;q=0", ""},
+			{"/asia/rss.xml", "identity", ""},
+			{"/asia/rss.xml", "", ""},
+			{"/gzip/rss.xml", "gzip, br", "gzip"},
+			{"/none/rss.xml", "gzip, br", ""},
+		}
+		etags := map[string]string{}
 		for _, tt := range tests {
-			t.Run(tt.acceptEncoding, func(t *testing.T) {
-				resp := do(t, "GET", ts.URL+"/asia/rss.xml", map[string]string{"Accept-Encoding": tt.acceptEncoding})
+			t.Run(tt.path+" "+tt.acceptEncoding, func(t *testing.T) {
+				resp := do(t, "GET", ts.URL+tt.path, map[string]string{"Accept-Encoding": tt.acceptEncoding})
 				b := body(t, resp)
-				gotGzip := resp.Header.Get("Content-Encoding") == "gzip"
-				if gotGzip != tt.wantGzip {
-					t.Fatalf("gzip = %v, want %v", gotGzip, tt.wantGzip)
+				if got := resp.Header.Get("Content-Encoding"); got != tt.want {
+					t.Fatalf("Content-Encoding %q, want %q", got, tt.want)
 				}
-				if !gotGzip {
-					return
+				if resp.Header.Get("Content-Length") != strconv.Itoa(len(b)) {
+					t.Errorf("Content-Length %s, body %d bytes", resp.Header.Get("Content-Length"), len(b))
 				}
-				zr, err := gzip.NewReader(bytes.NewReader(b))
+				r, err := decoders[tt.want](bytes.NewReader(b))
 				if err != nil {
 					t.Fatal(err)
 				}
-				plain, _ := io.ReadAll(zr)
-				if !bytes.Equal(plain, feed.Body) {
-					t.Error("gzip body does not decompress to the document")
+				if plain, err := io.ReadAll(r); err != nil || !bytes.Equal(plain, feed.Body) {
+					t.Errorf("%q body does not decode to the document (%v)", tt.want, err)
 				}
-				if resp.Header.Get("Etag") == feed.ETag {
-					t.Error("gzip representation shares the identity ETag")
+				if tt.want != "" && len(b) >= len(feed.Body) {
+					t.Errorf("%s copy %d bytes, identity %d", tt.want, len(b), len(feed.Body))
 				}
-				if len(b) >= len(feed.Body) {
-					t.Errorf("gzip copy %d bytes, identity %d", len(b), len(feed.Body))
+				// Each representation has its own validator.
+				tag := resp.Header.Get("Etag")
+				if other, ok := etags[tag]; ok && other != tt.want {
+					t.Errorf("ETag %s is shared by %q and %q", tag, other, tt.want)
 				}
+				etags[tag] = tt.want
 			})
 		}
 	})
@@ -177,6 +204,7 @@ func TestConditionalRequests(t *testing.T) {
 	inModes(t, func(t *testing.T, mode string) {
 		_, ts, feed := newTestServer(t, mode)
 		gzipTag := do(t, "GET", ts.URL+"/asia/rss.xml", map[string]string{"Accept-Encoding": "gzip"}).Header.Get("Etag")
+		brTag := do(t, "GET", ts.URL+"/asia/rss.xml", map[string]string{"Accept-Encoding": "br"}).Header.Get("Etag")
 		tests := []struct {
 			name    string
 			headers map[string]string
@@ -184,6 +212,7 @@ func TestConditionalRequests(t *testing.T) {
 		}{
 			{"matching etag", map[string]string{"If-None-Match": feed.ETag}, 304},
 			{"gzip etag", map[string]string{"If-None-Match": gzipTag}, 304},
+			{"brotli etag", map[string]string{"If-None-Match": brTag}, 304},
 			{"weak form of etag", map[string]string{"If-None-Match": "W/" + feed.ETag}, 304},
 			{"etag in a list", map[string]string{"If-None-Match": `"nope", ` + feed.ETag}, 304},
 			{"star", map[string]string{"If-None-Match": "*"}, 304},
