@@ -69,6 +69,7 @@ func main() {
 // server is one side of the comparison.
 type server struct {
 	name string
+	pid  int               // the process that answers: nginx's worker, syndicate
 	base string            // http://127.0.0.1:port
 	etag map[string]string // path -> ETag of the identity representation
 }
@@ -171,9 +172,13 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	worker, err := onlyChild(ng.Process.Pid)
+	if err != nil {
+		return err
+	}
 	servers := []*server{
-		{name: "nginx", base: "http://" + nginxAddr, etag: map[string]string{}},
-		{name: "syndicate", base: "http://" + synAddr, etag: map[string]string{}},
+		{name: "nginx", pid: worker, base: "http://" + nginxAddr, etag: map[string]string{}},
+		{name: "syndicate", pid: sy.Process.Pid, base: "http://" + synAddr, etag: map[string]string{}},
 	}
 	var cases []testCase
 	for _, p := range []string{"/latest/rss.xml", "/" + syntheticSection + "/rss.xml"} {
@@ -193,10 +198,21 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		var out bytes.Buffer
 		cmd := exec.CommandContext(ctx, "taskset", wrkArgs(o.clientCPU, o.connections, d, c.header(s), s.base+c.path)...)
 		cmd.Stdout, cmd.Stderr = &out, &out
+		cpu0, err := cpuTime(s.pid)
+		if err != nil {
+			return wrkResult{}, err
+		}
 		if err := cmd.Run(); err != nil {
 			return wrkResult{}, fmt.Errorf("loadtest: wrk %s %s: %w\n%s", s.name, c, err, out.String())
 		}
+		cpu1, err := cpuTime(s.pid)
+		if err != nil {
+			return wrkResult{}, err
+		}
 		r, err := parseWrk(out.String())
+		if r.Requests > 0 {
+			r.CPUPerRequest = (cpu1 - cpu0) / time.Duration(r.Requests)
+		}
 		if err == nil && r.Bad > 0 {
 			err = fmt.Errorf("loadtest: wrk %s %s: %d responses were neither 2xx nor 3xx", s.name, c, r.Bad)
 		}
@@ -237,9 +253,10 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 					rd.syndicate = res
 				}
 			}
-			fmt.Fprintf(stderr, "round %d %-24s nginx %8.0f req/s p99 %-9s syndicate %8.0f req/s p99 %-9s %.2fx\n",
-				r+1, c, rd.nginx.RequestsPerSec, roundLatency(rd.nginx.P99),
-				rd.syndicate.RequestsPerSec, roundLatency(rd.syndicate.P99), rd.syndicate.RequestsPerSec/rd.nginx.RequestsPerSec)
+			fmt.Fprintf(stderr, "round %d %-20s nginx %6.0f req/s p99 %-8s %5.1f µs CPU/req, syndicate %6.0f req/s p99 %-8s %5.1f µs CPU/req: %.2fx\n",
+				r+1, c, rd.nginx.RequestsPerSec, roundLatency(rd.nginx.P99), micros(rd.nginx.CPUPerRequest),
+				rd.syndicate.RequestsPerSec, roundLatency(rd.syndicate.P99), micros(rd.syndicate.CPUPerRequest),
+				rd.syndicate.RequestsPerSec/rd.nginx.RequestsPerSec)
 			results[i] = append(results[i], rd)
 		}
 	}

@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -100,4 +103,44 @@ func waitReady(ctx context.Context, p *procs, cmd *exec.Cmd, url string) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// cpuTime is the CPU time a process has used so far, all its threads
+// together, from the scheduler's own nanosecond accounting (schedstat).
+func cpuTime(pid int) (time.Duration, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("loadtest: %w", err)
+	}
+	var total time.Duration
+	for _, task := range tasks {
+		b, err := os.ReadFile(filepath.Join(dir, task.Name(), "schedstat"))
+		if err != nil {
+			continue // the thread has just ended
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			return 0, fmt.Errorf("loadtest: %s/schedstat: empty", task.Name())
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("loadtest: %s/schedstat: %w", task.Name(), err)
+		}
+		total += time.Duration(ns)
+	}
+	return total, nil
+}
+
+// onlyChild returns the one child of a process: nginx's worker.
+func onlyChild(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return 0, fmt.Errorf("loadtest: %w", err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 1 {
+		return 0, fmt.Errorf("loadtest: process %d has children %q, want one worker", pid, f)
+	}
+	return strconv.Atoi(f[0])
 }

@@ -10,10 +10,16 @@ import (
 
 // wrkResult is what one wrk run reports that the load test uses.
 type wrkResult struct {
+	Requests       int
 	RequestsPerSec float64
 	P99            time.Duration
 	Bad            int // non-2xx or 3xx responses
 	SocketErrors   int // connect, read, write and timeout errors together
+
+	// CPUPerRequest is the server's CPU time over the run divided by the
+	// requests answered, measured by the load test, not wrk. On a machine
+	// busy with other work it moves much less than requests per second.
+	CPUPerRequest time.Duration
 }
 
 // parseWrk reads wrk's report as printed with --latency.
@@ -24,6 +30,13 @@ func parseWrk(out string) (wrkResult, error) {
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		switch {
+		case strings.Contains(line, " requests in "):
+			// "512345 requests in 10.00s, 33.51GB read"
+			n, err := strconv.Atoi(line[:strings.IndexByte(line, ' ')])
+			if err != nil {
+				return r, fmt.Errorf("loadtest: wrk: %q: %w", line, err)
+			}
+			r.Requests = n
 		case strings.HasPrefix(line, "Requests/sec:"):
 			v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, "Requests/sec:")), 64)
 			if err != nil {

@@ -197,6 +197,7 @@ func (l *Listener) serveConn(c *net.TCPConn) {
 	if err != nil {
 		return
 	}
+	raw := newRawIO(rc)
 	buf := make([]byte, headBufSize)
 	out := make([]byte, 0, 512)
 	n := 0 // bytes buffered: a partial head, or requests sent ahead (pipelining)
@@ -216,7 +217,7 @@ func (l *Listener) serveConn(c *net.TCPConn) {
 			if n == 0 && l.shutting.Load() {
 				return
 			}
-			m, err := rawRead(rc, buf[n:])
+			m, err := raw.Read(buf[n:])
 			if err == io.EOF && n > 0 {
 				break // net/http answers a request cut short with 400
 			}
@@ -245,7 +246,7 @@ func (l *Listener) serveConn(c *net.TCPConn) {
 		}
 		var body []byte
 		out, body = l.response(out[:0], e, &req)
-		if err := rawWrite(rc, out, body); err != nil {
+		if err := raw.Write(out, body); err != nil {
 			return
 		}
 		n = copy(buf, buf[end:n])

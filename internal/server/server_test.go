@@ -29,7 +29,7 @@ var modified = time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC)
 var modes = []string{"net/http", "fast"}
 
 // startServer serves s on loopback, through a Listener in mode "fast".
-func startServer(t *testing.T, s *Server, mode string, configure func(*http.Server)) *httptest.Server {
+func startServer(t testing.TB, s *Server, mode string, configure func(*http.Server)) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(s)
 	if configure != nil {

@@ -16,70 +16,100 @@ import (
 // GOMAXPROCS=1 on one core that meant about one thread switch every two
 // responses and the monitor waking every 20 µs (13% of the core in perf).
 // A non-blocking socket call never waits, so the processor is not idle
-// while it runs. make loadtest measures it: run it with
-// -serve-flag=--fast-path=false for net/http's own reads and writes.
+// while it runs; writes are cut into pieces of at most maxRawWrite so
+// that none holds it long. BenchmarkServe and make loadtest (with
+// -serve-flag=--fast-path=false for the baseline) measure it.
 
-// rawRead reads once into p, waiting in the poller while nothing is
-// there.
-func rawRead(rc syscall.RawConn, p []byte) (int, error) {
-	var n int
-	var errno syscall.Errno
-	err := rc.Read(func(fd uintptr) bool {
-		r, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
-		if e == unix.EAGAIN {
-			return false
-		}
-		n, errno = int(r), e
-		return true
-	})
+// maxRawWrite bounds the bytes one raw write hands the kernel, and so the
+// time it keeps the goroutine from being preempted: about 20 µs of
+// copying.
+const maxRawWrite = 256 << 10
+
+// rawIO does one connection's raw reads and writes. Its callbacks are
+// made once per connection: a closure passed to syscall.RawConn escapes,
+// and a fresh one per call would cost allocations on every request.
+type rawIO struct {
+	rc              syscall.RawConn
+	readFn, writeFn func(fd uintptr) bool
+
+	p          []byte // read into
+	n          int
+	head, body []byte // left to write
+	errno      syscall.Errno
+}
+
+func newRawIO(rc syscall.RawConn) *rawIO {
+	r := &rawIO{rc: rc}
+	r.readFn, r.writeFn = r.read, r.write
+	return r
+}
+
+// Read reads once into p, waiting in the poller while nothing is there.
+func (r *rawIO) Read(p []byte) (int, error) {
+	r.p, r.n, r.errno = p, 0, 0
+	err := r.rc.Read(r.readFn)
+	r.p = nil
 	switch {
 	case err != nil:
 		return 0, err
-	case errno != 0:
-		return 0, errno
-	case n == 0:
+	case r.errno != 0:
+		return 0, r.errno
+	case r.n == 0:
 		return 0, io.EOF
 	}
-	return n, nil
+	return r.n, nil
 }
 
-// rawWrite writes head and then body with as few writev calls as the
+func (r *rawIO) read(fd uintptr) bool {
+	n, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(r.p))), uintptr(len(r.p)))
+	if e == unix.EAGAIN {
+		return false
+	}
+	r.n, r.errno = int(n), e
+	return true
+}
+
+// Write writes head and then body with as few writev calls as the
 // socket's buffer allows, waiting in the poller while it is full.
-func rawWrite(rc syscall.RawConn, head, body []byte) error {
-	var errno syscall.Errno
-	err := rc.Write(func(fd uintptr) bool {
-		for len(head)+len(body) > 0 {
-			var iov [2]unix.Iovec
-			n := 0
-			for _, b := range [2][]byte{head, body} {
-				if len(b) > 0 {
-					iov[n].Base = unsafe.SliceData(b)
-					iov[n].SetLen(len(b))
-					n++
-				}
-			}
-			r, _, e := unix.RawSyscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
-			if e == unix.EAGAIN {
-				return false
-			}
-			if e != 0 {
-				errno = e
-				return true
-			}
-			written := int(r)
-			if written < len(head) {
-				head = head[written:]
-				continue
-			}
-			body, head = body[written-len(head):], nil
-		}
-		return true
-	})
+func (r *rawIO) Write(head, body []byte) error {
+	r.head, r.body, r.errno = head, body, 0
+	err := r.rc.Write(r.writeFn)
+	r.head, r.body = nil, nil
 	if err != nil {
 		return err
 	}
-	if errno != 0 {
-		return errno
+	if r.errno != 0 {
+		return r.errno
 	}
 	return nil
+}
+
+func (r *rawIO) write(fd uintptr) bool {
+	for len(r.head)+len(r.body) > 0 {
+		var iov [2]unix.Iovec
+		n, room := 0, maxRawWrite
+		for _, b := range [2][]byte{r.head, r.body} {
+			if len(b) > 0 && room > 0 {
+				iov[n].Base = unsafe.SliceData(b)
+				iov[n].SetLen(min(len(b), room))
+				room -= min(len(b), room)
+				n++
+			}
+		}
+		w, _, e := unix.RawSyscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
+		if e == unix.EAGAIN {
+			return false
+		}
+		if e != 0 {
+			r.errno = e
+			return true
+		}
+		written := int(w)
+		if written < len(r.head) {
+			r.head = r.head[written:]
+			continue
+		}
+		r.body, r.head = r.body[written-len(r.head):], nil
+	}
+	return true
 }

@@ -10,10 +10,14 @@ import (
 // Elsewhere than Linux the fast path uses the ordinary calls; the raw
 // ones and the reason for them are in sys_linux.go.
 
-func rawRead(rc syscall.RawConn, p []byte) (int, error) {
+type rawIO struct{ rc syscall.RawConn }
+
+func newRawIO(rc syscall.RawConn) *rawIO { return &rawIO{rc} }
+
+func (r *rawIO) Read(p []byte) (int, error) {
 	var n int
 	var rerr error
-	err := rc.Read(func(fd uintptr) bool {
+	err := r.rc.Read(func(fd uintptr) bool {
 		n, rerr = syscall.Read(int(fd), p)
 		return rerr != syscall.EAGAIN
 	})
@@ -28,9 +32,9 @@ func rawRead(rc syscall.RawConn, p []byte) (int, error) {
 	return n, nil
 }
 
-func rawWrite(rc syscall.RawConn, head, body []byte) error {
+func (r *rawIO) Write(head, body []byte) error {
 	var werr error
-	err := rc.Write(func(fd uintptr) bool {
+	err := r.rc.Write(func(fd uintptr) bool {
 		for _, b := range []*[]byte{&head, &body} {
 			for len(*b) > 0 {
 				n, e := syscall.Write(int(fd), *b)
