@@ -131,17 +131,29 @@ func TestNginxConfig(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	ms := time.Millisecond
-	rounds := []round{
-		{wrkResult{RequestsPerSec: 100, P99: 4 * ms, CPUPerRequest: 10}, wrkResult{RequestsPerSec: 50, P99: 8 * ms, CPUPerRequest: 20}},
-		{wrkResult{RequestsPerSec: 80, P99: 2 * ms, CPUPerRequest: 10}, wrkResult{RequestsPerSec: 80, P99: 3 * ms, CPUPerRequest: 10}},
-		{wrkResult{RequestsPerSec: 200, P99: 1 * ms, CPUPerRequest: 10}, wrkResult{RequestsPerSec: 100, P99: 1 * ms, CPUPerRequest: 5}},
+	nginx := []wrkResult{
+		{RequestsPerSec: 100, P99: 4 * ms, CPUPerRequest: 10},
+		{RequestsPerSec: 80, P99: 2 * ms, CPUPerRequest: 10},
+		{RequestsPerSec: 200, P99: 1 * ms, CPUPerRequest: 10},
 	}
-	got := summarize(rounds)
-	// The ratio is the median of 0.5, 1 and 0.5: not 80/100.
-	want := summary{NginxRate: 100, SyndicateRate: 80, Ratio: 0.5, NginxP99: 2 * ms, SyndicateP99: 3 * ms,
-		NginxCPU: 10, SyndicateCPU: 10, CPURatio: 1}
-	if got != want {
-		t.Errorf("got %+v\nwant %+v", got, want)
+	syndicate := []wrkResult{
+		{RequestsPerSec: 50, P99: 8 * ms, CPUPerRequest: 20},
+		{RequestsPerSec: 80, P99: 3 * ms, CPUPerRequest: 10},
+		{RequestsPerSec: 100, P99: 1 * ms, CPUPerRequest: 5},
+	}
+	tests := []struct {
+		name string
+		runs []wrkResult
+		want summary
+	}{
+		// The ratio is the median of 0.5, 1 and 0.5: not 80/100.
+		{"syndicate", syndicate, summary{Rate: 80, Ratio: 0.5, P99: 3 * ms, CPU: 10, CPURatio: 1}},
+		{"nginx against itself", nginx, summary{Rate: 100, Ratio: 1, P99: 2 * ms, CPU: 10, CPURatio: 1}},
+	}
+	for _, tt := range tests {
+		if got := summarize(nginx, tt.runs); got != tt.want {
+			t.Errorf("%s: got %+v\nwant %+v", tt.name, got, tt.want)
+		}
 	}
 	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
 		t.Errorf("median of an even count = %v, want 2.5", m)

@@ -34,7 +34,7 @@ type options struct {
 	clientCPU   int
 	keep        bool
 	only        string   // run only the cases whose name contains this
-	serveFlags  []string // extra flags for syndicate serve
+	compare     []string // --fast-path modes of further syndicate instances measured alongside
 }
 
 func main() {
@@ -48,8 +48,13 @@ func main() {
 	flag.IntVar(&o.clientCPU, "client-cpu", 1, "core wrk is pinned to")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (site, export, nginx config)")
 	flag.StringVar(&o.only, "only", "", `measure only the cases whose name contains this, e.g. "latest" or "304"`)
-	flag.Func("serve-flag", "flag added to syndicate serve's command line (repeatable), e.g. --fast-path=false to measure without the fast path", func(s string) error {
-		o.serveFlags = append(o.serveFlags, s)
+	flag.Func("compare", `further syndicate instances to measure alongside, by --fast-path mode: "off" (net/http alone), "ordinary-calls"; comma-separated`, func(v string) error {
+		for _, mode := range strings.Split(v, ",") {
+			if mode != "off" && mode != "ordinary-calls" {
+				return fmt.Errorf("unknown mode %q", mode)
+			}
+			o.compare = append(o.compare, mode)
+		}
 		return nil
 	})
 	flag.Parse()
@@ -127,16 +132,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	nginxAddr, err := freePort()
-	if err != nil {
-		return err
-	}
-	synAddr, err := freePort()
-	if err != nil {
-		return err
-	}
-	// Both servers publish under one base URL, so their bytes can match.
-	baseEnv := "SYNDICATE_BASE_URL=http://" + synAddr
+	// Every server publishes under one base URL, so that their bytes match.
+	baseEnv := "SYNDICATE_BASE_URL=http://loadtest.example"
 	export := filepath.Join(dir, "www")
 	if err := command(ctx, stderr, []string{baseEnv}, bin, "build", "--config", config, "--out", export); err != nil {
 		return err
@@ -144,42 +141,25 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 	var ps procs
 	defer ps.stopAll()
-	nginxDir := filepath.Join(dir, "nginx")
-	if err := os.MkdirAll(filepath.Join(nginxDir, "tmp"), 0o755); err != nil {
+	logs, err := os.Create(filepath.Join(dir, "servers.log"))
+	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "root"
-	}
-	if err := os.WriteFile(filepath.Join(nginxDir, "nginx.conf"), []byte(nginxConfig(export, nginxAddr, user)), 0o644); err != nil {
-		return fmt.Errorf("loadtest: %w", err)
-	}
+	defer logs.Close()
 	cpu := strconv.Itoa(o.serverCPU)
-	ng, err := ps.start("taskset", nil, stderr, "-c", cpu, "nginx", "-e", "stderr", "-p", nginxDir, "-c", "nginx.conf")
+	nginx, err := startNginx(ctx, &ps, dir, export, cpu, logs)
 	if err != nil {
-		return err
+		return errors.Join(err, fmt.Errorf("loadtest: server logs in %s", logs.Name()))
 	}
-	synEnv := []string{"GOMAXPROCS=1", "SYNDICATE_LISTEN=" + synAddr, baseEnv}
-	sy, err := ps.start("taskset", synEnv, stderr, append([]string{"-c", cpu, bin, "serve", "--config", config}, o.serveFlags...)...)
-	if err != nil {
-		return err
-	}
-	if err := waitReady(ctx, &ps, ng, "http://"+nginxAddr+"/"); err != nil {
-		return err
-	}
-	if err := waitReady(ctx, &ps, sy, "http://"+synAddr+"/readyz"); err != nil {
-		return err
+	servers := []*server{nginx}
+	for _, mode := range append([]string{"on"}, o.compare...) {
+		s, err := startSyndicate(ctx, &ps, bin, config, mode, []string{baseEnv}, cpu, logs)
+		if err != nil {
+			return errors.Join(err, fmt.Errorf("loadtest: server logs in %s", logs.Name()))
+		}
+		servers = append(servers, s)
 	}
 
-	worker, err := onlyChild(ng.Process.Pid)
-	if err != nil {
-		return err
-	}
-	servers := []*server{
-		{name: "nginx", pid: worker, base: "http://" + nginxAddr, etag: map[string]string{}},
-		{name: "syndicate", pid: sy.Process.Pid, base: "http://" + synAddr, etag: map[string]string{}},
-	}
 	var cases []testCase
 	for _, p := range []string{"/latest/rss.xml", "/" + syntheticSection + "/rss.xml"} {
 		for _, v := range []string{"plain", "gzip", "304"} {
@@ -216,8 +196,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if err == nil && r.Bad > 0 {
 			err = fmt.Errorf("loadtest: wrk %s %s: %d responses were neither 2xx nor 3xx", s.name, c, r.Bad)
 		}
-		if ps.exited(ng) || ps.exited(sy) {
-			err = errors.Join(err, errors.New("loadtest: a server exited during the run"))
+		if dead := ps.anyExited(); dead != "" {
+			err = errors.Join(err, fmt.Errorf("loadtest: %s exited during the run; server logs in %s", dead, logs.Name()))
 		}
 		return r, err
 	}
@@ -229,17 +209,18 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	results := make([][]round, len(cases))
+	// results[case][server] holds one run per round.
+	results := make([][][]wrkResult, len(cases))
+	for i := range results {
+		results[i] = make([][]wrkResult, len(servers))
+	}
 	for r := range o.rounds {
 		for i, c := range cases {
-			// Alternate which server goes first, so that neither is
-			// always measured right after the other warmed the caches.
-			order := servers
-			if r%2 == 1 {
-				order = []*server{servers[1], servers[0]}
-			}
-			var rd round
-			for _, s := range order {
+			// Rotate which server goes first, so that none is always
+			// measured right after another warmed the caches.
+			for k := range servers {
+				j := (k + r) % len(servers)
+				s := servers[j]
 				res, err := runWrk(s, c, o.duration)
 				if err != nil {
 					return err
@@ -247,32 +228,78 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 				if res.SocketErrors > 0 {
 					fmt.Fprintf(stderr, "loadtest: %s %s: %d socket errors\n", s.name, c, res.SocketErrors)
 				}
-				if s.name == "nginx" {
-					rd.nginx = res
-				} else {
-					rd.syndicate = res
-				}
+				fmt.Fprintf(stderr, "round %d %-20s %-32s %7.0f req/s  p99 %-9s %5.1f µs CPU/req\n",
+					r+1, c, s.name, res.RequestsPerSec, roundLatency(res.P99), micros(res.CPUPerRequest))
+				results[i][j] = append(results[i][j], res)
 			}
-			fmt.Fprintf(stderr, "round %d %-20s nginx %6.0f req/s p99 %-8s %5.1f µs CPU/req, syndicate %6.0f req/s p99 %-8s %5.1f µs CPU/req: %.2fx\n",
-				r+1, c, rd.nginx.RequestsPerSec, roundLatency(rd.nginx.P99), micros(rd.nginx.CPUPerRequest),
-				rd.syndicate.RequestsPerSec, roundLatency(rd.syndicate.P99), micros(rd.syndicate.CPUPerRequest),
-				rd.syndicate.RequestsPerSec/rd.nginx.RequestsPerSec)
-			results[i] = append(results[i], rd)
 		}
 	}
 
-	names := make([]string, len(cases))
-	sums := make([]summary, len(cases))
-	for i, c := range cases {
-		names[i], sums[i] = c.String(), summarize(results[i])
-	}
 	fmt.Fprintf(stdout, "\n%s; %d rounds of %s, %d connections, medians; servers on core %d, wrk on core %d\n",
 		cpuModel(), o.rounds, o.duration, o.connections, o.serverCPU, o.clientCPU)
-	printSummary(stdout, names, sums)
+	var rows []row
+	for i, c := range cases {
+		for j, s := range servers {
+			rows = append(rows, row{c.String(), s.name, summarize(results[i][0], results[i][j])})
+		}
+	}
+	printSummary(stdout, rows)
 	return nil
 }
 
-// verify checks that both servers answer every case with the same status
+// startNginx writes the configuration and starts nginx serving export.
+func startNginx(ctx context.Context, ps *procs, dir, export, cpu string, logs io.Writer) (*server, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	nginxDir := filepath.Join(dir, "nginx")
+	if err := os.MkdirAll(filepath.Join(nginxDir, "tmp"), 0o755); err != nil {
+		return nil, fmt.Errorf("loadtest: %w", err)
+	}
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "root"
+	}
+	if err := os.WriteFile(filepath.Join(nginxDir, "nginx.conf"), []byte(nginxConfig(export, addr, user)), 0o644); err != nil {
+		return nil, fmt.Errorf("loadtest: %w", err)
+	}
+	cmd, err := ps.start("taskset", nil, logs, "-c", cpu, "nginx", "-e", "stderr", "-p", nginxDir, "-c", "nginx.conf")
+	if err != nil {
+		return nil, err
+	}
+	if err := waitReady(ctx, ps, cmd, "http://"+addr+"/"); err != nil {
+		return nil, err
+	}
+	worker, err := onlyChild(cmd.Process.Pid)
+	if err != nil {
+		return nil, err
+	}
+	return &server{name: "nginx", pid: worker, base: "http://" + addr, etag: map[string]string{}}, nil
+}
+
+// startSyndicate starts syndicate serve with the given --fast-path mode.
+func startSyndicate(ctx context.Context, ps *procs, bin, config, mode string, env []string, cpu string, logs io.Writer) (*server, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	env = append([]string{"GOMAXPROCS=1", "SYNDICATE_LISTEN=" + addr}, env...)
+	cmd, err := ps.start("taskset", env, logs, "-c", cpu, bin, "serve", "--config", config, "--fast-path="+mode)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitReady(ctx, ps, cmd, "http://"+addr+"/readyz"); err != nil {
+		return nil, err
+	}
+	name := "syndicate"
+	if mode != "on" {
+		name += " --fast-path=" + mode
+	}
+	return &server{name: name, pid: cmd.Process.Pid, base: "http://" + addr, etag: map[string]string{}}, nil
+}
+
+// verify checks that all servers answer every case with the same status
 // and byte-identical bodies before anything is measured, and records each
 // server's ETags for the 304 case.
 func verify(ctx context.Context, servers []*server, cases []testCase, stderr io.Writer) error {

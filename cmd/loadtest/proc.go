@@ -50,6 +50,16 @@ func (p *procs) exited(cmd *exec.Cmd) bool {
 	}
 }
 
+// anyExited names a process that has ended, or returns "".
+func (p *procs) anyExited() string {
+	for _, cmd := range p.list {
+		if p.exited(cmd) {
+			return strings.Join(cmd.Args, " ")
+		}
+	}
+	return ""
+}
+
 // stopAll sends SIGTERM to every process still running, waits for it up
 // to a few seconds, then kills it.
 func (p *procs) stopAll() {

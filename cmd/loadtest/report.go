@@ -8,43 +8,31 @@ import (
 	"time"
 )
 
-// round is one wrk run against each server for the same case.
-type round struct {
-	nginx, syndicate wrkResult
-}
-
-// summary is a case's rounds reduced to medians.
+// summary is one server's runs of a case reduced to medians, beside
+// nginx's runs of the same rounds.
 type summary struct {
-	NginxRate, SyndicateRate float64
-	Ratio                    float64 // median of the per-round ratios, not the ratio of medians
-	NginxP99, SyndicateP99   time.Duration
-	NginxCPU, SyndicateCPU   time.Duration // per request
-	CPURatio                 float64       // median of per-round nginx CPU/syndicate CPU: above 1, syndicate spends less
+	Rate     float64
+	Ratio    float64 // median of the per-round ratios to nginx, not the ratio of medians
+	P99      time.Duration
+	CPU      time.Duration // per request
+	CPURatio float64       // median of the per-round nginx CPU / this CPU: above 1, this server spends less
 }
 
-func summarize(rounds []round) summary {
-	var s summary
-	var ng, sy, ratio []float64
-	var ngP, syP, ngCPU, syCPU []time.Duration
-	var cpuRatio []float64
-	for _, r := range rounds {
-		ngCPU = append(ngCPU, r.nginx.CPUPerRequest)
-		syCPU = append(syCPU, r.syndicate.CPUPerRequest)
-		if r.syndicate.CPUPerRequest > 0 {
-			cpuRatio = append(cpuRatio, float64(r.nginx.CPUPerRequest)/float64(r.syndicate.CPUPerRequest))
+func summarize(nginx, runs []wrkResult) summary {
+	var rate, ratio, cpuRatio []float64
+	var p99, cpu []time.Duration
+	for i, r := range runs {
+		rate = append(rate, r.RequestsPerSec)
+		p99 = append(p99, r.P99)
+		cpu = append(cpu, r.CPUPerRequest)
+		if nginx[i].RequestsPerSec > 0 {
+			ratio = append(ratio, r.RequestsPerSec/nginx[i].RequestsPerSec)
 		}
-		ng = append(ng, r.nginx.RequestsPerSec)
-		sy = append(sy, r.syndicate.RequestsPerSec)
-		if r.nginx.RequestsPerSec > 0 {
-			ratio = append(ratio, r.syndicate.RequestsPerSec/r.nginx.RequestsPerSec)
+		if r.CPUPerRequest > 0 {
+			cpuRatio = append(cpuRatio, float64(nginx[i].CPUPerRequest)/float64(r.CPUPerRequest))
 		}
-		ngP = append(ngP, r.nginx.P99)
-		syP = append(syP, r.syndicate.P99)
 	}
-	s.NginxRate, s.SyndicateRate, s.Ratio = median(ng), median(sy), median(ratio)
-	s.NginxP99, s.SyndicateP99 = median(ngP), median(syP)
-	s.NginxCPU, s.SyndicateCPU, s.CPURatio = median(ngCPU), median(syCPU), median(cpuRatio)
-	return s
+	return summary{Rate: median(rate), Ratio: median(ratio), P99: median(p99), CPU: median(cpu), CPURatio: median(cpuRatio)}
 }
 
 // median of an even count is the mean of the middle two.
@@ -60,12 +48,24 @@ func median[T ~int64 | ~float64](v []T) T {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
-func printSummary(w io.Writer, names []string, sums []summary) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tnginx req/s\tsyndicate req/s\tsyndicate/nginx\tnginx p99\tsyndicate p99\tnginx µs CPU/req\tsyndicate µs CPU/req\tnginx/syndicate CPU\t")
-	for i, s := range sums {
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2fx\t%s\t%s\t%.1f\t%.1f\t%.2fx\t\n", names[i], s.NginxRate, s.SyndicateRate, s.Ratio,
-			roundLatency(s.NginxP99), roundLatency(s.SyndicateP99), micros(s.NginxCPU), micros(s.SyndicateCPU), s.CPURatio)
+// row is a line of the report: a case as one server answered it.
+type row struct {
+	testCase, server string
+	summary
+}
+
+func printSummary(w io.Writer, rows []row) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "case\tserver\treq/s\tvs nginx\tp99\tµs CPU/req\tCPU vs nginx")
+	last := ""
+	for _, r := range rows {
+		name := r.testCase
+		if name == last {
+			name = ""
+		}
+		last = r.testCase
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2fx\t%s\t%.1f\t%.2fx\n", name, r.server, r.Rate, r.Ratio,
+			roundLatency(r.P99), micros(r.CPU), r.CPURatio)
 	}
 	tw.Flush()
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -18,8 +19,8 @@ var version = ""
 const usage = `usage: syndicate <command> [flags]
 
 commands:
-  serve [--config PATH]            serve feeds and pages over HTTP (the default);
-        [--fast-path=false]        with net/http answering every request
+  serve [--config PATH]            serve feeds and pages over HTTP (the default)
+        [--fast-path=off]          ... with net/http answering every request
   check [--config PATH]            validate the configuration and every article
   build [--config PATH] --out DIR  write every feed and page to DIR as static files
   version                          print the version
@@ -38,7 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "config.toml", "configuration file")
 	out := fs.String("out", "", "output directory (build)")
-	fastPath := fs.Bool("fast-path", true, "answer document requests without net/http (serve)")
+	fastPath := fs.String("fast-path", "on", `document requests answered without net/http: "on", "ordinary-calls" (without raw system calls) or "off" (serve)`)
 
 	var err error
 	switch cmd {
@@ -52,6 +53,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		switch cmd {
 		case "serve":
+			if !slices.Contains([]string{"on", "ordinary-calls", "off"}, *fastPath) {
+				fmt.Fprintf(stderr, "syndicate serve: --fast-path %q: want on, ordinary-calls or off\n", *fastPath)
+				return 2
+			}
 			err = serve(ctx, *configPath, *fastPath, stderr)
 		case "check":
 			err = check(*configPath, stdout)

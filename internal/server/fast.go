@@ -15,7 +15,7 @@ import (
 // the connection, without net/http: per request net/http allocates the
 // request and its header map, starts a goroutine to watch the connection
 // while the handler runs, and writes through two buffers. Measured with
-// make loadtest (run it with -serve-flag=--fast-path=false for the
+// make loadtest (run it with -serve-flag=--fast-path=off for the
 // baseline), on the 70 KB latest feed net/http reached 0.43x nginx, the
 // fast path FIXME.
 //
@@ -33,6 +33,11 @@ const headBufSize = 4096
 // document requests skip net/http. Shut it down with Shutdown as well as
 // the http.Server's, which does not know the fast path's connections.
 type Listener struct {
+	// OrdinaryCalls, set before the first Accept, makes the fast path
+	// read and write with ordinary system calls instead of raw ones
+	// (sys_linux.go says why it does not): the baseline for measuring.
+	OrdinaryCalls bool
+
 	ln                         net.Listener
 	s                          *Server
 	idleTimeout, headerTimeout time.Duration
@@ -197,7 +202,7 @@ func (l *Listener) serveConn(c *net.TCPConn) {
 	if err != nil {
 		return
 	}
-	raw := newRawIO(rc)
+	raw := newRawIO(rc, l.OrdinaryCalls)
 	buf := make([]byte, headBufSize)
 	out := make([]byte, 0, 512)
 	n := 0 // bytes buffered: a partial head, or requests sent ahead (pipelining)

@@ -12,7 +12,7 @@ import (
 
 type rawIO struct{ rc syscall.RawConn }
 
-func newRawIO(rc syscall.RawConn) *rawIO { return &rawIO{rc} }
+func newRawIO(rc syscall.RawConn, _ bool) *rawIO { return &rawIO{rc} }
 
 func (r *rawIO) Read(p []byte) (int, error) {
 	var n int
