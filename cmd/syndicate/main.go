@@ -39,7 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "config.toml", "configuration file")
 	out := fs.String("out", "", "output directory (build)")
-	fastPath := fs.String("fast-path", "on", `document requests answered without net/http: "on", "ordinary-calls" (without raw system calls) or "off" (serve)`)
+	fastPath := fs.String("fast-path", "on", `document requests answered without net/http: "on", "no-sendfile", "ordinary-calls" (without raw system calls) or "off" (serve)`)
 
 	var err error
 	switch cmd {
@@ -53,8 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		switch cmd {
 		case "serve":
-			if !slices.Contains([]string{"on", "ordinary-calls", "off"}, *fastPath) {
-				fmt.Fprintf(stderr, "syndicate serve: --fast-path %q: want on, ordinary-calls or off\n", *fastPath)
+			if !slices.Contains([]string{"on", "no-sendfile", "ordinary-calls", "off"}, *fastPath) {
+				fmt.Fprintf(stderr, "syndicate serve: --fast-path %q: want on, no-sendfile, ordinary-calls or off\n", *fastPath)
 				return 2
 			}
 			err = serve(ctx, *configPath, *fastPath, stderr)

@@ -19,8 +19,9 @@ import (
 
 // serve runs the HTTP server until ctx ends or SIGINT or SIGTERM comes.
 // fastPath "on" puts document requests on the server package's fast path;
-// "ordinary-calls" and "off" are the baselines make loadtest measures it
-// against: without its raw system calls, and without it at all.
+// "no-sendfile", "ordinary-calls" and "off" are the baselines make
+// loadtest measures it against: without sendfile for large bodies,
+// without raw system calls, and without the fast path at all.
 func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) error {
 	cfg, err := config.Load(configPath)
 	if err != nil {
@@ -56,6 +57,7 @@ func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) e
 	if fastPath != "off" {
 		fast = a.Server.Listener(ln, httpServer)
 		fast.OrdinaryCalls = fastPath == "ordinary-calls"
+		fast.NoSendfile = fastPath == "no-sendfile"
 		ln = fast
 	}
 	errc := make(chan error, 1)

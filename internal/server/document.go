@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"syndicate/internal/document"
@@ -25,6 +26,9 @@ type representation struct {
 	etag     []string
 	length   []string
 	encoding []string // nil for identity
+	// file holds body in memory for sendfile when body is at least
+	// sendfileMin long (Linux only; nil otherwise).
+	file *os.File
 
 	// wire200 and wire304 are the status line and headers as net/http
 	// writes them for this representation, up to the Date header, which
@@ -78,6 +82,9 @@ func newEntry(doc document.Document, maxAge time.Duration) *entry {
 		}
 		if coding == codingIdentity {
 			rep.etag = []string{doc.ETag}
+		}
+		if len(body) >= sendfileMin {
+			rep.file = memfdCopy(body)
 		}
 		rep.wire200 = wireHeader(http.StatusOK, func(h http.Header) { e.setHeaders(h, rep, false) })
 		rep.wire304 = wireHeader(http.StatusNotModified, func(h http.Header) { e.setHeaders(h, rep, true) })

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,14 @@ import (
 // (large cookies, say) is handed to net/http, which allows more.
 const headBufSize = 4096
 
+// sendfileMin is the body size from which the fast path sends a body with
+// sendfile from an in-memory file rather than copying it with writev.
+// Measured with make loadtest (-compare no-sendfile), sendfile halved the
+// CPU per response of the 163 KB section feed (34 against 66 µs) but cost
+// 10% more on the 70 KB latest feed (24.6 against 22.3 µs), where the
+// extra system call outweighs the copy it saves.
+const sendfileMin = 128 << 10
+
 // Listener is the net.Listener an http.Server serving s is given, so that
 // document requests skip net/http. Shut it down with Shutdown as well as
 // the http.Server's, which does not know the fast path's connections.
@@ -37,6 +46,10 @@ type Listener struct {
 	// read and write with ordinary system calls instead of raw ones
 	// (sys_linux.go says why it does not): the baseline for measuring.
 	OrdinaryCalls bool
+	// NoSendfile, set before the first Accept, makes the fast path write
+	// every body with writev, even the large ones it would send with
+	// sendfile (see sendfileMin): the baseline for measuring that.
+	NoSendfile bool
 
 	ln                         net.Listener
 	s                          *Server
@@ -250,8 +263,13 @@ func (l *Listener) serveConn(c *net.TCPConn) {
 			return
 		}
 		var body []byte
-		out, body = l.response(out[:0], e, &req)
-		if err := raw.Write(out, body); err != nil {
+		var file *os.File
+		out, body, file = l.response(out[:0], e, &req)
+		if file != nil && !l.NoSendfile {
+			if err := raw.SendFile(out, file, len(body)); err != nil {
+				return
+			}
+		} else if err := raw.Write(out, body); err != nil {
 			return
 		}
 		n = copy(buf, buf[end:n])
@@ -280,7 +298,7 @@ func deadline(d time.Duration) time.Time {
 
 // response appends the status line and headers of the answer to req to
 // out, and returns them with the body to send after them.
-func (l *Listener) response(out []byte, e *entry, req *fastRequest) (head, body []byte) {
+func (l *Listener) response(out []byte, e *entry, req *fastRequest) (head, body []byte, file *os.File) {
 	rep, notModified := e.negotiate(byteString(req.acceptEncoding), byteString(req.ifNoneMatch), byteString(req.ifModifiedSince))
 	switch {
 	case notModified:
@@ -288,14 +306,14 @@ func (l *Listener) response(out []byte, e *entry, req *fastRequest) (head, body 
 	case req.head:
 		out = append(out, rep.wire200...)
 	default:
-		out, body = append(out, rep.wire200...), rep.body
+		out, body, file = append(out, rep.wire200...), rep.body, rep.file
 	}
 	if l.shutting.Load() {
 		out = append(out, "Connection: close\r\n"...)
 	}
 	out = append(out, "Date: "...)
 	out = time.Now().UTC().AppendFormat(out, http.TimeFormat)
-	return append(out, "\r\n\r\n"...), body
+	return append(out, "\r\n\r\n"...), body, file
 }
 
 // byteString views b as a string without copying, for the negotiation

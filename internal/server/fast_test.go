@@ -47,10 +47,16 @@ var dateLine = regexp.MustCompile(`(?m)^Date: [^\r]*\r$`)
 func TestFastPathAnswersAsNetHTTP(t *testing.T) {
 	feed := render.NewDocument([]byte(strings.Repeat("<rss>feed body</rss>\n", 2000)), "application/rss+xml; charset=utf-8", modified)
 	s := New(Options{CacheMaxAge: 5 * time.Minute})
+	// Larger than sendfileMin: sent with sendfile.
+	big := render.NewDocument([]byte(strings.Repeat("<rss>a long feed body</rss>\n", 8000)), "application/rss+xml; charset=utf-8", modified)
 	s.Update(map[string]document.Document{
 		"/asia/rss.xml": feed,
+		"/big/rss.xml":  big,
 		"/asia/":        render.NewDocument([]byte("<!doctype html><title>Asia</title>"), "text/html; charset=utf-8", modified),
 	})
+	if len(big.Body) < sendfileMin || len(feed.Body) >= sendfileMin {
+		t.Fatal("the documents no longer straddle sendfileMin")
+	}
 	plain := startServer(t, s, "net/http", nil).Listener.Addr().String()
 	fast := startServer(t, s, "fast", nil).Listener.Addr().String()
 	gzipTag := strings.TrimSuffix(feed.ETag, `"`) + `-gzip"`
@@ -68,6 +74,8 @@ func TestFastPathAnswersAsNetHTTP(t *testing.T) {
 		{"304 by date", get("/asia/rss.xml", "If-Modified-Since: Mon, 02 Nov 2026 08:30:00 GMT\r\n")},
 		{"stale ETag wins over date", get("/asia/rss.xml", "If-None-Match: \"0\"\r\nIf-Modified-Since: Mon, 02 Nov 2026 08:30:00 GMT\r\n")},
 		{"HEAD", "HEAD /asia/rss.xml HTTP/1.1\r\nHost: a\r\n\r\n"},
+		{"sendfile", get("/big/rss.xml", "")},
+		{"sendfile, HEAD, pipelined", get("/big/rss.xml", "") + "HEAD /big/rss.xml HTTP/1.1\r\nHost: a\r\n\r\n" + get("/big/rss.xml", "") + get("/asia/", "")},
 		{"query", get("/asia/rss.xml?utm_source=x", "")},
 		{"page", get("/asia/", "Accept-Encoding: gzip\r\n")},
 		{"pipelined", get("/asia/rss.xml", "") + get("/asia/", "") + get("/asia/rss.xml", "Accept-Encoding: br\r\n")},

@@ -2,6 +2,8 @@ package server
 
 import (
 	"io"
+	"os"
+	"runtime"
 	"syscall"
 	"unsafe"
 
@@ -37,11 +39,15 @@ type rawIO struct {
 	n          int
 	head, body []byte // left to write
 	errno      syscall.Errno
+
+	sendFn    func(fd uintptr) bool
+	file      int // sent from, at off, until size
+	off, size int64
 }
 
 func newRawIO(rc syscall.RawConn, ordinary bool) *rawIO {
 	r := &rawIO{rc: rc, ordinary: ordinary}
-	r.readFn, r.writeFn = r.read, r.write
+	r.readFn, r.writeFn, r.sendFn = r.read, r.write, r.send
 	return r
 }
 
@@ -126,6 +132,65 @@ func (r *rawIO) write(fd uintptr) bool {
 			continue
 		}
 		r.body, r.head = r.body[written-len(r.head):], nil
+	}
+	return true
+}
+
+// memfdCopy puts b in an in-memory file for sendfile, or returns nil if
+// the kernel cannot make one (the body is then written as it is). The
+// file is closed when the representation holding it is collected.
+func memfdCopy(b []byte) *os.File {
+	fd, err := unix.MemfdCreate("document", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	f := os.NewFile(uintptr(fd), "document")
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return nil
+	}
+	return f
+}
+
+// SendFile writes head, then the first size bytes of f, with the header
+// sent as MSG_MORE so that it leaves in the same segment as the body's
+// start.
+func (r *rawIO) SendFile(head []byte, f *os.File, size int) error {
+	r.head, r.errno, r.file, r.off, r.size = head, 0, int(f.Fd()), 0, int64(size)
+	err := r.rc.Write(r.sendFn)
+	runtime.KeepAlive(f) // its descriptor must stay open until here
+	r.head = nil
+	if err != nil {
+		return err
+	}
+	if r.errno != 0 {
+		return r.errno
+	}
+	return nil
+}
+
+func (r *rawIO) send(fd uintptr) bool {
+	for len(r.head) > 0 {
+		w, _, e := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(unsafe.SliceData(r.head))), uintptr(len(r.head)), unix.MSG_MORE, 0, 0)
+		if e == unix.EAGAIN {
+			return false
+		}
+		if e != 0 {
+			r.errno = e
+			return true
+		}
+		r.head = r.head[w:]
+	}
+	for r.off < r.size {
+		// sendfile advances r.off itself.
+		_, _, e := unix.RawSyscall6(unix.SYS_SENDFILE, fd, uintptr(r.file), uintptr(unsafe.Pointer(&r.off)), uintptr(min(r.size-r.off, maxRawWrite)), 0, 0)
+		if e == unix.EAGAIN {
+			return false
+		}
+		if e != 0 {
+			r.errno = e
+			return true
+		}
 	}
 	return true
 }
