@@ -39,7 +39,7 @@ func NewDocument(body []byte, contentType string, lastModified time.Time) docume
 	return document.Document{
 		Body:         body,
 		Gzip:         gz.Bytes(),
-		Brotli:       brotliCopy(body),
+		Brotli:       brotliOf(body),
 		ETag:         etag(body),
 		LastModified: lastModified,
 		ContentType:  contentType,
@@ -123,7 +123,7 @@ func joinDocument(plain, packed [][]byte, contentType string, lastModified time.
 	return document.Document{
 		Body:         body,
 		Gzip:         gz,
-		Brotli:       brotliCopy(body),
+		Brotli:       brotliOf(body),
 		ETag:         etag(body),
 		LastModified: lastModified,
 		ContentType:  contentType,
