@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// Content codings a document may be served in, in order of preference:
-// brotli is smaller than gzip, so a client that takes both gets brotli.
+// Content codings a document may be served in (negotiate prefers brotli,
+// smaller than gzip, when a client takes both).
 const (
 	codingIdentity = iota
 	codingGzip
