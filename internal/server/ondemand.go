@@ -18,7 +18,7 @@ import (
 // costs it two atomic reads, and a write only after a render.
 type onDemand struct {
 	render func(path string) (document.Document, bool)
-	entry  func(document.Document) *entry
+	entry  func(path string, doc document.Document) *entry
 	limit  int // bytes
 
 	m     sync.Map      // path -> *kept
@@ -41,7 +41,7 @@ type flight struct {
 	e    *entry // nil: the path names no document
 }
 
-func newOnDemand(render func(string) (document.Document, bool), entry func(document.Document) *entry, limit int) *onDemand {
+func newOnDemand(render func(string) (document.Document, bool), entry func(string, document.Document) *entry, limit int) *onDemand {
 	return &onDemand{render: render, entry: entry, limit: limit, inflight: map[string]*flight{}}
 }
 
@@ -78,7 +78,7 @@ func (c *onDemand) fill(path string) *entry {
 		c.mu.Lock()
 		delete(c.inflight, path)
 		if f.e != nil && gen == c.gen {
-			k := &kept{e: f.e, size: len(f.e.doc.Body) + len(f.e.doc.Gzip)}
+			k := &kept{e: f.e, size: f.e.size()}
 			k.seen.Store(c.clock.Add(1))
 			c.m.Store(path, k)
 			c.bytes += k.size
@@ -88,7 +88,7 @@ func (c *onDemand) fill(path string) *entry {
 		close(f.done)
 	}()
 	if doc, ok := c.render(path); ok {
-		f.e = c.entry(doc)
+		f.e = c.entry(path, doc)
 	}
 	return f.e
 }

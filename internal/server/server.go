@@ -69,13 +69,7 @@ func New(opts Options) *Server {
 	empty := map[string]*entry{}
 	s.docs.Store(&empty)
 	if opts.Render != nil {
-		s.onDemand = newOnDemand(opts.Render, func(d document.Document) *entry {
-			e := newEntry(d, opts.CacheMaxAge)
-			if strings.HasPrefix(d.ContentType, "text/html") {
-				e.csp, e.referrer = s.csp, s.referrer
-			}
-			return e
-		}, opts.OnDemandBytes)
+		s.onDemand = newOnDemand(opts.Render, s.newEntry, opts.OnDemandBytes)
 	}
 
 	// Each pattern only names the URL scheme, so that the mux answers
@@ -154,6 +148,19 @@ func (s *Server) lookup(path string) *entry {
 	return s.onDemand.get(path)
 }
 
+// lookupBytes is lookup for the fast path, whose path is still in the
+// connection's buffer: indexing the map with it does not copy it, so a
+// prepared document costs no allocation.
+func (s *Server) lookupBytes(path []byte) *entry {
+	if e := (*s.docs.Load())[string(path)]; e != nil {
+		return e
+	}
+	if s.onDemand == nil {
+		return nil
+	}
+	return s.onDemand.get(string(path))
+}
+
 // Forget drops documents rendered on demand, which the next request
 // renders anew: the publisher names those an edit made stale.
 func (s *Server) Forget(paths []string) {
@@ -172,20 +179,7 @@ func (s *Server) Update(docs map[string]document.Document) {
 			next[path] = e
 			continue
 		}
-		e := newEntry(doc, s.opts.CacheMaxAge)
-		if s.opts.Links != nil {
-			e.link = s.opts.Links(path, doc)
-		}
-		if strings.HasPrefix(doc.ContentType, "text/html") {
-			e.csp, e.referrer = s.csp, s.referrer
-		}
-		if s.opts.FeedCounter != nil {
-			if section, format, ok := feedPath(path); ok {
-				e.served = s.opts.FeedCounter(section, format, http.StatusOK)
-				e.notModified = s.opts.FeedCounter(section, format, http.StatusNotModified)
-			}
-		}
-		next[path] = e
+		next[path] = s.newEntry(path, doc)
 	}
 	s.docs.Store(&next)
 }
