@@ -18,7 +18,7 @@ import (
 // costs it two atomic reads, and a write only after a render.
 type onDemand struct {
 	render func(path string) (document.Document, bool)
-	entry  func(document.Document) *entry
+	entry  func(path string, doc document.Document) *entry
 	limit  int // bytes
 
 	m     sync.Map      // path -> *kept
@@ -41,7 +41,7 @@ type flight struct {
 	e    *entry // nil: the path names no document
 }
 
-func newOnDemand(render func(string) (document.Document, bool), entry func(document.Document) *entry, limit int) *onDemand {
+func newOnDemand(render func(string) (document.Document, bool), entry func(string, document.Document) *entry, limit int) *onDemand {
 	return &onDemand{render: render, entry: entry, limit: limit, inflight: map[string]*flight{}}
 }
 
@@ -88,7 +88,7 @@ func (c *onDemand) fill(path string) *entry {
 		close(f.done)
 	}()
 	if doc, ok := c.render(path); ok {
-		f.e = c.entry(doc)
+		f.e = c.entry(path, doc)
 	}
 	return f.e
 }

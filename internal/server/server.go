@@ -25,8 +25,8 @@ type Options struct {
 	// per request, so counting costs the hot path one atomic add.
 	FeedCounter func(section, format string, code int) Counter
 	// Links, when set, returns the Link header values of the document at
-	// path (a feed's WebSub hubs and self link), or none. Like
-	// FeedCounter it is called when documents change, never per request.
+	// path (a feed's WebSub hubs and self link), or none. It is called
+	// when a document is updated or rendered on demand, never per request.
 	Links func(path string, doc document.Document) []string
 	// Render, when set, renders a document that Update did not give on
 	// its first request; the server keeps it, within OnDemandBytes, until
@@ -69,13 +69,7 @@ func New(opts Options) *Server {
 	empty := map[string]*entry{}
 	s.docs.Store(&empty)
 	if opts.Render != nil {
-		s.onDemand = newOnDemand(opts.Render, func(d document.Document) *entry {
-			e := newEntry(d, opts.CacheMaxAge)
-			if strings.HasPrefix(d.ContentType, "text/html") {
-				e.csp, e.referrer = s.csp, s.referrer
-			}
-			return e
-		}, opts.OnDemandBytes)
+		s.onDemand = newOnDemand(opts.Render, s.newEntry, opts.OnDemandBytes)
 	}
 
 	// Each pattern only names the URL scheme, so that the mux answers
@@ -106,8 +100,21 @@ func New(opts Options) *Server {
 	} {
 		s.mux.HandleFunc(pattern, http.NotFound)
 	}
+	// A tag's or an author's page is a folder, as a section's is; without
+	// its slash the path would fall to "/{section}/{format}" and be 404.
+	s.mux.HandleFunc("GET /tag/{slug}", toFolder)
+	s.mux.HandleFunc("GET /author/{slug}", toFolder)
 	s.mux.HandleFunc("GET /healthz", Healthz)
 	return s
+}
+
+// toFolder redirects a path to its folder form, query kept: the page's
+// canonical URL ends in a slash.
+func toFolder(w http.ResponseWriter, r *http.Request) {
+	u := *r.URL
+	u.Path += "/"
+	u.RawPath = ""
+	http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
 }
 
 // Healthz answers liveness probes: 200 for as long as the process serves.
@@ -154,6 +161,15 @@ func (s *Server) lookup(path string) *entry {
 	return s.onDemand.get(path)
 }
 
+// Document returns the document served at path, rendering it now if it
+// is rendered on demand and not kept: what a request would get.
+func (s *Server) Document(path string) (document.Document, bool) {
+	if e := s.lookup(path); e != nil {
+		return e.doc, true
+	}
+	return document.Document{}, false
+}
+
 // Forget drops documents rendered on demand, which the next request
 // renders anew: the publisher names those an edit made stale.
 func (s *Server) Forget(paths []string) {
@@ -172,13 +188,7 @@ func (s *Server) Update(docs map[string]document.Document) {
 			next[path] = e
 			continue
 		}
-		e := newEntry(doc, s.opts.CacheMaxAge)
-		if s.opts.Links != nil {
-			e.link = s.opts.Links(path, doc)
-		}
-		if strings.HasPrefix(doc.ContentType, "text/html") {
-			e.csp, e.referrer = s.csp, s.referrer
-		}
+		e := s.newEntry(path, doc)
 		if s.opts.FeedCounter != nil {
 			if section, format, ok := feedPath(path); ok {
 				e.served = s.opts.FeedCounter(section, format, http.StatusOK)
@@ -188,6 +198,19 @@ func (s *Server) Update(docs map[string]document.Document) {
 		next[path] = e
 	}
 	s.docs.Store(&next)
+}
+
+// newEntry prepares the headers of doc, served at path, that every
+// document gets, whether Update gave it or it was rendered on demand.
+func (s *Server) newEntry(path string, doc document.Document) *entry {
+	e := newEntry(doc, s.opts.CacheMaxAge)
+	if s.opts.Links != nil {
+		e.link = s.opts.Links(path, doc)
+	}
+	if strings.HasPrefix(doc.ContentType, "text/html") {
+		e.csp, e.referrer = s.csp, s.referrer
+	}
+	return e
 }
 
 // feedPath splits "/{section}/{format}" for a feed format.
