@@ -142,7 +142,8 @@ func TestOnDemandRendersOnce(t *testing.T) {
 }
 
 // TestOnDemandForgetDuringRender: a render that began before Forget may
-// show what Forget was about; it is served but not kept.
+// show what Forget was about; it is served but not kept, and whoever asks
+// after Forget renders anew rather than wait for it.
 func TestOnDemandForgetDuringRender(t *testing.T) {
 	s, r, _ := onDemandServer(t, 1<<20)
 	r.gate = make(chan struct{})
@@ -162,10 +163,28 @@ func TestOnDemandForgetDuringRender(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	s.Forget([]string{path})
+	after := make(chan struct{})
+	go func() {
+		defer close(after)
+		s.Document(path)
+	}()
+	for { // wait until the second render is in flight too
+		s.onDemand.mu.Lock()
+		n := len(s.onDemand.inflight)
+		s.onDemand.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
 	close(r.gate)
 	<-done
-	if n, _ := s.onDemand.held(); n != 0 {
-		t.Errorf("a render begun before Forget was kept")
+	<-after
+	if n := r.renders(path); n != 2 {
+		t.Errorf("%d renders, want 2: a request after Forget waited for the render begun before", n)
+	}
+	if n, _ := s.onDemand.held(); n != 1 {
+		t.Errorf("%d documents kept, want the one rendered after Forget", n)
 	}
 }
 
