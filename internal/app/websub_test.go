@@ -425,3 +425,58 @@ func TestPushTagAndAuthorFeeds(t *testing.T) {
 	conformance.Atom(t, atom)
 	conformance.JSONFeed(t, fetch(t, authorTopic))
 }
+
+// olderPortsArticle is a second article on ports, a month older than
+// testArticle: with one item per tag's current document, it is in the
+// tag's archive for October.
+const olderPortsArticle = `+++
+id = "port-cranes"
+title = "Port cranes arrive"
+standfirst = "From Shanghai."
+published = 2026-10-20T09:00:00Z
+sections = ["middle-east"]
+tags = ["ports"]
+[[authors]]
+name = "Omar Said"
++++
+Body text.
+`
+
+// An archive month's feed advertises the hub and may be subscribed to:
+// an edit of an article in it is delivered; an edit of the current
+// document's article is not, since the month's bytes stay the same.
+func TestPushArchiveFeed(t *testing.T) {
+	up := newUpstream(t)
+	a, front, dir := serveArticles(t, map[string]string{"gulf-ports.md": testArticle, "port-cranes.md": olderPortsArticle}, func(base string) string {
+		cfg := fmt.Sprintf(testConfig, base, up.URL) + allowLoopback
+		return strings.Replace(cfg, "[content]\n", "[content]\ntopic_limit = 1\n", 1)
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hub := front.URL + websub.Path
+	topic := front.URL + "/tag/ports/archive/2026-10/atom.xml"
+	resp, err := http.Get(topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("Port cranes arrive")) {
+		t.Fatalf("%s: %d %s", topic, resp.StatusCode, body)
+	}
+	if got, want := resp.Header.Values("Link"), []string{"<" + hub + `>; rel="hub"`, "<" + topic + `>; rel="self"`}; !slices.Equal(got, want) {
+		t.Errorf("archive Link = %q, want %q", got, want)
+	}
+	sub := newPushReceiver(t)
+	sub.subscribeAt(t, a, hub, topic, "archive")
+
+	editTitle(t, dir, "gulf-ports.md", "Gulf ports race to automate", "Gulf ports race to automate, edited")
+	waitFor(t, front.URL+"/tag/ports/atom.xml", "Gulf ports race to automate, edited")
+	editTitle(t, dir, "port-cranes.md", "Port cranes arrive", "Port cranes arrive early")
+	d := sub.waitPush(t, "Port cranes arrive early")
+	if d.header.Get("X-Hub-Signature") != websub.Signature("archive", d.body) {
+		t.Error("the archive delivery is not signed with the subscriber's secret")
+	}
+	time.Sleep(300 * time.Millisecond) // room for a wrong delivery to arrive
+	if n := len(sub.all()); n != 1 {
+		t.Errorf("%d deliveries to the archive month's subscriber, want 1: the current document's edit leaves the month as it was", n)
+	}
+}
