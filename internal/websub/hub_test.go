@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"sync"
@@ -481,5 +482,55 @@ func TestDeliveryDroppedWhenTopicGone(t *testing.T) {
 	})
 	if n := sub.count(); n != 1 {
 		t.Errorf("%d attempts, want the first alone: the topic was gone by the retry", n)
+	}
+}
+
+// A callback that does not answer within the fetch timeout is retried
+// like one that fails, and its subscriber gets the feed when it answers.
+func TestDeliveryTimeoutRetried(t *testing.T) {
+	h := startHub(t, store.NewMemory(), func(o *Options, _ *timing) { o.Fetch.Timeout = config.Duration{Duration: 200 * time.Millisecond} })
+	sub := newSubscriber(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // before the server closes
+	sub.set(func(s *subscriber) {
+		s.answer = func(n int) int {
+			if n == 1 {
+				s.mu.Unlock() // the handler holds it; let the test read on
+				<-release
+				s.mu.Lock()
+			}
+			return http.StatusNoContent
+		}
+	})
+	h.subscribe(t, sub.URL)
+	h.Published(docs("v1"))
+	eventually(t, "a retry after the timeout", func() bool {
+		return counter(t, h.metrics, "syndicate_websub_deliveries_total", map[string]string{"result": metrics.DeliveryRetried}) == 1
+	})
+	eventually(t, "the delivery made by the retry", func() bool {
+		st, _ := h.store.WebSubStats(context.Background())
+		return st.Delivered == 1 && st.Failed == 1 && st.Queued == 0
+	})
+}
+
+// External hubs that never answer delay nothing: the built-in hub's
+// subscribers get the change while the pings still wait.
+func TestHangingExternalHubDelaysNothing(t *testing.T) {
+	release := make(chan struct{})
+	pinged := make(chan struct{}, 10)
+	ext := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pinged <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(ext.Close)
+	t.Cleanup(func() { close(release) }) // before the hub's server closes
+	h := startHub(t, store.NewMemory(), func(o *Options, _ *timing) { o.Config.Hubs = []string{ext.URL} })
+	sub := newSubscriber(t)
+	h.subscribe(t, sub.URL)
+	h.Published(docs("v1"))
+	next(t, pinged, "ping")
+	next(t, sub.delivered, "delivery while the ping hangs")
+	if st := h.pings.stats(); st.Sent != 0 || st.Pending == 0 {
+		t.Errorf("ping stats %+v: want the pings still pending when the delivery arrived", st)
 	}
 }
