@@ -374,17 +374,27 @@ func leaseExpiryStopsDeliveries(t *testing.T, st Store) {
 	}
 }
 
-// Callbacks on loopback and private addresses are refused unless the
-// configuration allows them: no request reaches them, nothing is stored.
+// Callbacks on loopback, private, link-local and CGNAT addresses are
+// refused unless the configuration allows them: no request reaches them,
+// nothing is stored.
 func TestPrivateCallbackRefused(t *testing.T) {
 	h := startHub(t, store.NewMemory(), func(o *Options, _ *timing) { o.Config.AllowPrivateCallbacks = false })
 	sub := newSubscriber(t)
-	if code, _ := post(t, h.url, subscribeForm(sub.URL, topic)); code != http.StatusAccepted {
-		t.Fatalf("subscribe: %d", code)
+	// Nothing listens at the others: the dialer refuses them before any
+	// connection, which a test on a machine with such a network relies on.
+	callbacks := []string{sub.URL, "http://10.0.0.1:9/cb", "http://192.168.1.1:9/cb", "http://169.254.169.254/latest/meta-data/",
+		"http://100.64.0.1:9/cb", "http://[fe80::1]:9/cb", "http://[fd00::1]:9/cb"}
+	for _, cb := range callbacks {
+		if code, _ := post(t, h.url, subscribeForm(cb, topic)); code != http.StatusAccepted {
+			t.Fatalf("subscribe %s: %d", cb, code)
+		}
 	}
-	eventually(t, "the verification failed", func() bool {
-		return counter(t, h.metrics, "syndicate_websub_verifications_total", map[string]string{"mode": "subscribe", "result": metrics.VerifyFailed}) == 1
+	eventually(t, "every verification failed", func() bool {
+		return counter(t, h.metrics, "syndicate_websub_verifications_total", map[string]string{"mode": "subscribe", "result": metrics.VerifyFailed}) == float64(len(callbacks))
 	})
+	if subs, _ := h.store.Subscriptions(context.Background()); len(subs) != 0 {
+		t.Errorf("callbacks on non-public addresses subscribed: %+v", subs)
+	}
 	sub.mu.Lock()
 	reached := len(sub.verifications) + len(sub.deliveries)
 	sub.mu.Unlock()
