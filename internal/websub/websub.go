@@ -165,8 +165,9 @@ type Hub struct {
 	// changed and the hub has not yet looked at (see Stale).
 	stale     map[string]bool
 	staleWake chan struct{}
-	// toPing are topics whose change the recorder has external hubs
-	// pinged about, as it does for the changes it records.
+	// toPing are the topics of stale feeds rendered on demand, which
+	// the recorder has pinged to the external hubs, so that a fleet
+	// pings once, as it does for the changes it records.
 	toPing map[string]bool
 
 	pings *pinger
