@@ -224,6 +224,9 @@ func TestFleetPushesEachChangeOnce(t *testing.T) {
 	}
 	sub := newPushReceiver(t)
 	sub.subscribeAt(t, fleet[1].app, fleet[1].http.URL+websub.Path, topic, "fleet")
+	// The tag's feed is rendered on demand by each instance.
+	tagSub := newPushReceiver(t)
+	tagSub.subscribeAt(t, fleet[2].app, fleet[2].http.URL+websub.Path, "http://feeds.example/tag/ports/atom.xml", "tag")
 
 	start := time.Now()
 	up.add("Wire story two")
@@ -237,6 +240,7 @@ func TestFleetPushesEachChangeOnce(t *testing.T) {
 		os.WriteFile(path, []byte(strings.Replace(string(text), `title = "Gulf ports race to automate`, `title = "`+title, 1)), 0o644)
 	}
 	last := sub.waitPush(t, title)
+	tagSub.waitPush(t, title)
 	t.Logf("edit delivered %v after it was written", time.Since(start))
 	// Both sources carry the new wire story, and each instance polls them
 	// apart, so the feed may pass through a version in between; settle,
@@ -267,12 +271,17 @@ func TestFleetPushesEachChangeOnce(t *testing.T) {
 	if !bytes.Contains(last.body, []byte(title)) || len(got) < 2 {
 		t.Errorf("%d deliveries, want at least the upstream item's and the edit's", len(got))
 	}
+	// The tag carries the article, not the wire: one change, one delivery.
+	tagGot := tagSub.all()
+	if len(tagGot) != 1 || !bytes.Contains(tagGot[0].body, []byte(title)) || tagGot[0].header.Get("X-Hub-Signature") != websub.Signature("tag", tagGot[0].body) {
+		t.Errorf("%d deliveries to the tag's subscriber, want the edit's once, signed", len(tagGot))
+	}
 	rep, err := fleet[2].app.Hub.Report(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Deliveries.Delivered != int64(len(got)) || rep.Deliveries.Failed != 0 {
-		t.Errorf("fleet counts %+v, want %d delivered and no failure", rep.Deliveries, len(got))
+	if want := int64(len(got) + len(tagGot)); rep.Deliveries.Delivered != want || rep.Deliveries.Failed != 0 {
+		t.Errorf("fleet counts %+v, want %d delivered and no failure", rep.Deliveries, want)
 	}
 }
 
