@@ -217,6 +217,7 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 	if a.Config.Store.UsesRedis() {
 		go a.refreshStatesEvery(ctx)
 	}
+	from := content.TakeSnapshot(a.content)
 	items, problems := content.Load(a.content)
 	if err := a.publish(ctx, items, problems); err != nil {
 		return problems, err
@@ -227,7 +228,7 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 		go a.Poller.Run(ctx)
 	}
 	go a.fleet.run(ctx)
-	go content.Watch(ctx, a.content, a.Config.Content.PollInterval.Duration, func(items []item.Item, problems []content.Problem) {
+	go content.Watch(ctx, a.content, from, a.Config.Content.PollInterval.Duration, func(items []item.Item, problems []content.Problem) {
 		if err := a.publish(ctx, items, problems); err != nil {
 			a.Log.Error("republish after edit", "err", err)
 		}

@@ -12,17 +12,24 @@ import (
 	"syndicate/internal/item"
 )
 
+// Snapshot is the state of the article folder at one moment.
+type Snapshot map[string]stamp
+
+// TakeSnapshot records the state of opts.Dir. Taken before the first
+// Load and handed to Watch, it makes a write that lands during that Load
+// a change Watch reports, where a snapshot taken after it would miss it.
+func TakeSnapshot(opts Options) Snapshot { return snapshot(opts.Dir) }
+
 // Watch polls opts.Dir every `every` and calls onChange with a fresh Load
-// whenever an article file is added, changed or removed, until ctx ends.
-// Files in media/ are watched too, since an article's image length comes
-// from them. Watch does not call onChange for the state it starts from: the
-// caller has just loaded it. every must be positive, as config's
-// content.poll_interval is.
+// whenever an article file is added, changed or removed since from (or
+// since its previous call), until ctx ends. Files in media/ are watched
+// too, since an article's image length comes from them. every must be
+// positive, as config's content.poll_interval is.
 //
 // Polling stat data, not file events, keeps it to the standard library and
 // working on network and container mounts where events do not arrive.
-func Watch(ctx context.Context, opts Options, every time.Duration, onChange func([]item.Item, []Problem)) {
-	last := snapshot(opts.Dir)
+func Watch(ctx context.Context, opts Options, from Snapshot, every time.Duration, onChange func([]item.Item, []Problem)) {
+	last := from
 	lastGood, _ := loadFiles(opts, nil)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -81,8 +88,8 @@ type stamp struct {
 	mtime int64 // UnixNano: time.Time's == also compares locations
 }
 
-func snapshot(dir string) map[string]stamp {
-	files := map[string]stamp{}
+func snapshot(dir string) Snapshot {
+	files := Snapshot{}
 	add := func(path string) {
 		if info, err := os.Stat(path); err == nil {
 			files[path] = stamp{info.Size(), info.ModTime().UnixNano()}

@@ -47,7 +47,7 @@ func TestWatch(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Watch(ctx, testOptions(dir), 200*time.Millisecond, func(items []item.Item, problems []Problem) {
+		Watch(ctx, testOptions(dir), TakeSnapshot(testOptions(dir)), 200*time.Millisecond, func(items []item.Item, problems []Problem) {
 			changes <- loaded{items, problems}
 		})
 	}()
@@ -93,7 +93,7 @@ func TestWatchStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		Watch(ctx, testOptions(t.TempDir()), 50*time.Millisecond, func([]item.Item, []Problem) {})
+		Watch(ctx, testOptions(t.TempDir()), nil, 50*time.Millisecond, func([]item.Item, []Problem) {})
 		close(done)
 	}()
 	cancel()
@@ -122,7 +122,7 @@ func TestWatchKeepsLastGoodVersion(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	changes := make(chan loaded, 16)
-	go Watch(ctx, testOptions(dir), 100*time.Millisecond, func(items []item.Item, problems []Problem) {
+	go Watch(ctx, testOptions(dir), TakeSnapshot(testOptions(dir)), 100*time.Millisecond, func(items []item.Item, problems []Problem) {
 		changes <- loaded{items, problems}
 	})
 	time.Sleep(200 * time.Millisecond)
@@ -151,5 +151,29 @@ func TestWatchKeepsLastGoodVersion(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("removal not noticed within 2s")
+	}
+}
+
+// A write that lands after the snapshot a caller took before its first
+// Load, and before Watch starts, is reported: an article saved while an
+// instance starts must not wait for the next edit to be published.
+func TestWatchReportsWritesSinceSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	writeArticle(t, dir, "first", "First")
+	from := TakeSnapshot(testOptions(dir))
+	writeArticle(t, dir, "second", "Second")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := make(chan loaded, 16)
+	go Watch(ctx, testOptions(dir), from, 50*time.Millisecond, func(items []item.Item, problems []Problem) {
+		changes <- loaded{items, problems}
+	})
+	select {
+	case got := <-changes:
+		if want := []string{"First", "Second"}; !slices.Equal(titlesOf(got.items), want) {
+			t.Errorf("titles = %q, want %q", titlesOf(got.items), want)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a write made after the snapshot was not reported within 2s")
 	}
 }
