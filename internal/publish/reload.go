@@ -24,6 +24,12 @@ func (p *Publisher) ReloadSource(ctx context.Context, source string, limit int) 
 		p.storeError("items")
 		return fmt.Errorf("publish: load items of %s: %w", source, err)
 	}
+	if p.opts.Gone != nil {
+		gone := func(it item.Item) bool { return p.opts.Gone(source, &it) }
+		// The store's copy is left to the poller, which drops them too.
+		stored = slices.DeleteFunc(slices.Clone(stored), gone)
+		p.external[source] = slices.DeleteFunc(slices.Clone(p.external[source]), gone)
+	}
 	items := union(stored, p.external[source], limit)
 	if len(items) > len(stored) {
 		p.opts.Logger.Warn("store holds fewer items than published; re-seeding it", "source", source, "stored", len(stored), "published", len(items))
