@@ -21,6 +21,7 @@ commands:
   serve [--config PATH]            serve feeds and pages over HTTP (the default)
   check [--config PATH]            validate the configuration and every article
   build [--config PATH] --out DIR  write every feed and page to DIR as static files
+  discover URL                     list the feeds the page at URL advertises, with type and title
   version                          print the version
 `
 
@@ -52,7 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case "serve":
 			err = serve(ctx, *configPath, stderr)
 		case "check":
-			err = check(*configPath, stdout)
+			err = check(ctx, *configPath, stdout)
 		case "build":
 			if *out == "" {
 				fmt.Fprintln(stderr, "syndicate build: --out DIR is required")
@@ -60,6 +61,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			err = build(ctx, *configPath, *out, stdout)
 		}
+	case "discover":
+		if len(args) != 1 || args[0] == "" || args[0][0] == '-' {
+			fmt.Fprintf(stderr, "usage: syndicate discover URL\n")
+			return 2
+		}
+		err = discoverFeeds(ctx, args[0], stdout)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "syndicate", Version())
 		return 0

@@ -58,3 +58,35 @@ func (p *Poller) fetchFeed(ctx context.Context, src *config.Source, st *store.So
 	p.log.Info("feed discovered", "source", src.ID, "page", redact.URL(page), "feed", redact.URL(feed.URL), "format", feed.Format)
 	return res, nil
 }
+
+// Categories fetches src's feed once, as a poll would (following
+// autodiscovery), and returns the categories its items carry, in the
+// order first seen, storing nothing: what `syndicate check` compares with
+// a first-party source's routes.
+func Categories(ctx context.Context, f config.Fetch, userAgent string, src *config.Source) ([]string, error) {
+	p := NewPoller(Options{Sources: []config.Source{*src}, Fetch: f, UserAgent: userAgent})
+	now := p.now()
+	var st store.SourceState
+	res, err := p.fetchFeed(ctx, src, &st, "", "", now)
+	if err != nil {
+		return nil, fmt.Errorf("source: %s: %w", src.ID, err)
+	}
+	if res.Status != 200 {
+		return nil, fmt.Errorf("source: %s: http: %d", src.ID, res.Status)
+	}
+	parsed, err := process(ctx, p.bounds, res.Body, res.ContentType, res.FinalURL, src, now, nil)
+	if err != nil {
+		return nil, fmt.Errorf("source: %s: %w", src.ID, err)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, it := range parsed.items {
+		for _, c := range it.Categories {
+			if k := config.RouteKey(c); !seen[k] {
+				seen[k] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
