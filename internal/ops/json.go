@@ -1,8 +1,10 @@
 package ops
 
 import (
+	"cmp"
 	"time"
 
+	"syndicate/internal/config"
 	"syndicate/internal/redact"
 )
 
@@ -24,6 +26,7 @@ func (t jsonTime) MarshalJSON() ([]byte, error) {
 type sourceJSON struct {
 	ID                string   `json:"id"`
 	URL               string   `json:"url"`
+	Kind              string   `json:"kind"` // "external", or "articles": the publication's own
 	Title             string   `json:"title"`
 	Sections          []string `json:"sections"`
 	Status            string   `json:"status"`
@@ -61,6 +64,7 @@ func (s *source) json() sourceJSON {
 	out := sourceJSON{
 		ID:                s.cfg.ID,
 		URL:               redact.URL(s.cfg.URL),
+		Kind:              cmp.Or(s.cfg.Kind, config.KindExternal),
 		Title:             s.cfg.Title,
 		Sections:          s.cfg.Sections,
 		Status:            s.status,
