@@ -18,8 +18,9 @@ import (
 // autodiscovery, once found, else its url. A url that answers with an
 // HTML page is followed, in the same poll, to the feed the page
 // advertises, Atom first, then JSON Feed, then RSS (discover.Best), which
-// st then remembers. A discovered feed that is no longer there (404, 410)
-// is forgotten, so that the next poll asks the page again.
+// st then remembers. A discovered feed that is no longer there (404, 410,
+// or a page in its place) is forgotten, so that the next poll asks the
+// page again.
 func (p *Poller) fetchFeed(ctx context.Context, src *config.Source, st *store.SourceState, etag, lastMod string, now time.Time) (*fetch.Response, error) {
 	target := src.URL
 	if st.DiscoveredURL != "" {
@@ -28,7 +29,8 @@ func (p *Poller) fetchFeed(ctx context.Context, src *config.Source, st *store.So
 	res, err := p.fetcher.Get(ctx, fetch.Request{URL: target, ETag: etag, LastModified: lastMod, AllowPrivate: src.AllowPrivate}, now)
 	if target != src.URL {
 		var fe *fetch.Error
-		if errors.As(err, &fe) && fe.Status == 404 || err == nil && res.Status == 410 {
+		if errors.As(err, &fe) && fe.Status == 404 || err == nil && res.Status == 410 ||
+			err == nil && res.Status == 200 && discover.LooksLikeHTML(res.ContentType, res.Body) {
 			st.DiscoveredURL, st.DiscoveredFrom = "", ""
 			st.ETag, st.LastModified, st.BodyHash = "", "", ""
 			return res, fmt.Errorf("discover: the feed found at %s is gone; asking the page again next poll", redact.URL(target))
