@@ -484,3 +484,73 @@ func TestFirstPartySource(t *testing.T) {
 		}
 	})
 }
+
+// cmsAtomFeed is a CMS's Atom feed of the entries given, with tombstones.
+func cmsAtomFeed(tombstones string, entries ...string) []byte {
+	doc := `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:at="http://purl.org/atompub/tombstones/1.0">
+<title>The Meridian Review</title><id>tag:cms.meridian.example,2026:feed</id><updated>2026-11-05T00:00:00Z</updated>` + tombstones
+	for _, e := range entries {
+		doc += e
+	}
+	return []byte(doc + "</feed>")
+}
+
+func cmsAtomEntry(n int, title, category string) string {
+	return fmt.Sprintf(`<entry><id>tag:cms.meridian.example,2026:post-%[1]d</id><title>%[2]s</title>
+<link href="https://cms.meridian.example/posts/%[1]d/"/><author><name>Leila Haddad</name></author>
+<published>2026-11-0%[1]dT08:00:00Z</published><updated>2026-11-0%[1]dT08:00:00Z</updated>
+<category term="%[3]s"/><content type="html">&lt;p&gt;%[2]s.&lt;/p&gt;</content></entry>`, n, title, category)
+}
+
+// TestFirstPartyTombstone: an entry the CMS's Atom feed marks deleted
+// leaves every feed of a running instance, which still held it, and the
+// store, and does not come back.
+func TestFirstPartyTombstone(t *testing.T) {
+	var body atomic.Pointer[[]byte]
+	set := func(b []byte) { body.Store(&b) }
+	set(cmsAtomFeed("", cmsAtomEntry(1, "Kept in Amman", "Jordan"), cmsAtomEntry(2, "Pulled from Basra", "Iraq")))
+	cms := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		w.Write(*body.Load())
+	}))
+	defer cms.Close()
+	a, front, _ := serveApp(t, "gulf-ports.md", testArticle, func(base string) string {
+		return fmt.Sprintf("[site]\nbase_url = %q\n[[section]]\nslug = \"middle-east\"\ntitle = \"Middle East\"\n"+
+			"[[source]]\nid = \"cms\"\nkind = \"articles\"\nurl = %q\ninterval = \"1s\"\ndefault_sections = [\"middle-east\"]\n", base, cms.URL+"/feed")
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	waitFor(t, front.URL+"/latest/feed.json", "Pulled from Basra")
+	if !strings.Contains(string(fetch(t, front.URL+"/tag/iraq/feed.json")), "Pulled from Basra") {
+		t.Fatal("no tag feed of the entry before it was deleted")
+	}
+
+	set(cmsAtomFeed(`<at:deleted-entry ref="tag:cms.meridian.example,2026:post-2" when="2026-11-05T09:00:00Z"/>`,
+		cmsAtomEntry(1, "Kept in Amman", "Jordan")))
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Contains(string(fetch(t, front.URL+"/latest/feed.json")), "Pulled from Basra") {
+		if time.Now().After(deadline) {
+			t.Fatal("the deleted entry stays in latest")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Another poll or two: nothing brings it back.
+	time.Sleep(2500 * time.Millisecond)
+	for _, path := range []string{"/latest/feed.json", "/middle-east/atom.xml", "/middle-east/", "/author/leila-haddad/rss.xml"} {
+		b := string(fetch(t, front.URL+path))
+		if strings.Contains(b, "Pulled from Basra") {
+			t.Errorf("%s still carries the deleted entry", path)
+		}
+		if !strings.Contains(b, "Kept in Amman") {
+			t.Errorf("%s lost the entry kept", path)
+		}
+	}
+	if resp, err := http.Get(front.URL + "/tag/iraq/feed.json"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("the deleted entry's tag feed: %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
+	stored, err := a.Store.Items(context.Background(), "cms")
+	if err != nil || len(stored) != 1 {
+		t.Errorf("store holds %d items (%v), want the one kept", len(stored), err)
+	}
+}
