@@ -19,6 +19,7 @@ import (
 
 	"syndicate/internal/config"
 	"syndicate/internal/conformance"
+	"syndicate/internal/redistest"
 	"syndicate/internal/store"
 )
 
@@ -552,5 +553,49 @@ func TestFirstPartyTombstone(t *testing.T) {
 	stored, err := a.Store.Items(context.Background(), "cms")
 	if err != nil || len(stored) != 1 {
 		t.Errorf("store holds %d items (%v), want the one kept", len(stored), err)
+	}
+}
+
+// TestFleetFirstPartyTombstone: whichever instance polls the tombstone,
+// every instance drops the deleted entry, though each held it, and none
+// re-seeds the shared store with it.
+func TestFleetFirstPartyTombstone(t *testing.T) {
+	srv := redistest.StartServer(t)
+	up := newUpstream(t)
+	var body atomic.Pointer[[]byte]
+	set := func(b []byte) { body.Store(&b) }
+	set(cmsAtomFeed("", cmsAtomEntry(1, "Kept in Amman", "Jordan"), cmsAtomEntry(2, "Pulled from Basra", "Iraq")))
+	cms := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		w.Write(*body.Load())
+	}))
+	defer cms.Close()
+	fleet := startFleet(t, 2, fleetSetup{store: redisURL(srv), feedURL: up.URL, extra: fmt.Sprintf(
+		"[[source]]\nid = \"cms\"\nkind = \"articles\"\nurl = %q\ninterval = \"1s\"\ndefault_sections = [\"middle-east\"]\n", cms.URL+"/feed")})
+	for _, in := range fleet {
+		waitFor(t, in.http.URL+"/latest/feed.json", "Pulled from Basra")
+	}
+
+	set(cmsAtomFeed(`<at:deleted-entry ref="tag:cms.meridian.example,2026:post-2" when="2026-11-05T09:00:00Z"/>`,
+		cmsAtomEntry(1, "Kept in Amman", "Jordan")))
+	deadline := time.Now().Add(15 * time.Second)
+	for _, in := range fleet {
+		for strings.Contains(string(fetch(t, in.http.URL+"/latest/feed.json")), "Pulled from Basra") {
+			if time.Now().After(deadline) {
+				t.Fatal("an instance keeps the deleted entry")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	time.Sleep(3 * time.Second) // polls by either instance, reloads by both
+	for i, in := range fleet {
+		b := string(fetch(t, in.http.URL+"/middle-east/atom.xml"))
+		if strings.Contains(b, "Pulled from Basra") || !strings.Contains(b, "Kept in Amman") {
+			t.Errorf("instance %d: the deleted entry came back, or the kept one went", i)
+		}
+	}
+	stored, err := fleet[0].app.Store.Items(context.Background(), "cms")
+	if err != nil || len(stored) != 1 {
+		t.Errorf("the shared store holds %d items (%v), want the one kept", len(stored), err)
 	}
 }
