@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -115,5 +116,45 @@ url = "`+srv.URL+`/"
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestBuildCMSSite: a static build of a site fed by its CMS carries the
+// CMS's articles, routed and tagged; a CMS that cannot be read fails it.
+func TestBuildCMSSite(t *testing.T) {
+	srv := cmsServer(t)
+	dir := sampleCopy(t, "127.0.0.1:8080")
+	cfg := filepath.Join(dir, "config.toml")
+	text, _ := os.ReadFile(cfg)
+	source := `
+[[source]]
+id = "cms"
+kind = "articles"
+url = "%s"
+
+[source.route]
+"Middle East" = "middle-east"
+`
+	os.WriteFile(cfg, append(text, []byte(fmt.Sprintf(source, srv.URL+"/"))...), 0o644)
+	out := filepath.Join(t.TempDir(), "site")
+	var log bytes.Buffer
+	if code := run(context.Background(), []string{"build", "--config", cfg, "--out", out}, &log, &log); code != 0 {
+		t.Fatalf("build exited %d: %s", code, log.String())
+	}
+	for file, want := range map[string]string{
+		"middle-east/feed.json":     `"title":"Two"`,
+		"tag/books-ideas/feed.json": `"title":"Two"`,
+		"tag/podcasts/feed.json":    `"title":"One"`,
+	} {
+		b, err := os.ReadFile(filepath.Join(out, file))
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s (%v) lacks %s:\n%.600s", file, err, want, b)
+		}
+	}
+
+	os.WriteFile(cfg, append(text, []byte(fmt.Sprintf(source, srv.URL+"/nothing"))...), 0o644)
+	log.Reset()
+	if code := run(context.Background(), []string{"build", "--config", cfg, "--out", t.TempDir()}, &log, &log); code != 1 || !strings.Contains(log.String(), "build: source: cms: http: 404") {
+		t.Errorf("build from an unreadable CMS exited %d: %s", code, log.String())
 	}
 }

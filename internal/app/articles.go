@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"errors"
 	"slices"
 
 	"syndicate/internal/config"
@@ -25,4 +27,27 @@ func (s *sourceStates) deleted(source, id string) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return slices.Contains(s.byID[source].Deleted, id)
+}
+
+// PollFirstParty polls each first-party source once and loads what the
+// store then holds of it, for `syndicate build`: a static export of a
+// CMS-fed site carries the CMS's articles. (External sources, which serve
+// polls, are left out of a build as before.) It returns the failures,
+// joined.
+func (a *App) PollFirstParty(ctx context.Context) error {
+	if a.Poller == nil {
+		return nil
+	}
+	var errs []error
+	for _, s := range a.Config.Sources {
+		if s.Kind != config.KindArticles {
+			continue
+		}
+		if err := a.Poller.PollOnce(ctx, s.ID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		a.loadSource(ctx, s.ID)
+	}
+	return errors.Join(errs...)
 }
