@@ -86,12 +86,23 @@ func contentImage(content string) *item.Image {
 		}
 		for c := p.FirstChild; c != nil; c = c.NextSibling {
 			if c.DataAtom == atom.Figcaption {
-				im.Caption = strings.Join(strings.Fields(text(c)), " ")
+				im.Caption = capRunes(strings.Join(strings.Fields(text(c)), " "), maxCaption)
 			}
 		}
 		break
 	}
 	return im
+}
+
+// maxCaption bounds a caption taken from content, in runes: a caption,
+// not the article.
+const maxCaption = 500
+
+func capRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 func attr(n *html.Node, name string) string {

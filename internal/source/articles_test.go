@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,5 +207,32 @@ func TestDiscovery(t *testing.T) {
 	}
 	if len(h.items("review")) != 1 {
 		t.Error("a failing poll lost the items")
+	}
+}
+
+func TestContentImage(t *testing.T) {
+	long := strings.Repeat("word ", 200)
+	tests := []struct {
+		name, html string
+		want       *item.Image
+	}{
+		{"none", `<p>No picture.</p>`, nil},
+		{"img without src", `<p><img alt="x"></p>`, nil},
+		{"relative src left by no sanitizer", `<img src="/a.jpg">`, nil},
+		{"first of two", `<p><img src="https://c.example/1.jpg"><img src="https://c.example/2.jpg"></p>`, &item.Image{URL: "https://c.example/1.jpg"}},
+		{"skips an unusable one", `<img src="data:image/png;base64,AAAA"><img src="https://c.example/2.jpg">`, &item.Image{URL: "https://c.example/2.jpg"}},
+		{"figure caption", `<figure><a href="https://c.example/"><img src="https://c.example/f.jpg"></a><figcaption> A <em>harbour</em>
+at dawn. </figcaption></figure>`, &item.Image{URL: "https://c.example/f.jpg", Caption: "A harbour at dawn."}},
+		{"caption bounded", `<figure><img src="https://c.example/f.jpg"><figcaption>` + long + `</figcaption></figure>`,
+			&item.Image{URL: "https://c.example/f.jpg", Caption: string([]rune(strings.TrimSpace(long))[:maxCaption-1]) + "…"}},
+		{"figure without caption", `<figure><img src="https://c.example/f.jpg"></figure>`, &item.Image{URL: "https://c.example/f.jpg"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := contentImage(tt.html)
+			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+				t.Errorf("contentImage = %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }
