@@ -325,6 +325,17 @@ func TestFirstPartySource(t *testing.T) {
 				t.Errorf("RSS lacks %q", want)
 			}
 		}
+		// The section's page shows them as the site's own: bylines and
+		// tags link to their pages, and no "via".
+		page := string(fetch(t, front.URL+"/middle-east/"))
+		for _, want := range []string{`href="` + front.URL + `/author/daniel-okafor/"`, `href="` + front.URL + `/tag/iran/"`, "Sara Mahmoudi / Meridian"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("section page lacks %q", want)
+			}
+		}
+		if strings.Contains(page, " · via ") {
+			t.Error("section page attributes first-party items")
+		}
 	})
 
 	t.Run("tags and authors", func(t *testing.T) {
