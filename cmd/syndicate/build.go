@@ -30,6 +30,10 @@ func build(ctx context.Context, configPath, dir string, out io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	// A site fed by its CMS is no site without the CMS's articles.
+	if err := a.PollFirstParty(ctx); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
 	problems, err := a.PublishOnce(ctx)
 	for _, p := range problems {
 		fmt.Fprintln(out, p.Error())

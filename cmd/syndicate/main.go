@@ -24,6 +24,7 @@ commands:
         [--fast-path=off]          ... with net/http answering every request
   check [--config PATH]            validate the configuration and every article
   build [--config PATH] --out DIR  write every feed and page to DIR as static files
+  discover URL                     list the feeds the page at URL advertises, with type and title
   version                          print the version
 `
 
@@ -60,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			err = serve(ctx, *configPath, *fastPath, stderr)
 		case "check":
-			err = check(*configPath, stdout)
+			err = check(ctx, *configPath, stdout)
 		case "build":
 			if *out == "" {
 				fmt.Fprintln(stderr, "syndicate build: --out DIR is required")
@@ -68,6 +69,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			err = build(ctx, *configPath, *out, stdout)
 		}
+	case "discover":
+		if len(args) != 1 || args[0] == "" || args[0][0] == '-' {
+			fmt.Fprintf(stderr, "usage: syndicate discover URL\n")
+			return 2
+		}
+		err = discoverFeeds(ctx, args[0], stdout)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "syndicate", Version())
 		return 0

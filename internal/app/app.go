@@ -69,6 +69,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 	m := metrics.New()
 	m.SetStoreUp(true) // until a check says otherwise
+	states := newSourceStates()
 	sourceIDs := make([]string, len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		sourceIDs[i] = s.ID
@@ -81,12 +82,12 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 		Publisher: publish.New(publish.Options{
 			Site: Site(cfg), Sections: cfg.Sections, TopicLimit: cfg.Content.TopicLimit, Sources: sourceIDs, Store: st, Logger: log,
 			StoreTimeout: cfg.Store.Timeout.Duration, Fleet: cfg.Store.UsesRedis(), Version: Version,
-			OnRender: m.ObserveRender, OnStoreError: m.StoreError,
+			OnRender: m.ObserveRender, OnStoreError: m.StoreError, Gone: gone(cfg, states),
 		}),
 		content: ContentOptions(cfg),
 		pending: map[string]bool{},
 		wake:    make(chan struct{}, 1),
-		states:  newSourceStates(),
+		states:  states,
 	}
 	a.Server = server.New(server.Options{
 		Logger:      log,
@@ -274,10 +275,11 @@ func (a *App) loadSource(ctx context.Context, id string) {
 	if src == nil {
 		return
 	}
+	// The state first: it names the items the feed deleted (see gone).
+	a.refreshStates(ctx, id)
 	if err := a.Publisher.ReloadSource(ctx, id, src.MaxItems); err != nil {
 		a.Log.Error("load source", "source", id, "err", err)
 	}
-	a.refreshStates(ctx, id)
 }
 
 func (a *App) source(id string) *config.Source {

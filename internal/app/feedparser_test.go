@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"syndicate/internal/charset"
+	"syndicate/internal/item"
 	"syndicate/internal/parse"
 )
 
@@ -78,7 +79,7 @@ func TestAgainstFeedparser(t *testing.T) {
 			}
 			ours := map[string]parse.Entry{}
 			for _, e := range f.Entries {
-				ours[parse.UpstreamID(s.id, e.Item.ID)] = e
+				ours[item.UpstreamID(s.id, e.Item.ID)] = e
 			}
 			kept := 0
 			for _, fp := range theirs {

@@ -240,6 +240,8 @@ func TestEveryDefaultApplied(t *testing.T) {
 		"Fetch.UserAgent":  true, // the poller's own names the version, which config does not know
 		"Sources[0].Title": true, "Sources[0].Include": true, "Sources[0].Exclude": true,
 		"Sources[0].IncludeRE": true, "Sources[0].ExcludeRE": true,
+		"Sources[0].Route": true, "Sources[0].DefaultSections": true, "Sources[0].Withdrawn": true,
+		"Sources[0].RouteKeys": true, "Sources[0].WithdrawnKeys": true,
 		"WebSub.Hubs": true, "WebSub.AllowPrivateCallbacks": true,
 		"Podcast.Email": true, "Podcast.Explicit": true, "Podcast.Image": true,
 	}

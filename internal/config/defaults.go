@@ -71,6 +71,9 @@ func (c *Config) fillTables() {
 	}
 	for i := range c.Sources {
 		s := &c.Sources[i]
+		if s.Kind == "" {
+			s.Kind = KindExternal
+		}
 		if s.Interval.Duration == 0 {
 			s.Interval.Duration = DefaultInterval
 		}

@@ -9,9 +9,18 @@ import (
 	"syndicate/internal/redact"
 )
 
-// Source is one [[source]] table: an external feed merged into sections.
+// Source kinds: an external feed, aggregated with attribution, or the
+// publication's own CMS, whose items are the site's articles.
+const (
+	KindExternal = "external"
+	KindArticles = "articles"
+)
+
+// Source is one [[source]] table: an external feed merged into sections,
+// or (Kind "articles") the publication's own feed, routed by category.
 type Source struct {
 	ID         string   `toml:"id"`
+	Kind       string   `toml:"kind"` // KindExternal (the default) or KindArticles
 	URL        string   `toml:"url"`
 	Title      string   `toml:"title"` // overrides the upstream feed's title in attribution
 	Interval   Duration `toml:"interval"`
@@ -29,6 +38,23 @@ type Source struct {
 	// non-public addresses, like [fetch] allow_private for one source.
 	AllowPrivate bool `toml:"allow_private"`
 
+	// Route maps a first-party source's category names to section slugs
+	// ([source.route]); names match whatever their case and spacing.
+	Route map[string]string `toml:"route"`
+	// DefaultSections are where a first-party item goes when none of its
+	// categories routes anywhere (besides latest, where every item goes).
+	DefaultSections []string `toml:"default_sections"`
+	// Withdrawn lists items an operator took down: each entry is an
+	// item's id as the feed gives it (RSS guid, Atom id, JSON Feed id),
+	// the id Syndicate publishes it under, or its link. Such an item is
+	// left out of every feed, page and archive, and dropped from the store.
+	Withdrawn []string `toml:"withdrawn"`
+
+	// RouteKeys is Route keyed by RouteKey.
+	RouteKeys map[string]string `toml:"-"`
+	// WithdrawnKeys holds Withdrawn as Withdraws looks it up: ids as
+	// written and as the feed gives them, links in canonical form.
+	WithdrawnKeys map[string]bool `toml:"-"`
 	// IncludeRE and ExcludeRE are Include and Exclude compiled.
 	IncludeRE []*regexp.Regexp `toml:"-"`
 	ExcludeRE []*regexp.Regexp `toml:"-"`
@@ -108,13 +134,8 @@ func (c *Config) validateSources(fail failFunc) error {
 		if s.Interval.Duration < minInterval {
 			return fail("source", i, "interval", "source %q: interval %v is below the minimum of %v", s.ID, s.Interval.Duration, minInterval)
 		}
-		if len(s.Sections) == 0 {
-			return fail("source", i, "sections", "source %q lists no sections", s.ID)
-		}
-		for _, slug := range s.Sections {
-			if !sections[slug] {
-				return fail("source", i, "sections", "source %q: unknown section %q", s.ID, slug)
-			}
+		if err := c.validateKind(s, i, sections, fail); err != nil {
+			return err
 		}
 		if s.MaxItems < 0 {
 			return fail("source", i, "max_items", "source %q: max_items is negative", s.ID)

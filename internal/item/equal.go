@@ -25,7 +25,7 @@ func Equal(a, b *Item) bool {
 	return a.ID == b.ID && a.URL == b.URL && a.Title == b.Title && a.Summary == b.Summary &&
 		a.ContentHTML == b.ContentHTML &&
 		slices.Equal(a.Authors, b.Authors) && slices.Equal(a.Sections, b.Sections) &&
-		slices.Equal(a.Tags, b.Tags) && equalPtr(a.Image, b.Image) &&
+		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Categories, b.Categories) && equalPtr(a.Image, b.Image) &&
 		slices.Equal(a.Enclosures, b.Enclosures) && equalPtr(a.Podcast, b.Podcast) &&
 		a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated) &&
 		equalPtr(a.Origin, b.Origin)
@@ -56,6 +56,7 @@ func FingerprintOf(it *Item) Fingerprint {
 		list(&h, it.Authors)
 		list(&h, it.Sections)
 		list(&h, it.Tags)
+		list(&h, it.Categories)
 		pointer(&h, it.Image)
 		list(&h, it.Enclosures)
 		pointer(&h, it.Podcast)

@@ -16,13 +16,14 @@ var (
 	counted = []string{
 		"ID", "URL", "Title", "Summary", "ContentHTML",
 		"Authors", "Authors[].Name", "Authors[].Email", "Authors[].URL",
-		"Sections", "Tags",
+		"Sections", "Tags", "Categories",
 		"Image", "Image.URL", "Image.Caption", "Image.Credit", "Image.Type", "Image.Length",
 		"Enclosures", "Enclosures[].URL", "Enclosures[].Type", "Enclosures[].Length", "Enclosures[].Medium",
 		"Enclosures[].Title", "Enclosures[].Duration",
 		"Podcast", "Podcast.Duration", "Podcast.Image", "Podcast.Episode", "Podcast.Explicit",
 		"Published", "Updated",
 		"Origin", "Origin.SourceID", "Origin.FeedID", "Origin.Title", "Origin.FeedURL", "Origin.HomeURL",
+		"Origin.FirstParty",
 	}
 	ignored []string
 )
@@ -34,10 +35,11 @@ func fullItem() Item {
 	return Item{
 		ID: "tag:news.example,2026-01-01:article/gulf", URL: "https://news.example/articles/gulf/",
 		Title: "Insurers price in the Strait", Summary: "Premiums rose.", ContentHTML: "<p>Underwriters quote the clause.</p>",
-		Authors:  []Person{{Name: "Leïla Haddad", Email: "leila@news.example", URL: "https://news.example/authors/leila/"}},
-		Sections: []string{"middle-east"},
-		Tags:     []string{"shipping"},
-		Image:    &Image{URL: "https://news.example/media/t.jpg", Caption: "A tanker", Credit: "Photo: Desk", Type: "image/jpeg", Length: 1843},
+		Authors:    []Person{{Name: "Leïla Haddad", Email: "leila@news.example", URL: "https://news.example/authors/leila/"}},
+		Sections:   []string{"middle-east"},
+		Tags:       []string{"shipping"},
+		Categories: []string{"Middle East", "Shipping"},
+		Image:      &Image{URL: "https://news.example/media/t.jpg", Caption: "A tanker", Credit: "Photo: Desk", Type: "image/jpeg", Length: 1843},
 		Enclosures: []Enclosure{{URL: "https://news.example/media/ep1.mp3", Type: "audio/mpeg", Length: 55000000,
 			Medium: "audio", Title: "Episode 1", Duration: 3723}},
 		Podcast:   &Podcast{Duration: 3723, Image: "https://news.example/media/ep1.jpg", Episode: 1, Explicit: "false"},
@@ -92,6 +94,8 @@ func change(t *testing.T, v reflect.Value, path string) {
 		v.SetString(v.String() + "x")
 	case v.Kind() == reflect.Int64:
 		v.SetInt(v.Int() + 1)
+	case v.Kind() == reflect.Bool:
+		v.SetBool(!v.Bool())
 	case v.Kind() == reflect.Slice:
 		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
 	case v.Kind() == reflect.Pointer:

@@ -44,14 +44,20 @@ type Podcast struct {
 	Explicit string `json:"explicit,omitempty"` // "true", "false", or "" when not said
 }
 
-// Origin names the external feed an aggregated item came from. The site's
-// own articles have no Origin.
+// Origin names the feed an item came from. The site's Markdown articles
+// have no Origin; an aggregated item's names the external feed it is
+// attributed to; a first-party item's (a [[source]] of kind "articles",
+// the publication's own CMS) says so with FirstParty, and is published as
+// one of the site's articles, without attribution.
 type Origin struct {
 	SourceID string `json:"source_id"`         // the [[source]] id in config
 	FeedID   string `json:"feed_id,omitempty"` // upstream feed's own id (Atom id), else its URL
 	Title    string `json:"title,omitempty"`   // upstream feed's title
 	FeedURL  string `json:"feed_url"`          // the feed's public URL, never the URL fetched, which may carry credentials
 	HomeURL  string `json:"home_url,omitempty"`
+	// FirstParty marks the publication's own source: its items are the
+	// site's articles (own authors, tags and topics, no <source>).
+	FirstParty bool `json:"first_party,omitempty"`
 }
 
 // Item is one article or aggregated entry.
@@ -68,7 +74,12 @@ type Item struct {
 	Authors     []Person `json:"authors,omitempty"`
 	Sections    []string `json:"sections,omitempty"` // section slugs the item is filed under
 	Tags        []string `json:"tags,omitempty"`
-	Image       *Image   `json:"image,omitempty"`
+	// Categories are a first-party item's categories as its feed gives
+	// them; its Sections and Tags are routed from them (see
+	// config.Source.Routed), and kept so that a changed route applies to
+	// items stored before the change.
+	Categories []string `json:"categories,omitempty"`
+	Image      *Image   `json:"image,omitempty"`
 	// Enclosures are the item's media, in the feed's order, none of them
 	// the top image.
 	Enclosures []Enclosure `json:"enclosures,omitempty"`
@@ -77,6 +88,11 @@ type Item struct {
 	Updated    time.Time   `json:"updated"` // equals Published when never edited
 	Origin     *Origin     `json:"origin,omitempty"`
 }
+
+// Aggregated reports whether the item is attributed to an external feed.
+// The site's articles, Markdown or first-party (see Origin), are not: they
+// make tag and author feeds and carry no <source>.
+func (it *Item) Aggregated() bool { return it.Origin != nil && !it.Origin.FirstParty }
 
 // Modified is the time the item last changed.
 func (it *Item) Modified() time.Time {

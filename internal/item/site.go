@@ -84,3 +84,48 @@ func TagPrefix(authority, date string) (string, error) {
 	}
 	return "tag:" + strings.ToLower(authority) + "," + date + ":", nil
 }
+
+// TagEscape percent-encodes s for a tag URI's specific part, keeping only
+// characters that RFC 4151 and the validators' canonical form both leave
+// alone, with upper-case hex as canonical form requires.
+func TagEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if tagSafe(ch) {
+			b.WriteByte(ch)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[ch>>4])
+		b.WriteByte(hex[ch&15])
+	}
+	return b.String()
+}
+
+func tagSafe(ch byte) bool {
+	switch {
+	case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/", ch) >= 0
+}
+
+// FirstPartyID is the id a first-party item (a [[source]] of kind
+// "articles") is published under: the CMS's own guid or id, which an edit
+// never changes, wrapped in the site's tag URI scheme beside the Markdown
+// articles' "article/{id}", qualified by the source so that it can never
+// take a Markdown article's id. prefix is TagPrefix's.
+// id is the id as stored, which UpstreamID turns back into the CMS's.
+func FirstPartyID(prefix, sourceID, id string) string {
+	return prefix + "article/" + TagEscape(sourceID) + "/" + TagEscape(UpstreamID(sourceID, id))
+}
+
+// UpstreamID returns the id an item had in its upstream feed (or the link
+// or hash derived for it when it had none), given the id Syndicate stores:
+// parse prefixes ids that are not globally unique with "<sourceID>/".
+func UpstreamID(sourceID, id string) string {
+	return strings.TrimPrefix(id, sourceID+"/")
+}

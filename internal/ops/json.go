@@ -1,8 +1,10 @@
 package ops
 
 import (
+	"cmp"
 	"time"
 
+	"syndicate/internal/config"
 	"syndicate/internal/redact"
 )
 
@@ -22,26 +24,31 @@ func (t jsonTime) MarshalJSON() ([]byte, error) {
 // not have yet (a pending source has none) are null, not zero, so that
 // clients can tell "never" from "0".
 type sourceJSON struct {
-	ID                string     `json:"id"`
-	URL               string     `json:"url"`
-	Title             string     `json:"title"`
-	Sections          []string   `json:"sections"`
-	Status            string     `json:"status"`
-	HTTPStatus        *int       `json:"http_status"`
-	LastFetch         jsonTime   `json:"last_fetch"`
-	LastSuccess       jsonTime   `json:"last_success"`
-	LastNewItem       jsonTime   `json:"last_new_item"`
-	NextFetch         jsonTime   `json:"next_fetch"`
-	ConsecutiveErrors int        `json:"consecutive_errors"`
-	LastError         *string    `json:"last_error"`
-	Items             int        `json:"items"`
-	Warnings          int        `json:"warnings"` // fields the last body parsed lost to malformed values
-	DurationMS        *int64     `json:"duration_ms"`
-	MovedTo           *string    `json:"moved_to"`
-	Stale             bool       `json:"stale"`
-	StaleAfter        int64      `json:"stale_after"` // seconds
-	Interval          int64      `json:"interval"`    // seconds
-	History           []pollJSON `json:"history"`     // oldest first
+	ID                string   `json:"id"`
+	URL               string   `json:"url"`
+	Kind              string   `json:"kind"` // "external", or "articles": the publication's own
+	Title             string   `json:"title"`
+	Sections          []string `json:"sections"`
+	Status            string   `json:"status"`
+	HTTPStatus        *int     `json:"http_status"`
+	LastFetch         jsonTime `json:"last_fetch"`
+	LastSuccess       jsonTime `json:"last_success"`
+	LastNewItem       jsonTime `json:"last_new_item"`
+	NextFetch         jsonTime `json:"next_fetch"`
+	ConsecutiveErrors int      `json:"consecutive_errors"`
+	LastError         *string  `json:"last_error"`
+	Items             int      `json:"items"`
+	Warnings          int      `json:"warnings"` // fields the last body parsed lost to malformed values
+	DurationMS        *int64   `json:"duration_ms"`
+	MovedTo           *string  `json:"moved_to"`
+	// DiscoveredURL is the feed polled instead of url, which answered
+	// with a page advertising it; DiscoveredFrom is that page.
+	DiscoveredURL  *string    `json:"discovered_url"`
+	DiscoveredFrom *string    `json:"discovered_from"`
+	Stale          bool       `json:"stale"`
+	StaleAfter     int64      `json:"stale_after"` // seconds
+	Interval       int64      `json:"interval"`    // seconds
+	History        []pollJSON `json:"history"`     // oldest first
 }
 
 type pollJSON struct {
@@ -57,6 +64,7 @@ func (s *source) json() sourceJSON {
 	out := sourceJSON{
 		ID:                s.cfg.ID,
 		URL:               redact.URL(s.cfg.URL),
+		Kind:              cmp.Or(s.cfg.Kind, config.KindExternal),
 		Title:             s.cfg.Title,
 		Sections:          s.cfg.Sections,
 		Status:            s.status,
@@ -70,6 +78,8 @@ func (s *source) json() sourceJSON {
 		Items:             st.Items,
 		Warnings:          st.Warnings,
 		MovedTo:           nonEmpty(redactedURL(st.MovedTo)),
+		DiscoveredURL:     nonEmpty(redactedURL(st.DiscoveredURL)),
+		DiscoveredFrom:    nonEmpty(redactedURL(st.DiscoveredFrom)),
 		Stale:             s.stale,
 		StaleAfter:        int64(s.cfg.StaleAfter.Duration / time.Second),
 		Interval:          int64(s.cfg.Interval.Duration / time.Second),

@@ -47,6 +47,7 @@ func scenarios() []scenario {
 
 	moved := okState(wire)
 	moved.MovedTo = "https://wire.example/v2/feed.xml"
+	moved.DiscoveredURL, moved.DiscoveredFrom = "https://wire.example/v2/atom.xml", "https://wire.example/"
 	moved.Warnings = 3
 
 	oldURL := okState(partner)
@@ -63,6 +64,7 @@ func scenarios() []scenario {
 				"next_fetch": "2026-10-20T12:12:00Z", "last_new_item": "2026-10-20T10:00:00Z",
 				"consecutive_errors": 0.0, "last_error": nil, "items": 42.0, "warnings": 3.0, "duration_ms": 180.0,
 				"moved_to": "https://wire.example/v2/feed.xml", "stale": false, "stale_after": 604800.0,
+				"discovered_url": "https://wire.example/v2/atom.xml", "discovered_from": "https://wire.example/", "kind": "external",
 				"interval": 900.0, "sections": []any{"asia"},
 			},
 			counts: map[string]int{"ok": 2},
@@ -104,7 +106,7 @@ func scenarios() []scenario {
 				"id": "partner", "title": "", "status": "pending", "http_status": nil,
 				"last_fetch": nil, "last_success": nil, "next_fetch": nil, "last_new_item": nil,
 				"consecutive_errors": 0.0, "last_error": nil, "items": 0.0, "warnings": 0.0, "duration_ms": nil,
-				"moved_to": nil, "stale": false, "history": []any{},
+				"moved_to": nil, "discovered_url": nil, "discovered_from": nil, "stale": false, "history": []any{},
 			},
 			counts: map[string]int{"ok": 1, "pending": 1},
 		},
@@ -180,7 +182,7 @@ func TestEndpoints(t *testing.T) {
 func checkSource(t *testing.T, got map[string]any, sc scenario) {
 	t.Helper()
 	for _, key := range []string{"id", "url", "title", "status", "http_status", "last_fetch", "last_success",
-		"consecutive_errors", "last_error", "items", "warnings", "next_fetch", "duration_ms", "moved_to", "stale", "stale_after", "history"} {
+		"consecutive_errors", "last_error", "items", "warnings", "next_fetch", "duration_ms", "moved_to", "discovered_url", "discovered_from", "kind", "stale", "stale_after", "history"} {
 		if _, ok := got[key]; !ok {
 			t.Errorf("field %q missing", key)
 		}
@@ -389,10 +391,17 @@ var secretSource = config.Source{
 func TestOperatorViewsRedactSourceURLs(t *testing.T) {
 	st := okState(secretSource)
 	st.MovedTo = "https://bob:s3cr3tpw@partner.example/v2/feed?token=T0K3N-9"
+	st.DiscoveredFrom, st.DiscoveredURL = st.MovedTo, "https://bob:s3cr3tpw@partner.example/atom?token=T0K3N-9"
 	e := start(t, ops.Deps{Sources: []config.Source{secretSource}, States: statesOf(st)})
 	one := getJSON(t, e.URL+"/api/v1/sources/partner-secret", 200)
 	if one["url"] != "https://***@partner.example/feed?api_key=***&page=1" || one["moved_to"] != "https://***@partner.example/v2/feed?token=***" {
 		t.Errorf("url %v, moved_to %v", one["url"], one["moved_to"])
+	}
+	if one["discovered_url"] != "https://***@partner.example/atom?token=***" || one["discovered_from"] != one["moved_to"] {
+		t.Errorf("discovered_url %v, discovered_from %v", one["discovered_url"], one["discovered_from"])
+	}
+	if page := string(get(t, e.URL+"/status").Body); !strings.Contains(page, "feed found at https://***@partner.example/atom?token=***") {
+		t.Error("the status page does not say where the feed was found")
 	}
 	for _, path := range []string{"/api/v1/sources", "/api/v1/sources/partner-secret", "/status", "/readyz", "/metrics"} {
 		body := string(get(t, e.URL+path).Body)

@@ -52,6 +52,7 @@ type statusCount struct {
 
 type statusRow struct {
 	ID, Name, URL, MovedTo string
+	Discovered             string // the feed the page at URL advertises, polled instead
 	Badge                  string
 	HTTPStatus             int
 	LastSuccess            time.Time
@@ -122,6 +123,7 @@ func (h *handler) row(s *source, now time.Time) statusRow {
 	st := s.st
 	row := statusRow{
 		ID: s.cfg.ID, Name: s.name(), URL: redact.URL(s.cfg.URL), MovedTo: redactedURL(st.MovedTo),
+		Discovered:        redactedURL(st.DiscoveredURL),
 		Badge:             s.badge(),
 		HTTPStatus:        st.HTTPStatus,
 		LastSuccess:       st.LastSuccess,

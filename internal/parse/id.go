@@ -8,7 +8,7 @@ import (
 // qualifyID keeps ids that are unique by construction (http(s) URLs, tag:
 // and urn: URIs) as they are, and prefixes the others — numeric guids,
 // slugs, hashes — with "<source>/", since two feeds may both have an item
-// "1234" and sections dedup by id across sources. UpstreamID undoes it.
+// "1234" and sections dedup by id across sources. item.UpstreamID undoes it.
 func qualifyID(source, raw string) string {
 	if globalID(raw) {
 		return raw
@@ -29,11 +29,4 @@ func globalID(s string) bool {
 		return err == nil && u.Host != ""
 	}
 	return false
-}
-
-// UpstreamID returns the id an item had in its upstream feed (or the link
-// or hash derived for it when it had none), given the id Syndicate stores:
-// ids that were not globally unique were prefixed with "<sourceID>/".
-func UpstreamID(sourceID, id string) string {
-	return strings.TrimPrefix(id, sourceID+"/")
 }

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"cmp"
 	"math"
 	"net/url"
 	"strconv"
@@ -65,13 +66,40 @@ func (n *normalizer) image(gi *gofeed.Item, base *url.URL) *item.Image {
 			}
 		}
 		for _, m := range media {
-			if m.Attrs["url"] == c && img.Type == "" {
+			if m.Attrs["url"] != c {
+				continue
+			}
+			if img.Type == "" {
 				img.Type, img.Length = mimeType(m.Attrs["type"]), length(m.Attrs["fileSize"])
 			}
+			if img.Credit == "" {
+				img.Credit = mediaText(m, "credit", maxTitle)
+			}
+			if img.Caption == "" {
+				img.Caption = cmp.Or(mediaText(m, "description", maxSummary), mediaText(m, "title", maxSummary))
+			}
+		}
+		if m, ok := gi.Extensions["media"]; ok && len(media) > 0 {
+			// Said once for the item, as Media RSS allows: of its media,
+			// the top image is the one credited.
+			whole := ext.Extension{Children: m}
+			img.Credit = cmp.Or(img.Credit, mediaText(whole, "credit", maxTitle))
+			img.Caption = cmp.Or(img.Caption, mediaText(whole, "description", maxSummary))
 		}
 		return img
 	}
 	return nil
+}
+
+// mediaText is the plain text of m's first child element name (a Media
+// RSS credit, description or title), within max runes.
+func mediaText(m ext.Extension, name string, max int) string {
+	for _, c := range m.Children[name] {
+		if t := truncate(sanitize.PlainText(c.Value), max); t != "" {
+			return t
+		}
+	}
+	return ""
 }
 
 func mimeType(s string) string {

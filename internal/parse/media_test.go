@@ -62,6 +62,31 @@ func TestEnclosures(t *testing.T) {
 			enclosures: []item.Enclosure{{URL: "https://p.example/lead.jpg", Type: "image/jpeg", Length: 1000, Medium: "image"}},
 		},
 		{
+			name: "credit and caption of the top image",
+			doc: `<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Review</title>
+<item><guid>r1</guid><title>Talks in Vienna</title>
+<media:content url="https://r.example/vienna.jpg" medium="image" type="image/jpeg" fileSize="2048">
+  <media:credit role="photographer">Sara Mahmoudi / Meridian</media:credit>
+  <media:description type="html">Delegations arrive at the &lt;b&gt;Palais&lt;/b&gt; Coburg.</media:description>
+</media:content>
+<media:content url="https://r.example/map.png" medium="image"><media:credit>Not the top image</media:credit></media:content>
+</item></channel></rss>`,
+			image: &item.Image{URL: "https://r.example/vienna.jpg", Type: "image/jpeg", Length: 2048,
+				Credit: "Sara Mahmoudi / Meridian", Caption: "Delegations arrive at the Palais Coburg."},
+			enclosures: []item.Enclosure{{URL: "https://r.example/map.png", Medium: "image"}},
+		},
+		{
+			name: "credit said once for the item",
+			doc: `<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Review</title>
+<item><guid>r2</guid><title>Capitol at dusk</title>
+<enclosure url="https://r.example/capitol.jpg" length="1000" type="image/jpeg"/>
+<media:thumbnail url="https://r.example/capitol-small.jpg"/>
+<media:credit>Wire Photo</media:credit><media:title>The Capitol at dusk</media:title>
+</item></channel></rss>`,
+			// A thumbnail is a preview, not a file of the item's own.
+			image: &item.Image{URL: "https://r.example/capitol.jpg", Type: "image/jpeg", Length: 1000, Credit: "Wire Photo"},
+		},
+		{
 			name: "atom enclosure links",
 			doc: `<feed xmlns="http://www.w3.org/2005/Atom"><title>Talks</title><id>urn:x:talks</id><updated>2026-10-01T00:00:00Z</updated>
 <entry><id>urn:x:talk-3</id><title>Talk 3</title><updated>2026-10-01T00:00:00Z</updated>

@@ -42,6 +42,10 @@ type Feed struct {
 	TTL   time.Duration // RSS ttl
 	// Entries are in feed order, one per id: the first occurrence wins.
 	Entries []Entry
+	// Deleted are the ids, as stored, of the items the feed says were
+	// deleted: Atom tombstones (RFC 6721 <at:deleted-entry ref="…">),
+	// which RSS may carry too. No other format can say so.
+	Deleted []string
 	// Warnings name the problems that cost a field but not its item: a
 	// mistyped JSON Feed field, a date or a length that does not parse.
 	Warnings []string
@@ -94,6 +98,7 @@ func normalize(p *parsed, o Options) *Feed {
 		n.feed.Entries = append(n.feed.Entries, e)
 	}
 	n.firstSeen()
+	n.feed.Deleted = tombstones(f.Extensions, n.o.SourceID)
 	n.feed.Warnings = n.warnings
 	return &n.feed
 }

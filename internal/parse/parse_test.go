@@ -432,7 +432,7 @@ func TestQualifiedIDs(t *testing.T) {
 			if got != want {
 				t.Errorf("qualifyID(%q) = %q, want %q", raw, got, want)
 			}
-			if back := UpstreamID("src", got); back != raw {
+			if back := item.UpstreamID("src", got); back != raw {
 				t.Errorf("UpstreamID(%q) = %q, want %q", got, back, raw)
 			}
 		})

@@ -50,6 +50,11 @@ type Options struct {
 	OnRender func(section string, d time.Duration)
 	// OnStoreError, when set, is told of every failed store call.
 	OnStoreError func(op string)
+	// Gone, when set, reports whether an item of source was taken down
+	// (withdrawn by the operator, marked deleted by its feed): ReloadSource
+	// leaves such items out, so that re-seeding a store never brings one
+	// back.
+	Gone func(source string, it *item.Item) bool
 }
 
 // SectionStats describes the last render of one section.
@@ -145,6 +150,9 @@ func (p *Publisher) PublishSource(ctx context.Context, source string, items []it
 
 // setSource is PublishSource with p.mu held.
 func (p *Publisher) setSource(ctx context.Context, source string, items []item.Item) error {
+	if firstParty(items) || firstParty(p.external[source]) {
+		p.siteChanged = true // its items are the site's: its tags and authors are topics
+	}
 	p.external[source] = items
 	if !p.published {
 		return nil
@@ -171,7 +179,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 	items := p.mergedItems()
 	media := p.media
 	if p.topics == nil || p.siteChanged {
-		p.topics, p.siteChanged = section.NewTopics(p.site, p.opts.TopicLimit), false
+		p.topics, p.siteChanged = section.NewTopics(p.siteItems(), p.opts.TopicLimit), false
 		for _, c := range p.topics.Collisions {
 			p.opts.Logger.Warn("names share a slug; one feed carries both", "kind", c.Kind, "slug", c.Slug, "name", c.Names[0], "other", c.Names[1])
 		}

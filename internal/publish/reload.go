@@ -24,6 +24,11 @@ func (p *Publisher) ReloadSource(ctx context.Context, source string, limit int) 
 		p.storeError("items")
 		return fmt.Errorf("publish: load items of %s: %w", source, err)
 	}
+	if p.opts.Gone != nil {
+		// The store's copy is left to the poller, which drops them too.
+		stored = p.withoutGone(source, stored)
+		p.external[source] = p.withoutGone(source, p.external[source])
+	}
 	items := union(stored, p.external[source], limit)
 	if len(items) > len(stored) {
 		p.opts.Logger.Warn("store holds fewer items than published; re-seeding it", "source", source, "stored", len(stored), "published", len(items))
@@ -58,4 +63,14 @@ func union(stored, held []item.Item, limit int) []item.Item {
 		out = out[:limit]
 	}
 	return out
+}
+
+// withoutGone is items less those taken down: items itself, unless one
+// is, for the slices may be shared with the store and the documents.
+func (p *Publisher) withoutGone(source string, items []item.Item) []item.Item {
+	gone := func(it item.Item) bool { return p.opts.Gone(source, &it) }
+	if !slices.ContainsFunc(items, gone) {
+		return items
+	}
+	return slices.DeleteFunc(slices.Clone(items), gone)
 }

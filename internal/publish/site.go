@@ -2,9 +2,10 @@ package publish
 
 import (
 	"fmt"
+	"slices"
 	"strings"
-	"syndicate/internal/document"
 
+	"syndicate/internal/document"
 	"syndicate/internal/item"
 	"syndicate/internal/render"
 )
@@ -71,4 +72,42 @@ func mediaSame(docs, media map[string]document.Document) bool {
 		}
 	}
 	return n == len(media)
+}
+
+// siteItems are the site's own articles: the Markdown ones, then each
+// first-party source's in config order, less those whose canonical link
+// an earlier one has (as in the sections: the same story, once).
+func (p *Publisher) siteItems() []item.Item {
+	var own []item.Item
+	for _, id := range p.opts.Sources {
+		if firstParty(p.external[id]) {
+			own = append(own, p.external[id]...)
+		}
+	}
+	if len(own) == 0 {
+		return p.site
+	}
+	out := slices.Clone(p.site)
+	taken := make(map[string]string, len(p.site)+len(own))
+	for i := range p.site {
+		if l := item.CanonicalLink(p.site[i].URL); l != "" {
+			taken[l] = ""
+		}
+	}
+	for _, it := range own {
+		l := item.CanonicalLink(it.URL)
+		if owner, ok := taken[l]; ok && l != "" && owner != it.Origin.SourceID {
+			continue
+		}
+		if l != "" {
+			taken[l] = it.Origin.SourceID
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// firstParty reports whether items come from a first-party source.
+func firstParty(items []item.Item) bool {
+	return len(items) > 0 && items[0].Origin != nil && items[0].Origin.FirstParty
 }

@@ -63,7 +63,7 @@ func newChannel(site Site, sec Section) *channel {
 	c.dir = c.base + sec.doc().Link()
 	c.page = c.dir
 	c.current = c.base + sec.current().Link()
-	c.id = c.tagPrefix + sec.Kind.String() + "/" + tagEscape(clean(sec.Slug))
+	c.id = c.tagPrefix + sec.Kind.String() + "/" + item.TagEscape(clean(sec.Slug))
 	for _, hub := range site.Hubs {
 		// A hub link that validators would reject is left out rather
 		// than published.
@@ -231,8 +231,9 @@ func (c *channel) abs(link string) string {
 // URI validators accept (http(s) URL, tag: or urn:) is used as it is;
 // anything else, such as an external feed's numeric guid, becomes a tag URI
 // under the site's authority, qualified by the source so that two sources'
-// "12345" stay distinct. Either way it never changes while the item's id
-// does not.
+// "12345" stay distinct. A first-party item's id is always wrapped (see
+// item.FirstPartyID), as the site's Markdown articles' are. Either way it
+// never changes while the item's id does not.
 func (c *channel) stableID(it *item.Item) string {
 	id := strings.TrimSpace(clean(it.ID))
 	if id == "" {
@@ -242,13 +243,16 @@ func (c *channel) stableID(it *item.Item) string {
 			return c.tagPrefix + "item/" + item.HashID(it.Title, it.Published.UTC().Format(time.RFC3339Nano))
 		}
 	}
+	if it.Origin != nil && it.Origin.FirstParty {
+		return item.FirstPartyID(c.tagPrefix, clean(it.Origin.SourceID), id)
+	}
 	if acceptedURI(id) {
 		return canonicalURL(id)
 	}
 	if it.Origin != nil {
-		return c.tagPrefix + "source/" + tagEscape(clean(it.Origin.SourceID)) + "/" + tagEscape(id)
+		return c.tagPrefix + "source/" + item.TagEscape(clean(it.Origin.SourceID)) + "/" + item.TagEscape(id)
 	}
-	return c.tagPrefix + "item/" + tagEscape(id)
+	return c.tagPrefix + "item/" + item.TagEscape(id)
 }
 
 // uriChars is what the W3C validator allows in a URI; anything else (an
@@ -376,32 +380,4 @@ func unreserved(c byte) bool {
 // where RSS requires one (source url, enclosure url, permalinks).
 func absoluteURL(s string) bool {
 	return uriChars.MatchString(s) && item.AbsoluteHTTP(s)
-}
-
-// tagEscape percent-encodes s for a tag URI's specific part, keeping only
-// characters that RFC 4151 and the validators' canonical form both leave
-// alone, with upper-case hex as canonical form requires.
-func tagEscape(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if tagSafe(ch) {
-			b.WriteByte(ch)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[ch>>4])
-		b.WriteByte(hex[ch&15])
-	}
-	return b.String()
-}
-
-func tagSafe(ch byte) bool {
-	switch {
-	case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9':
-		return true
-	}
-	return strings.IndexByte("-._~!$&'()*+,;=:@/", ch) >= 0
 }

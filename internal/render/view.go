@@ -83,8 +83,8 @@ func newView(c *channel, it *item.Item) *view {
 	}
 	v.enclosures = newEnclosures(c, it, v.image)
 	v.episode = newEpisode(c, it, v.primary())
-	if o := it.Origin; o != nil {
-		v.origin = newOrigin(c, o)
+	if it.Aggregated() {
+		v.origin = newOrigin(c, it.Origin)
 	}
 	return v
 }
@@ -130,7 +130,7 @@ func newOrigin(c *channel, o *item.Origin) *origin {
 	case acceptedURI(g.feedURL):
 		g.id = canonicalURL(g.feedURL)
 	default:
-		g.id = c.tagPrefix + "source/" + tagEscape(g.sourceID)
+		g.id = c.tagPrefix + "source/" + item.TagEscape(g.sourceID)
 	}
 	return g
 }

@@ -205,7 +205,8 @@ func identity(it *item.Item) string {
 }
 
 // KeysOf lists the feeds an item belongs to by what it says: "latest",
-// its sections, and for the site's own articles its tags and authors.
+// its sections, and for the site's own articles (Markdown or first-party)
+// its tags and authors.
 // (Deduplication may still leave it out of a section.)
 func KeysOf(it *item.Item) []Key {
 	keys := make([]Key, 0, 1+len(it.Sections)+len(it.Tags)+len(it.Authors))
@@ -213,7 +214,7 @@ func KeysOf(it *item.Item) []Key {
 	for _, s := range it.Sections {
 		keys = append(keys, Key{KindSection, s})
 	}
-	if it.Origin == nil {
+	if !it.Aggregated() {
 		for _, t := range it.Tags {
 			keys = append(keys, TagKey(t))
 		}

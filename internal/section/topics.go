@@ -14,8 +14,9 @@ import (
 func slugOf(name string) string { return slug.Make(name) }
 
 // Topics are the feeds that follow one tag or one author of the site's
-// own articles, the way the publication's topic and author pages group
-// them. Aggregated items do not make topics: upstream categories and
+// own articles (Markdown and first-party alike), the way the
+// publication's topic and author pages group them. Aggregated items do
+// not make topics: upstream categories and
 // bylines are not the publication's.
 type Topics struct {
 	Tags, Authors []*Feed // by slug
@@ -87,7 +88,7 @@ func NewTopics(items []item.Item, limit int) *Topics {
 	}
 	for i := range items {
 		it := &items[i]
-		if it.Origin != nil {
+		if it.Aggregated() {
 			continue
 		}
 		for _, tag := range it.Tags {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,7 +51,7 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	}
 
 	r := result{items: -1}
-	res, err := p.fetcher.Get(ctx, fetch.Request{URL: src.URL, ETag: etag, LastModified: lastMod, AllowPrivate: src.AllowPrivate}, now)
+	res, err := p.fetchFeed(ctx, src, &st, etag, lastMod, now)
 	if ctx.Err() != nil {
 		// Shutting down: this poll says nothing about the upstream.
 		return st, fmt.Errorf("source: %s: %w", src.ID, ctx.Err())
@@ -219,6 +220,7 @@ func (p *Poller) record(st *store.SourceState, src *config.Source, now time.Time
 			st.BodyHash = r.res.Hash
 			st.FeedTitle, st.FeedID, st.HomeURL, st.SelfURL = r.feed.Title, r.feed.ID, r.feed.Home, r.feed.Self
 			st.Warnings = len(r.feed.Warnings)
+			st.Deleted = remember(st.Deleted, r.feed.Deleted)
 		}
 		if r.newItems > 0 {
 			st.LastNewItem = now
@@ -265,4 +267,22 @@ func (p *Poller) logPoll(src *config.Source, st *store.SourceState, r *result, t
 		args = append(args, "warnings", len(r.feed.Warnings), "first_warning", r.feed.Warnings[0])
 	}
 	p.log.Info("poll", args...)
+}
+
+// remember adds the ids of newly deleted items to those kept, newest last,
+// within store.DeletedLen.
+func remember(kept, deleted []string) []string {
+	if len(deleted) == 0 {
+		return kept
+	}
+	kept = slices.Clone(kept) // the state it came from may be shared
+	for _, id := range deleted {
+		if !slices.Contains(kept, id) {
+			kept = append(kept, id)
+		}
+	}
+	if over := len(kept) - store.DeletedLen; over > 0 {
+		kept = slices.Clone(kept[over:])
+	}
+	return kept
 }

@@ -274,7 +274,7 @@ func TestErrorClasses(t *testing.T) {
 	nodns.URL = "http://feeds.nonexistent.invalid/rss"
 	h.start(fastFetch(), append(sources, closed, nodns)...)
 	for _, tt := range []struct{ id, want string }{
-		{"html", "parse: got an HTML page, not a feed"},
+		{"html", "discover: " + h.srv.URL + "/html is an HTML page that advertises no feed"},
 		{"klingon", `charset: unsupported charset "x-klingon"`},
 		{"big", "too_large: body exceeds 1048576 bytes"},
 		{"notfound", "http: 404 Not Found"},

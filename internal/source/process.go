@@ -2,7 +2,6 @@ package source
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"syndicate/internal/charset"
@@ -20,6 +19,8 @@ type parsed struct {
 	// allDated reports whether every item carried its own date: only then
 	// can the feed's items be ordered by date rather than as listed.
 	allDated bool
+	// deleted holds the ids of the items the feed says were deleted.
+	deleted map[string]bool
 }
 
 // process is the way from body bytes to clean items: charset, parsing and
@@ -45,14 +46,22 @@ func process(ctx context.Context, bounds *parse.Bounds, body []byte, contentType
 		return nil, err
 	}
 	out := &parsed{feed: f, origin: origin(src, f.ID, f.Title, f.Home, f.Self), allDated: true}
+	out.deleted = make(map[string]bool, len(f.Deleted))
+	for _, id := range f.Deleted {
+		out.deleted[id] = true
+	}
 	out.items = make([]item.Item, 0, len(f.Entries))
 	for _, e := range f.Entries {
 		it := e.Item
-		if !keep(src, &it) {
+		if !keep(src, &it) || src.Withdraws(it.ID, it.URL) || out.deleted[it.ID] {
 			continue
 		}
 		it.ContentHTML = e.Content.HTML()
-		it.Sections = slices.Clone(src.Sections)
+		if src.Kind == config.KindArticles {
+			it.Categories = it.Tags
+			firstParty(&it, prev[it.ID], now)
+		}
+		file(src, &it)
 		o := out.origin
 		it.Origin = &o
 		out.allDated = out.allDated && e.Dated
@@ -67,11 +76,12 @@ func process(ctx context.Context, bounds *parse.Bounds, body []byte, contentType
 // its credentials or query. The fetch URL itself is never published.
 func origin(src *config.Source, feedID, feedTitle, home, self string) item.Origin {
 	o := item.Origin{
-		SourceID: src.ID,
-		FeedID:   published(feedID, src.URL),
-		Title:    src.Title,
-		FeedURL:  src.PublicURL,
-		HomeURL:  published(home, src.URL),
+		SourceID:   src.ID,
+		FirstParty: src.Kind == config.KindArticles,
+		FeedID:     published(feedID, src.URL),
+		Title:      src.Title,
+		FeedURL:    src.PublicURL,
+		HomeURL:    published(home, src.URL),
 	}
 	if o.Title == "" {
 		o.Title = feedTitle

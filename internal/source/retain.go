@@ -1,7 +1,6 @@
 package source
 
 import (
-	"slices"
 	"strings"
 
 	"syndicate/internal/config"
@@ -13,7 +12,7 @@ import (
 // newer ones push it out; an item still listed takes its new version.
 //
 // Stored items are brought in line with the current configuration
-// (sections, attribution, filters), so that a changed config applies even
+// (sections or routes, attribution, filters, withdrawals), so that a changed config applies even
 // when the upstream has nothing new. They are copied, never modified:
 // the store may share them with readers.
 func retain(p *parsed, stored []item.Item, src *config.Source, origin item.Origin) []item.Item {
@@ -42,12 +41,13 @@ func retain(p *parsed, stored []item.Item, src *config.Source, origin item.Origi
 			continue
 		}
 		have[it.ID] = true
-		if !slices.Equal(it.Sections, src.Sections) {
-			it.Sections = slices.Clone(src.Sections)
-		}
+		file(src, &it)
 		if it.Origin == nil || *it.Origin != origin {
 			o := origin
 			it.Origin = &o
+		}
+		if p != nil && p.deleted[it.ID] || src.Withdraws(it.ID, it.URL) {
+			continue
 		}
 		if keep(src, &it) {
 			out = append(out, it)
@@ -79,12 +79,16 @@ func sameItems(a, b []item.Item) bool {
 }
 
 // keep applies the source's include and exclude expressions to an item's
-// title, summary and tags.
+// title, summary and tags (a first-party item's categories).
 func keep(src *config.Source, it *item.Item) bool {
 	if len(src.IncludeRE) == 0 && len(src.ExcludeRE) == 0 {
 		return true
 	}
-	text := it.Title + "\n" + it.Summary + "\n" + strings.Join(it.Tags, "\n")
+	tags := it.Tags
+	if it.Categories != nil { // a first-party item's, before routing
+		tags = it.Categories
+	}
+	text := it.Title + "\n" + it.Summary + "\n" + strings.Join(tags, "\n")
 	if len(src.IncludeRE) > 0 {
 		ok := false
 		for _, re := range src.IncludeRE {

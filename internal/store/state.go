@@ -30,6 +30,9 @@ var Outcomes = []string{OutcomeOK, OutcomeNotModified, OutcomeUnchanged, Outcome
 // it to this length, and the health API and status page show as many.
 const HistoryLen = 50
 
+// DeletedLen is how many ids of deleted items SourceState.Deleted keeps.
+const DeletedLen = 1000
+
 // SourceState is what Syndicate knows about one external feed: its health,
 // and what the next fetch needs (validators, schedule). It lives in the
 // store so that it survives restarts and is shared by a fleet.
@@ -45,8 +48,13 @@ type SourceState struct {
 	LastError         string    `json:"last_error"`
 	Items             int       `json:"items"`
 	DurationMS        int64     `json:"duration_ms"`
-	MovedTo           string    `json:"moved_to"`      // new URL after a 301/308
-	LastNewItem       time.Time `json:"last_new_item"` // when a poll last brought an item not seen before
+	MovedTo           string    `json:"moved_to"` // new URL after a 301/308
+	// DiscoveredURL is the feed polled instead of URL, which answered
+	// with an HTML page advertising it (autodiscovery); DiscoveredFrom
+	// is that page, after redirects.
+	DiscoveredURL  string    `json:"discovered_url,omitempty"`
+	DiscoveredFrom string    `json:"discovered_from,omitempty"`
+	LastNewItem    time.Time `json:"last_new_item"` // when a poll last brought an item not seen before
 	// Warnings counts the problems in the last body parsed that cost a
 	// field but not its item, such as a JSON Feed's "tags" as a string.
 	Warnings int `json:"warnings"`
@@ -64,6 +72,11 @@ type SourceState struct {
 	FeedID    string `json:"feed_id"`
 	HomeURL   string `json:"home_url"`
 	SelfURL   string `json:"self_url"`
+
+	// Deleted are the ids (as stored) of items the feed marked deleted
+	// (Atom tombstones), newest last, at most DeletedLen: they stay
+	// unpublished even where an instance still holds them.
+	Deleted []string `json:"deleted,omitempty"`
 
 	History []Poll `json:"history"` // newest last, at most HistoryLen
 }

@@ -107,6 +107,10 @@ func testEmpty(t *testing.T, s store.Store) {
 func testItemsRoundTrip(t *testing.T, s store.Store) {
 	want := []item.Item{sampleItem("a"), sampleItem("b")}
 	want[1].Image, want[1].Origin, want[1].Authors = nil, nil, nil
+	// A first-party item: its categories and the mark on its origin.
+	want = append(want, sampleItem("c"))
+	want[2].Categories = []string{"Middle East", "Oman"}
+	want[2].Origin.FirstParty = true
 	if err := s.ReplaceItems(ctx, "wire", want); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +247,8 @@ func testSourceState(t *testing.T, s store.Store) {
 		LastFetch: now, LastSuccess: now.Add(-time.Hour), NextFetch: now.Add(time.Minute),
 		ConsecutiveErrors: 3, LastError: "http: 503 Service Unavailable", Items: 12, Warnings: 2, DurationMS: 41,
 		MovedTo: "https://wire.example/new", ETag: `"abc"`, LastModified: "Mon, 02 Nov 2026 08:00:00 GMT",
-		BodyHash: "ff00", FeedTitle: "Wire", History: []store.Poll{{At: now, Outcome: "error", HTTPStatus: 503, DurationMS: 41}},
+		BodyHash: "ff00", FeedTitle: "Wire", DiscoveredURL: "https://wire.example/atom.xml", DiscoveredFrom: "https://wire.example/",
+		Deleted: []string{"urn:wire:7", "urn:wire:9"}, History: []store.Poll{{At: now, Outcome: "error", HTTPStatus: 503, DurationMS: 41}},
 	}
 	if err := s.PutSourceState(ctx, "wire", want); err != nil {
 		t.Fatal(err)
