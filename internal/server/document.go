@@ -28,6 +28,14 @@ type entry struct {
 	writeDeadline time.Duration
 
 	served, notModified Counter // nil for documents that are not feeds
+
+	// feed is set for the documents of a feed format, whose bytes depend
+	// on the content setting (see Options.RenderOther).
+	feed bool
+	// audience is what the audience of the document is counted under
+	// (see Hit.Section): set for the current document of a feed, ""
+	// for every other document, which is not counted.
+	audience string
 }
 
 var (
@@ -48,6 +56,7 @@ func newEntry(doc document.Document, maxAge time.Duration) *entry {
 	if !doc.LastModified.IsZero() {
 		e.lastModifiedHeader = []string{e.lastModified.Format(http.TimeFormat)}
 	}
+	e.feed = isFeedType(doc.ContentType)
 	if len(doc.Body) > writeBudget {
 		e.writeDeadline = writeTimeout + time.Duration(len(doc.Body)/slowReader)*time.Second
 	}
@@ -60,7 +69,9 @@ func newEntry(doc document.Document, maxAge time.Duration) *entry {
 	return e
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
+// serve writes e as the answer to r, with the given Cache-Control, and
+// returns the status and the number of body bytes it wrote.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry, cacheControl, vary []string) (status, n int) {
 	h := w.Header()
 	useGzip := e.etagGzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))
 	if useGzip {
@@ -68,8 +79,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 	} else {
 		h["Etag"] = e.etag
 	}
-	h["Cache-Control"] = e.cacheControl
-	h["Vary"] = varyHeader
+	h["Cache-Control"] = cacheControl
+	h["Vary"] = vary
 	if e.lastModifiedHeader != nil {
 		h["Last-Modified"] = e.lastModifiedHeader
 	}
@@ -78,7 +89,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 			e.notModified.Inc()
 		}
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return http.StatusNotModified, 0
 	}
 	if e.served != nil {
 		e.served.Inc()
@@ -97,14 +108,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 		// this large.
 		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(e.writeDeadline))
 	}
+	body := e.doc.Body
 	if useGzip {
 		h["Content-Encoding"] = gzipHeader
 		h["Content-Length"] = e.gzipLength
-		w.Write(e.doc.Gzip)
-		return
+		body = e.doc.Gzip
+	} else {
+		h["Content-Length"] = e.length
 	}
-	h["Content-Length"] = e.length
-	w.Write(e.doc.Body)
+	if r.Method == http.MethodHead {
+		return http.StatusOK, 0
+	}
+	n, _ = w.Write(body)
+	return http.StatusOK, n
+}
+
+// isFeedType reports whether a document of contentType is a feed: RSS,
+// Atom or JSON Feed.
+func isFeedType(contentType string) bool {
+	for _, t := range []string{"application/rss+xml", "application/atom+xml", "application/feed+json"} {
+		if strings.HasPrefix(contentType, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // notModified applies RFC 9110's order: If-None-Match, when present,

@@ -18,7 +18,7 @@ import (
 // costs it two atomic reads, and a write only after a render.
 type onDemand struct {
 	render func(path string) (document.Document, bool)
-	entry  func(document.Document) *entry
+	entry  func(path string, doc document.Document) *entry
 	limit  int // bytes
 
 	m     sync.Map      // path -> *kept
@@ -41,7 +41,7 @@ type flight struct {
 	e    *entry // nil: the path names no document
 }
 
-func newOnDemand(render func(string) (document.Document, bool), entry func(document.Document) *entry, limit int) *onDemand {
+func newOnDemand(render func(string) (document.Document, bool), entry func(string, document.Document) *entry, limit int) *onDemand {
 	return &onDemand{render: render, entry: entry, limit: limit, inflight: map[string]*flight{}}
 }
 
@@ -88,7 +88,7 @@ func (c *onDemand) fill(path string) *entry {
 		close(f.done)
 	}()
 	if doc, ok := c.render(path); ok {
-		f.e = c.entry(doc)
+		f.e = c.entry(path, doc)
 	}
 	return f.e
 }
@@ -104,6 +104,15 @@ func (c *onDemand) forget(paths []string) {
 			c.bytes -= v.(*kept).size
 		}
 	}
+}
+
+// forgetAll drops every document, as forget does.
+func (c *onDemand) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m.Clear()
+	c.bytes = 0
 }
 
 // evict makes room once the cache is over its limit, down to three
