@@ -36,6 +36,7 @@ type entry struct {
 	// (see Hit.Section): set for the current document of a feed, ""
 	// for every other document, which is not counted.
 	audience string
+	id       uint64 // Hit.Doc
 }
 
 var (

@@ -59,7 +59,7 @@ func (s *Server) servePartner(w http.ResponseWriter, r *http.Request, ps *partne
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
 		w.Header().Set("Cache-Control", "private, no-store")
 		http.Error(w, "429 too many requests: over this partner's rate", http.StatusTooManyRequests)
-		s.observePartner(r, path, section, http.StatusTooManyRequests, 0, p.ID)
+		s.observePartner(r, path, nil, section, http.StatusTooManyRequests, 0, p.ID)
 		return true
 	}
 	var e *entry
@@ -71,16 +71,23 @@ func (s *Server) servePartner(w http.ResponseWriter, r *http.Request, ps *partne
 	}
 	if e == nil {
 		http.NotFound(w, r)
-		s.observePartner(r, path, "", http.StatusNotFound, 0, p.ID)
+		s.observePartner(r, path, nil, "", http.StatusNotFound, 0, p.ID)
 		return true
 	}
 	status, n := s.serve(w, r, e, s.private, partnerVary)
-	s.observePartner(r, path, section, status, n, p.ID)
+	s.observePartner(r, path, e, section, status, n, p.ID)
 	return true
 }
 
-func (s *Server) observePartner(r *http.Request, path, section string, status, n int, id string) {
-	if s.opts.Observe != nil {
-		s.observe(r, path, section, status, n, id)
+// observePartner reports a partner's response; e is the entry served,
+// nil for none.
+func (s *Server) observePartner(r *http.Request, path string, e *entry, section string, status, n int, id string) {
+	if s.opts.Observe == nil {
+		return
 	}
+	var doc uint64
+	if e != nil {
+		doc = e.id
+	}
+	s.observe(r, path, doc, section, status, n, id)
 }

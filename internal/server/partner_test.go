@@ -197,7 +197,7 @@ func TestObservePublic(t *testing.T) {
 		t.Fatalf("hits %+v: want the two feed responses, not the page", f.hits)
 	}
 	h := f.hits[0]
-	if h.Path != "/asia/rss.xml" || h.Section != "asia" || h.Status != 200 || h.Bytes != len(f.full.Body) || h.UserAgent != "Feedly/1.0 (3 subscribers)" || !strings.HasPrefix(h.Remote, "127.0.0.1:") || h.Partner != "" {
+	if h.Path != "/asia/rss.xml" || h.Section != "asia" || h.Status != 200 || h.Bytes != len(f.full.Body) || h.Agent() != "Feedly/1.0 (3 subscribers)" || !strings.HasPrefix(h.Remote, "127.0.0.1:") || h.Partner != "" {
 		t.Errorf("hit %+v", h)
 	}
 	if f.hits[1].Bytes != 0 {

@@ -162,7 +162,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		if e := s.lookup(r.URL.Path); e != nil {
 			status, n := s.serve(w, r, e, e.cacheControl, varyHeader)
 			if e.audience != "" && s.opts.Observe != nil {
-				s.observe(r, r.URL.Path, e.audience, status, n, "")
+				s.observe(r, r.URL.Path, e.id, e.audience, status, n, "")
 			}
 			return
 		}
@@ -230,6 +230,7 @@ func (s *Server) newEntry(path string, doc document.Document) *entry {
 	if e.feed {
 		e.audience = audienceOf(path)
 	}
+	e.id = docID(path)
 	return e
 }
 
