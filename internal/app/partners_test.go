@@ -154,7 +154,9 @@ func (p *partnerApp) get(t *testing.T, path string, header map[string]string) re
 	return response{resp.StatusCode, resp.Header, string(b), c.LocalAddr().String()}
 }
 
-func bearer(token string) map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
 
 func TestPartnerContentInEveryFormat(t *testing.T) {
 	p := startPartnerApp(t)
