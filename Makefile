@@ -2,8 +2,10 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BENCH   ?= .
+# e.g. make loadtest LOADTEST="-duration 3s -rounds 1 -only latest"
+LOADTEST ?=
 
-.PHONY: run test test-short bench build check fuzz lint
+.PHONY: run test test-short bench build check fuzz lint loadtest
 
 ## run: serve the sample publication on http://127.0.0.1:8080 (embedded store, no Redis needed)
 run:
@@ -22,6 +24,10 @@ test-short:
 ## bench: benchmarks with their naive baselines in the same run
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 3 ./...
+
+## loadtest: syndicate serve against nginx on the same files, side by side (about 7 minutes; not part of test)
+loadtest:
+	$(GO) run ./cmd/loadtest $(LOADTEST)
 
 ## build: the binary in bin/
 build:

@@ -13,6 +13,7 @@ import (
 
 	"syndicate/internal/app"
 	"syndicate/internal/config"
+	"syndicate/internal/document"
 )
 
 // build writes every document serve would answer with to dir, so that any
@@ -51,6 +52,7 @@ func build(ctx context.Context, configPath, dir string, out io.Writer) error {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
+	files := 0
 	for _, p := range paths {
 		file := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "/")))
 		if strings.HasSuffix(p, "/") {
@@ -59,13 +61,36 @@ func build(ctx context.Context, configPath, dir string, out io.Writer) error {
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 			return fmt.Errorf("build: %w", err)
 		}
-		if err := os.WriteFile(file, docs[p].Body, 0o644); err != nil {
-			return fmt.Errorf("build: %w", err)
+		written, err := writeDocument(file, docs[p])
+		if err != nil {
+			return err
 		}
+		files += written
 	}
-	fmt.Fprintf(out, "wrote %d files to %s\n", len(paths), dir)
+	fmt.Fprintf(out, "wrote %d files to %s\n", files, dir)
 	if len(problems) > 0 {
 		return errShown{len(problems)}
 	}
 	return nil
+}
+
+// writeDocument writes a document's body to file and its compressed copies
+// beside it (file.gz, file.br), which a static server such as nginx
+// (gzip_static, brotli_static) sends as they are: the same bytes serve
+// sends for that encoding.
+func writeDocument(file string, doc document.Document) (int, error) {
+	n := 0
+	for _, f := range []struct {
+		suffix string
+		body   []byte
+	}{{"", doc.Body}, {".gz", doc.Gzip}, {".br", doc.Brotli}} {
+		if f.suffix != "" && f.body == nil {
+			continue
+		}
+		if err := os.WriteFile(file+f.suffix, f.body, 0o644); err != nil {
+			return n, fmt.Errorf("build: %w", err)
+		}
+		n++
+	}
+	return n, nil
 }

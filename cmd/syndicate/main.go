@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -19,6 +21,7 @@ const usage = `usage: syndicate <command> [flags]
 
 commands:
   serve [--config PATH]            serve feeds and pages over HTTP (the default)
+        [--fast-path=off]          ... with net/http answering every request
   check [--config PATH]            validate the configuration and every article
   build [--config PATH] --out DIR  write every feed and page to DIR as static files
   partner add ID --name NAME --sections a,b [--tags t] [--content full|summary] [--rate N]
@@ -41,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "config.toml", "configuration file")
 	out := fs.String("out", "", "output directory (build)")
+	fastPath := fs.String("fast-path", "on", "document requests answered without net/http: "+strings.Join(fastPathModes, ", ")+" (serve)")
 
 	var err error
 	switch cmd {
@@ -54,7 +58,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		switch cmd {
 		case "serve":
-			err = serve(ctx, *configPath, stderr)
+			if !slices.Contains(fastPathModes, *fastPath) {
+				fmt.Fprintf(stderr, "syndicate serve: --fast-path %q: want one of %s\n", *fastPath, strings.Join(fastPathModes, ", "))
+				return 2
+			}
+			err = serve(ctx, *configPath, *fastPath, stderr)
 		case "check":
 			err = check(*configPath, stdout)
 		case "build":
@@ -85,6 +93,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// fastPathModes are serve's --fast-path values: on, off, or on without one
+// of its tricks, for measuring what each buys (see serve).
+var fastPathModes = []string{"on", "off", "no-sendfile", "no-yield", "ordinary-calls"}
 
 // errShown marks an error whose details were already printed.
 type errShown struct{ n int }

@@ -60,6 +60,34 @@ func get(t *testing.T, url string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+// getEncoded fetches url with the given Accept-Encoding and returns the
+// body as sent, still encoded.
+func getEncoded(t *testing.T, url, acceptEncoding string) []byte {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acceptEncoding != "" {
+		req.Header.Set("Accept-Encoding", acceptEncoding)
+	}
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if got := resp.Header.Get("Content-Encoding"); got != acceptEncoding {
+		t.Errorf("%s: Content-Encoding %q, want %q", url, got, acceptEncoding)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // startServe runs `syndicate serve` in-process and waits until it answers.
 func startServe(t *testing.T, dir, addr string) (stop func() int) {
 	t.Helper()
@@ -180,14 +208,21 @@ func TestServeEditAndBuild(t *testing.T) {
 		"/tags/":                 "tags/index.html",
 		"/authors/opml.xml":      "authors/opml.xml",
 	} {
-		_, served := get(t, base+path)
-		built, err := os.ReadFile(filepath.Join(out, file))
-		if err != nil {
-			t.Errorf("build did not write %s: %v", file, err)
-			continue
+		for _, coding := range []struct{ accept, suffix string }{{"", ""}, {"gzip", ".gz"}, {"br", ".br"}} {
+			served := getEncoded(t, base+path, coding.accept)
+			built, err := os.ReadFile(filepath.Join(out, file+coding.suffix))
+			if err != nil {
+				t.Errorf("build did not write %s: %v", file+coding.suffix, err)
+				continue
+			}
+			if !bytes.Equal(served, built) {
+				t.Errorf("%s (Accept-Encoding: %s): built file differs from the served bytes", path, coding.accept)
+			}
 		}
-		if !bytes.Equal(served, built) {
-			t.Errorf("%s: built file differs from the served bytes", path)
+	}
+	for _, suffix := range []string{".gz", ".br"} {
+		if _, err := os.Stat(filepath.Join(out, "media", "gulf-tanker.jpg"+suffix)); err == nil {
+			t.Errorf("build wrote a %s copy of an image", suffix)
 		}
 	}
 

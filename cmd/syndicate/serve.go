@@ -17,7 +17,13 @@ import (
 	"syndicate/internal/server"
 )
 
-func serve(ctx context.Context, configPath string, logOut io.Writer) error {
+// serve runs the HTTP server until ctx ends or SIGINT or SIGTERM comes.
+// fastPath "on" puts document requests on the server package's fast path;
+// "no-sendfile", "no-yield", "ordinary-calls" and "off" are the baselines
+// make loadtest measures it against: without sendfile for large bodies,
+// without yielding between requests, without raw system calls, and
+// without the fast path at all.
+func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) error {
 	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
@@ -45,46 +51,76 @@ func serve(ctx context.Context, configPath string, logOut io.Writer) error {
 	type listener struct {
 		routes, addr string
 		h            http.Handler
+		fast         *server.Server // the fast path's documents; nil for none
 	}
-	listeners := []listener{{"feeds and pages", cfg.Server.Listen, a.Handler()}}
+	feeds := listener{"feeds and pages", cfg.Server.Listen, a.Handler(), nil}
+	if fastPath != "off" {
+		feeds.fast = a.Server
+	}
+	listeners := []listener{feeds}
 	if h := a.OpsHandler(); h != nil {
-		listeners = append(listeners, listener{"operator routes", cfg.Server.OpsListen, h})
+		listeners = append(listeners, listener{"operator routes", cfg.Server.OpsListen, h, nil})
 		if cfg.Server.OpsToken == "" && !loopback(cfg.Server.OpsListen) {
 			log.Warn("operator routes served beyond this machine without ops_token", "ops_listen", cfg.Server.OpsListen)
 		}
 	}
 	var servers []*http.Server
+	var fasts []*server.Listener
+	closeAll := func() {
+		for _, s := range servers {
+			s.Close()
+		}
+		for _, f := range fasts {
+			f.Close()
+		}
+	}
 	errc := make(chan error, len(listeners))
 	for _, l := range listeners {
 		ln, err := net.Listen("tcp", l.addr)
 		if err != nil {
-			for _, s := range servers {
-				s.Close()
-			}
+			closeAll()
 			return fmt.Errorf("serve: %w", err)
 		}
 		limit := server.NewLimiter(cfg.Server.MaxConnections)
 		s := server.NewHTTP(l.h, limit, log)
 		servers = append(servers, s)
-		go func() { errc <- s.Serve(limit.Listener(ln)) }()
-		log.Info("serving", "routes", l.routes, "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "version", Version(), "config", cfg.Path)
+		ln = limit.Listener(ln)
+		if l.fast != nil {
+			fast := l.fast.Listener(ln, s)
+			fast.OrdinaryCalls = fastPath == "ordinary-calls"
+			fast.NoSendfile = fastPath == "no-sendfile"
+			fast.NoYield = fastPath == "no-yield"
+			fasts = append(fasts, fast)
+			ln = fast
+		}
+		go func() { errc <- s.Serve(ln) }()
+		log.Info("serving", "routes", l.routes, "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "version", Version(), "config", cfg.Path, "fast_path", l.fast != nil)
 	}
 
 	select {
 	case err := <-errc:
-		for _, s := range servers {
-			s.Close()
-		}
+		closeAll()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight", "timeout", cfg.Server.ShutdownTimeout.Duration)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration)
 	defer cancel()
+	// The fast path's connections are its own: net/http's Shutdown does
+	// not know them, so both are shut down, at once.
+	fastDone := make(chan error, len(fasts))
+	for _, f := range fasts {
+		go func() { fastDone <- f.Shutdown(shutdownCtx) }()
+	}
 	var errs []error
 	for _, s := range servers {
 		if err := s.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, fmt.Errorf("serve: shutdown: %w", err))
+		}
+	}
+	for range fasts {
+		if err := <-fastDone; err != nil {
+			errs = append(errs, fmt.Errorf("serve: shutdown: fast path: %w", err))
 		}
 	}
 	return errors.Join(errs...)

@@ -25,6 +25,16 @@ func TestGracefulShutdown(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	// Connection: close leaves the request to net/http; without it the
+	// fast path answers.
+	for _, connHeader := range []string{"Connection: close\r\n", ""} {
+		t.Run(map[string]string{"": "fast path"}[connHeader]+strings.TrimSpace(connHeader), func(t *testing.T) {
+			gracefulShutdown(t, bin, connHeader)
+		})
+	}
+}
+
+func gracefulShutdown(t *testing.T, bin, connHeader string) {
 	addr := freeAddr(t)
 	dir := sampleCopy(t, addr)
 	cmd := exec.Command(bin, "serve", "--config", filepath.Join(dir, "config.toml"))
@@ -45,7 +55,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.(*net.TCPConn).SetReadBuffer(4096)
-	conn.Write([]byte("GET /latest/atom.xml HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n\r\n"))
+	conn.Write([]byte("GET /latest/atom.xml HTTP/1.1\r\nHost: " + addr + "\r\n" + connHeader + "\r\n"))
 	// The first byte of the answer proves the handler is writing; the
 	// rest waits in a window too small for the feed.
 	conn.SetReadDeadline(time.Now().Add(30 * time.Second))

@@ -114,7 +114,8 @@ func (c *Collector) Observe(h server.Hit) {
 		return
 	}
 	slot.Store(k)
-	v := visit{h.Section, h.Path, addr, h.Agent()}
+	// Copies: the fast path's strings view its connection's buffer.
+	v := visit{h.Section, strings.Clone(h.Path), strings.Clone(addr), strings.Clone(h.Agent())}
 	c.mu.Lock()
 	if len(c.pending) < maxPending {
 		c.pending = append(c.pending, v)

@@ -9,6 +9,7 @@ import "time"
 type Document struct {
 	Body         []byte
 	Gzip         []byte // gzip copy of Body, made once per render
+	Brotli       []byte // brotli copy of Body, made once per render; nil when none was made
 	ETag         string // strong, quoted: hash of Body
 	LastModified time.Time
 	ContentType  string

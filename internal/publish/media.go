@@ -38,7 +38,7 @@ func LoadMedia(dir string) (map[string]document.Document, error) {
 			return nil, fmt.Errorf("publish: media: %w", err)
 		}
 		doc := render.NewDocument(body, ctype, info.ModTime().UTC())
-		doc.Gzip = nil
+		doc.Gzip, doc.Brotli = nil, nil // images are compressed already
 		media["/media/"+e.Name()] = doc
 	}
 	return media, nil

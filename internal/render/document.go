@@ -24,7 +24,7 @@ var gzipWriters = sync.Pool{New: func() any {
 	return w
 }}
 
-// NewDocument wraps a rendered body with its gzip copy, strong ETag,
+// NewDocument wraps a rendered body with its gzip and brotli copies, strong ETag,
 // content type and modification time. RenderedAt is the only field that
 // differs between two calls with the same arguments; it is not served.
 func NewDocument(body []byte, contentType string, lastModified time.Time) document.Document {
@@ -39,6 +39,7 @@ func NewDocument(body []byte, contentType string, lastModified time.Time) docume
 	return document.Document{
 		Body:         body,
 		Gzip:         gz.Bytes(),
+		Brotli:       brotliOf(body),
 		ETag:         etag(body),
 		LastModified: lastModified,
 		ContentType:  contentType,
@@ -124,6 +125,7 @@ func joinDocument(plain, packed [][]byte, contentType string, lastModified time.
 	return document.Document{
 		Body:         body,
 		Gzip:         gz,
+		Brotli:       brotliOf(body),
 		ETag:         etag(body),
 		LastModified: lastModified,
 		ContentType:  contentType,

@@ -1,12 +1,40 @@
 package server
 
 import (
+	"bytes"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"syndicate/internal/document"
 	"time"
 )
+
+// Content codings a document may be served in (negotiate prefers brotli,
+// smaller than gzip, when a client takes both).
+const (
+	codingIdentity = iota
+	codingGzip
+	codingBrotli
+	numCodings
+)
+
+// representation is one encoding of a document with the headers that
+// differ between encodings.
+type representation struct {
+	body     []byte
+	etag     []string
+	length   []string
+	encoding []string // nil for identity
+	// file holds body in memory for sendfile when body is at least
+	// sendfileMin long (Linux only; nil otherwise).
+	file *os.File
+
+	// wire200 and wire304 are the status line and headers as net/http
+	// writes them for this representation, up to the Date header, which
+	// the fast path appends per request (see fast.go).
+	wire200, wire304 []byte
+}
 
 // entry is a document with every response header prepared, so that a
 // request only copies slice headers.
@@ -14,11 +42,10 @@ type entry struct {
 	doc          document.Document
 	lastModified time.Time // truncated to seconds, as HTTP dates are
 
-	etag, etagGzip     []string
+	reps               [numCodings]*representation // nil for a coding the document has no copy in
 	contentType        []string
 	cacheControl       []string
 	lastModifiedHeader []string
-	length, gzipLength []string
 	link               []string // nil for a document without Link headers
 	csp, referrer      []string // HTML pages only
 
@@ -41,59 +68,114 @@ type entry struct {
 
 var (
 	varyHeader    = []string{"Accept-Encoding"}
-	gzipHeader    = []string{"gzip"}
 	nosniffHeader = []string{"nosniff"}
+	codingHeaders = [numCodings][]string{codingGzip: {"gzip"}, codingBrotli: {"br"}}
+	// etagSuffixes tell the encodings' validators apart: each encoding is
+	// another representation, so it gets its own strong validator,
+	// derived so that any of them revalidates.
+	etagSuffixes = [numCodings]string{codingGzip: "-gzip", codingBrotli: "-br"}
 )
 
-func newEntry(doc document.Document, maxAge time.Duration) *entry {
+// newEntry prepares doc, served at path, for both paths a request may
+// take: every document, given by Update or rendered on demand, is
+// prepared here, so that both answer with the same headers.
+func (s *Server) newEntry(path string, doc document.Document) *entry {
 	e := &entry{
 		doc:          doc,
 		lastModified: doc.LastModified.UTC().Truncate(time.Second),
-		etag:         []string{doc.ETag},
 		contentType:  []string{doc.ContentType},
-		cacheControl: []string{"public, max-age=" + strconv.Itoa(int(maxAge.Seconds()))},
-		length:       []string{strconv.Itoa(len(doc.Body))},
+		cacheControl: []string{"public, max-age=" + strconv.Itoa(int(s.opts.CacheMaxAge.Seconds()))},
 	}
 	if !doc.LastModified.IsZero() {
 		e.lastModifiedHeader = []string{e.lastModified.Format(http.TimeFormat)}
 	}
-	e.feed = isFeedType(doc.ContentType)
-	if len(doc.Body) > writeBudget {
-		e.writeDeadline = writeTimeout + time.Duration(len(doc.Body)/slowReader)*time.Second
+	e.writeDeadline = writeDeadlineOf(len(doc.Body))
+	e.id = docID(path)
+	if e.feed = isFeedType(doc.ContentType); e.feed {
+		e.audience = audienceOf(path)
 	}
-	if doc.Gzip != nil {
-		// The gzip bytes are another representation, so they get their
-		// own strong validator, derived so that either one revalidates.
-		e.etagGzip = []string{strings.TrimSuffix(doc.ETag, `"`) + `-gzip"`}
-		e.gzipLength = []string{strconv.Itoa(len(doc.Gzip))}
+	if s.opts.Links != nil {
+		e.link = s.opts.Links(path, doc)
+	}
+	if strings.HasPrefix(doc.ContentType, "text/html") {
+		e.csp, e.referrer = s.csp, s.referrer
+	}
+	if s.opts.FeedCounter != nil {
+		if section, format, ok := feedPath(path); ok {
+			e.served = s.opts.FeedCounter(section, format, http.StatusOK)
+			e.notModified = s.opts.FeedCounter(section, format, http.StatusNotModified)
+		}
+	}
+	for coding, body := range [numCodings][]byte{doc.Body, doc.Gzip, doc.Brotli} {
+		if body == nil && coding != codingIdentity {
+			continue
+		}
+		rep := &representation{
+			body:     body,
+			etag:     []string{strings.TrimSuffix(doc.ETag, `"`) + etagSuffixes[coding] + `"`},
+			length:   []string{strconv.Itoa(len(body))},
+			encoding: codingHeaders[coding],
+		}
+		if coding == codingIdentity {
+			rep.etag = []string{doc.ETag}
+		}
+		if len(body) >= sendfileMin {
+			rep.file = memfdCopy(body)
+		}
+		rep.wire200 = wireHeader(http.StatusOK, func(h http.Header) { e.setHeaders(h, rep, false) })
+		rep.wire304 = wireHeader(http.StatusNotModified, func(h http.Header) { e.setHeaders(h, rep, true) })
+		e.reps[coding] = rep
 	}
 	return e
 }
 
-// serve writes e as the answer to r, with the given Cache-Control, and
-// returns the status and the number of body bytes it wrote.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry, cacheControl, vary []string) (status, n int) {
-	h := w.Header()
-	useGzip := e.etagGzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))
-	if useGzip {
-		h["Etag"] = e.etagGzip
-	} else {
-		h["Etag"] = e.etag
+// writeDeadlineOf is how long writing a body of size bytes may take, or 0
+// when the server's writeTimeout covers it.
+func writeDeadlineOf(size int) time.Duration {
+	if size <= writeBudget {
+		return 0
 	}
-	h["Cache-Control"] = cacheControl
-	h["Vary"] = vary
+	return writeTimeout + time.Duration(size/slowReader)*time.Second
+}
+
+// size is the memory the entry holds: every representation's bytes, and
+// their in-memory files.
+func (e *entry) size() int {
+	n := 0
+	for _, rep := range e.reps {
+		if rep != nil {
+			n += len(rep.body)
+			if rep.file != nil {
+				n += len(rep.body)
+			}
+		}
+	}
+	return n
+}
+
+// wireHeader is the status line and the headers set by fill as net/http
+// writes them: sorted by name. Date is left for the request to add.
+func wireHeader(code int, fill func(http.Header)) []byte {
+	h := http.Header{}
+	fill(h)
+	var b bytes.Buffer
+	b.WriteString("HTTP/1.1 " + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
+	h.Write(&b) // a bytes.Buffer takes every write
+	return b.Bytes()
+}
+
+// setHeaders sets the headers of a response with rep, or of a 304 for it:
+// the one definition both the net/http path and the fast path's prepared
+// bytes come from.
+func (e *entry) setHeaders(h http.Header, rep *representation, notModified bool) {
+	h["Etag"] = rep.etag
+	h["Cache-Control"] = e.cacheControl
+	h["Vary"] = varyHeader
 	if e.lastModifiedHeader != nil {
 		h["Last-Modified"] = e.lastModifiedHeader
 	}
-	if notModified(r, e) {
-		if e.notModified != nil {
-			e.notModified.Inc()
-		}
-		w.WriteHeader(http.StatusNotModified)
-		return http.StatusNotModified, 0
-	}
-	if e.served != nil {
-		e.served.Inc()
+	if notModified {
+		return
 	}
 	h["Content-Type"] = e.contentType
 	h["X-Content-Type-Options"] = nosniffHeader
@@ -104,23 +186,57 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry, cacheCo
 		h["Content-Security-Policy"] = e.csp
 		h["Referrer-Policy"] = e.referrer
 	}
+	if rep.encoding != nil {
+		h["Content-Encoding"] = rep.encoding
+	}
+	h["Content-Length"] = rep.length
+}
+
+// negotiate picks the representation for a request and reports whether
+// its conditions make the answer 304 Not Modified; it counts the answer.
+func (e *entry) negotiate(acceptEncoding, ifNoneMatch, ifModifiedSince string) (*representation, bool) {
+	rep := e.reps[codingIdentity]
+	for _, coding := range [...]int{codingBrotli, codingGzip} {
+		if e.reps[coding] != nil && accepts(acceptEncoding, codingHeaders[coding][0]) {
+			rep = e.reps[coding]
+			break
+		}
+	}
+	notModified := e.notModifiedBy(ifNoneMatch, ifModifiedSince)
+	counter := e.served
+	if notModified {
+		counter = e.notModified
+	}
+	if counter != nil {
+		counter.Inc()
+	}
+	return rep, notModified
+}
+
+// serve writes e as the answer to r and returns the status and the
+// number of body bytes it wrote. A partner's answer (private) is the
+// public one with Cache-Control: private and a Vary that names the
+// Authorization header its token may come in.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry, private bool) (status, n int) {
+	rep, notModified := e.negotiate(r.Header.Get("Accept-Encoding"), r.Header.Get("If-None-Match"), r.Header.Get("If-Modified-Since"))
+	h := w.Header()
+	e.setHeaders(h, rep, notModified)
+	if private {
+		h["Cache-Control"], h["Vary"] = s.private, partnerVary
+	}
+	if notModified {
+		w.WriteHeader(http.StatusNotModified)
+		return http.StatusNotModified, 0
+	}
 	if e.writeDeadline > 0 {
 		// ResponseController costs an allocation, paid only by documents
 		// this large.
 		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(e.writeDeadline))
 	}
-	body := e.doc.Body
-	if useGzip {
-		h["Content-Encoding"] = gzipHeader
-		h["Content-Length"] = e.gzipLength
-		body = e.doc.Gzip
-	} else {
-		h["Content-Length"] = e.length
-	}
 	if r.Method == http.MethodHead {
 		return http.StatusOK, 0
 	}
-	n, _ = w.Write(body)
+	n, _ = w.Write(rep.body)
 	return http.StatusOK, n
 }
 
@@ -135,22 +251,21 @@ func isFeedType(contentType string) bool {
 	return false
 }
 
-// notModified applies RFC 9110's order: If-None-Match, when present,
+// notModifiedBy applies RFC 9110's order: If-None-Match, when present,
 // decides alone; If-Modified-Since is consulted only without it.
-func notModified(r *http.Request, e *entry) bool {
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		return etagListMatches(inm, e)
+func (e *entry) notModifiedBy(ifNoneMatch, ifModifiedSince string) bool {
+	if ifNoneMatch != "" {
+		return etagListMatches(ifNoneMatch, e)
 	}
-	ims := r.Header.Get("If-Modified-Since")
-	if ims == "" || e.lastModifiedHeader == nil {
+	if ifModifiedSince == "" || e.lastModifiedHeader == nil {
 		return false
 	}
-	t, err := http.ParseTime(ims)
+	t, err := http.ParseTime(ifModifiedSince)
 	return err == nil && !e.lastModified.After(t)
 }
 
 // etagListMatches does the weak comparison If-None-Match calls for,
-// against either representation's tag.
+// against any representation's tag.
 func etagListMatches(list string, e *entry) bool {
 	for list != "" {
 		var tag string
@@ -160,27 +275,33 @@ func etagListMatches(list string, e *entry) bool {
 			return true
 		}
 		tag = strings.TrimPrefix(tag, "W/")
-		if tag == e.etag[0] || (e.etagGzip != nil && tag == e.etagGzip[0]) {
-			return true
+		for _, rep := range e.reps {
+			if rep != nil && tag == rep.etag[0] {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// acceptsGzip reports whether an Accept-Encoding value allows gzip, i.e.
-// names gzip (or *) without q=0.
-func acceptsGzip(header string) bool {
+// accepts reports whether an Accept-Encoding value allows coding: named
+// without q=0, or, when not named, covered by a "*" without q=0. gzip's
+// old alias x-gzip counts as gzip.
+func accepts(header, coding string) bool {
+	star := false
 	for header != "" {
 		var part string
 		part, header, _ = strings.Cut(header, ",")
-		coding, params, _ := strings.Cut(part, ";")
-		coding = strings.TrimSpace(coding)
-		if !strings.EqualFold(coding, "gzip") && !strings.EqualFold(coding, "x-gzip") && coding != "*" {
-			continue
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		switch {
+		case strings.EqualFold(name, coding) || (coding == "gzip" && strings.EqualFold(name, "x-gzip")):
+			return !zeroQuality(params)
+		case name == "*":
+			star = !zeroQuality(params)
 		}
-		return !zeroQuality(params)
 	}
-	return false
+	return star
 }
 
 func zeroQuality(params string) bool {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,12 +22,12 @@ type Limiter struct {
 	refusing chan struct{}
 
 	mu    sync.Mutex
-	conns map[*limitedConn]bool // open connections; true while idle
+	conns map[*limitedConn]struct{} // open connections
 }
 
 // NewLimiter returns a Limiter of max connections.
 func NewLimiter(max int) *Limiter {
-	return &Limiter{max: max, conns: make(map[*limitedConn]bool, max), refusing: make(chan struct{}, maxRefusing)}
+	return &Limiter{max: max, conns: make(map[*limitedConn]struct{}, max), refusing: make(chan struct{}, maxRefusing)}
 }
 
 // Listener returns ln limited to l's connections. The server must also
@@ -34,24 +35,30 @@ func NewLimiter(max int) *Limiter {
 func (l *Limiter) Listener(ln net.Listener) net.Listener { return &limitListener{ln, l} }
 
 // ConnState is the http.Server hook that tells l which connections idle.
+// The fast path, whose connections net/http does not see until it hands
+// them over, sets their idle flag itself.
 func (l *Limiter) ConnState(c net.Conn, state http.ConnState) {
-	lc, ok := c.(*limitedConn)
-	if !ok {
+	lc := limitedOf(c)
+	if lc == nil {
 		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, open := l.conns[lc]; !open {
-		return // closed to make room
 	}
 	switch state {
 	case http.StateIdle:
-		l.conns[lc] = true
+		lc.idle.Store(true)
 	case http.StateActive:
-		l.conns[lc] = false
+		lc.idle.Store(false)
 	case http.StateHijacked, http.StateClosed:
-		delete(l.conns, lc)
+		l.forget(lc)
 	}
+}
+
+// limitedOf is the limited connection c is or carries, or nil.
+func limitedOf(c net.Conn) *limitedConn {
+	if h, ok := c.(*handedConn); ok {
+		c = h.Conn
+	}
+	lc, _ := c.(*limitedConn)
+	return lc
 }
 
 // admit registers c, closing an idle connection to make room if need be,
@@ -60,8 +67,8 @@ func (l *Limiter) admit(c net.Conn) (*limitedConn, bool) {
 	l.mu.Lock()
 	var idle *limitedConn
 	if len(l.conns) >= l.max {
-		for lc, isIdle := range l.conns {
-			if isIdle {
+		for lc := range l.conns {
+			if lc.idle.Load() {
 				idle = lc
 				break
 			}
@@ -73,7 +80,7 @@ func (l *Limiter) admit(c net.Conn) (*limitedConn, bool) {
 		delete(l.conns, idle)
 	}
 	lc := &limitedConn{Conn: c, l: l}
-	l.conns[lc] = false
+	l.conns[lc] = struct{}{}
 	l.mu.Unlock()
 	if idle != nil {
 		idle.Conn.Close()
@@ -116,6 +123,10 @@ func (ll *limitListener) Accept() (net.Conn, error) {
 type limitedConn struct {
 	net.Conn
 	l *Limiter
+	// idle is set while the connection waits for its next request: an
+	// atomic rather than state under l.mu, so that the fast path pays no
+	// lock per request to keep it.
+	idle atomic.Bool
 }
 
 func (c *limitedConn) Close() error {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,21 +13,48 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"syndicate/internal/document"
+	"syndicate/internal/render"
 )
 
-// serveLimited serves h on loopback through NewHTTP, limited to max
-// connections.
-func serveLimited(t testing.TB, h http.Handler, max int) (addr string, l *Limiter) {
+// serveLimited serves s on loopback through NewHTTP, limited to max
+// connections, with the fast path in front in mode "fast", as serve
+// puts them together.
+func serveLimited(t testing.TB, s *Server, max int, mode string) (addr string, l *Limiter) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	l = NewLimiter(max)
-	srv := NewHTTP(h, l, slog.New(slog.DiscardHandler))
-	go srv.Serve(l.Listener(ln))
-	t.Cleanup(func() { srv.Close() })
+	srv := NewHTTP(s, l, slog.New(slog.DiscardHandler))
+	ln = l.Listener(ln)
+	var fast *Listener
+	if mode == "fast" {
+		fast = s.Listener(ln, srv)
+		ln = fast
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		srv.Close()
+		if fast != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			fast.Shutdown(ctx)
+		}
+	})
 	return ln.Addr().String(), l
+}
+
+// limitServer has a document at / and the routes /slow, which answers
+// once release is closed, and /fast.
+func limitServer(release chan struct{}) *Server {
+	s := New(Options{})
+	s.Update(map[string]document.Document{"/": render.NewDocument([]byte("<!doctype html>"), "text/html; charset=utf-8", modified)})
+	s.Handle("GET /slow", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	s.Handle("GET /fast", http.HandlerFunc(Healthz))
+	return s
 }
 
 // request sends one GET on c and returns the status line and body.
@@ -55,12 +83,11 @@ func dial(t testing.TB, addr string) (net.Conn, *bufio.Reader) {
 	return c, bufio.NewReader(c)
 }
 
-func TestLimiterAnswers503WhenAllAreBusy(t *testing.T) {
+func TestLimiterAnswers503WhenAllAreBusy(t *testing.T) { inModes(t, testLimiterAnswers503) }
+
+func testLimiterAnswers503(t *testing.T, mode string) {
 	release := make(chan struct{})
-	mux := http.NewServeMux()
-	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) { <-release })
-	mux.HandleFunc("/fast", Healthz)
-	addr, l := serveLimited(t, mux, 2)
+	addr, l := serveLimited(t, limitServer(release), 2, mode)
 
 	busyDone := make(chan int, 2)
 	for range 2 {
@@ -85,8 +112,14 @@ func TestLimiterAnswers503WhenAllAreBusy(t *testing.T) {
 	}
 }
 
+// In mode "fast" the fast path answers every request here, and keeps the
+// idle flag the limit chooses by.
 func TestLimiterMakesRoomByClosingIdleConnections(t *testing.T) {
-	addr, l := serveLimited(t, http.HandlerFunc(Healthz), 2)
+	inModes(t, testLimiterMakesRoom)
+}
+
+func testLimiterMakesRoom(t *testing.T, mode string) {
+	addr, l := serveLimited(t, limitServer(nil), 2, mode)
 	var idle []net.Conn
 	for range 2 {
 		c, r := dial(t, addr)
@@ -95,8 +128,10 @@ func TestLimiterMakesRoomByClosingIdleConnections(t *testing.T) {
 		}
 		idle = append(idle, c) // kept alive, idle
 	}
-	for l.busy() > 0 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); l.busy() > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still busy 10s after their answers: idle ones are not known as idle", l.busy())
+		}
 	}
 	c, r := dial(t, addr)
 	if code, _ := request(t, c, r, "/"); code != 200 {
@@ -130,8 +165,8 @@ func (l *Limiter) busy() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
-	for _, idle := range l.conns {
-		if !idle {
+	for lc := range l.conns {
+		if !lc.idle.Load() {
 			n++
 		}
 	}
@@ -149,9 +184,15 @@ func heapAndStacks() uint64 {
 // one request each, and reports the memory they take in the server's
 // process (the clients' side of each socket included).
 func BenchmarkIdleConnections(b *testing.B) {
+	for _, mode := range modes {
+		b.Run(strings.ReplaceAll(mode, "/", ""), func(b *testing.B) { benchmarkIdleConnections(b, mode) })
+	}
+}
+
+func benchmarkIdleConnections(b *testing.B, mode string) {
 	const n = 2000
 	for b.Loop() {
-		addr, l := serveLimited(b, http.HandlerFunc(Healthz), n)
+		addr, l := serveLimited(b, limitServer(nil), n, mode)
 		runtime.GC()
 		before := heapAndStacks()
 		conns := make([]net.Conn, 0, n)
@@ -160,7 +201,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+			fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 			conns = append(conns, c)
 		}
 		buf := make([]byte, 512)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net/http/httptest"
 	"slices"
 	"testing"
 
@@ -11,7 +10,9 @@ import (
 
 // Link headers are what Options.Links gives each document, on the full
 // response and its gzip copy alike; documents it gives none carry none.
-func TestLinkHeaders(t *testing.T) {
+func TestLinkHeaders(t *testing.T) { inModes(t, testLinkHeaders) }
+
+func testLinkHeaders(t *testing.T, mode string) {
 	links := []string{`<https://news.example/websub>; rel="hub"`, `<https://news.example/asia/rss.xml>; rel="self"`}
 	calls := 0
 	s := New(Options{Links: func(path string, doc document.Document) []string {
@@ -24,10 +25,9 @@ func TestLinkHeaders(t *testing.T) {
 	feed := render.NewDocument([]byte("<rss/>"), "application/rss+xml; charset=utf-8", modified)
 	page := render.NewDocument([]byte("<!doctype html>"), "text/html; charset=utf-8", modified)
 	s.Update(map[string]document.Document{"/asia/rss.xml": feed, "/asia/": page})
-	ts := httptest.NewServer(s)
-	defer ts.Close()
+	ts := startServer(t, s, mode, nil)
 
-	for _, enc := range []string{"", "gzip"} {
+	for _, enc := range []string{"", "gzip", "br"} {
 		resp := do(t, "GET", ts.URL+"/asia/rss.xml", map[string]string{"Accept-Encoding": enc})
 		if got := resp.Header.Values("Link"); !slices.Equal(got, links) {
 			t.Errorf("feed (Accept-Encoding %q) Link = %q, want %q", enc, got, links)

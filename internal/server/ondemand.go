@@ -78,7 +78,7 @@ func (c *onDemand) fill(path string) *entry {
 		c.mu.Lock()
 		delete(c.inflight, path)
 		if f.e != nil && gen == c.gen {
-			k := &kept{e: f.e, size: len(f.e.doc.Body) + len(f.e.doc.Gzip)}
+			k := &kept{e: f.e, size: f.e.size()}
 			k.seen.Store(c.clock.Add(1))
 			c.m.Store(path, k)
 			c.bytes += k.size

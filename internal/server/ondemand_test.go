@@ -45,14 +45,12 @@ func (r *renderer) renders(path string) int {
 	return r.count[path]
 }
 
-func onDemandServer(t *testing.T, limit int) (*Server, *renderer, *httptest.Server) {
+func onDemandServer(t *testing.T, limit int, mode string) (*Server, *renderer, *httptest.Server) {
 	t.Helper()
 	r := &renderer{count: map[string]int{}}
 	s := New(Options{CacheMaxAge: time.Minute, Render: r.render, OnDemandBytes: limit})
 	s.Update(map[string]document.Document{"/asia/rss.xml": render.NewDocument([]byte("<rss>asia</rss>"), "application/rss+xml; charset=utf-8", modified)})
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	return s, r, ts
+	return s, r, startServer(t, s, mode, nil)
 }
 
 // held reports the entries kept and their bytes.
@@ -63,8 +61,10 @@ func (c *onDemand) held() (n, bytes int) {
 	return n, c.bytes
 }
 
-func TestOnDemand(t *testing.T) {
-	s, r, ts := onDemandServer(t, 1<<20)
+func TestOnDemand(t *testing.T) { inModes(t, testOnDemand) }
+
+func testOnDemand(t *testing.T, mode string) {
+	s, r, ts := onDemandServer(t, 1<<20, mode)
 	const path = "/tag/iran/rss.xml"
 
 	first := do(t, "GET", ts.URL+path, nil)
@@ -85,8 +85,11 @@ func TestOnDemand(t *testing.T) {
 	if gz := do(t, "GET", ts.URL+path, map[string]string{"Accept-Encoding": "gzip"}); gz.Header.Get("Content-Encoding") != "gzip" {
 		t.Error("a document rendered on demand is not served gzipped")
 	}
+	if br := do(t, "GET", ts.URL+path, map[string]string{"Accept-Encoding": "gzip, br"}); br.Header.Get("Content-Encoding") != "br" {
+		t.Error("a document rendered on demand is not served in brotli")
+	}
 	if n := r.renders(path); n != 1 {
-		t.Errorf("rendered %d times for six requests, want once", n)
+		t.Errorf("rendered %d times for seven requests, want once", n)
 	}
 	if got := do(t, "GET", ts.URL+"/asia/rss.xml", nil).StatusCode; got != 200 {
 		t.Errorf("a document given by Update: %d", got)
@@ -112,12 +115,18 @@ func TestOnDemand(t *testing.T) {
 	if n, bytes := s.onDemand.held(); n != 1 || bytes <= 0 {
 		t.Errorf("after Forget and a new render: %d documents, %d bytes", n, bytes)
 	}
+	// Every copy counts against the bound.
+	v, _ := s.onDemand.m.Load(path)
+	doc := v.(*kept).e.doc
+	if _, bytes := s.onDemand.held(); doc.Brotli == nil || bytes != len(doc.Body)+len(doc.Gzip)+len(doc.Brotli) {
+		t.Errorf("kept %d bytes for a document of %d, gzip %d, brotli %d", bytes, len(doc.Body), len(doc.Gzip), len(doc.Brotli))
+	}
 }
 
 // TestOnDemandRendersOnce: requests that miss together wait for one
 // render.
 func TestOnDemandRendersOnce(t *testing.T) {
-	s, r, _ := onDemandServer(t, 1<<20)
+	s, r, _ := onDemandServer(t, 1<<20, "net/http")
 	r.gate = make(chan struct{})
 	const path = "/tag/iran/rss.xml"
 	var wg sync.WaitGroup
@@ -144,7 +153,7 @@ func TestOnDemandRendersOnce(t *testing.T) {
 // TestOnDemandForgetDuringRender: a render that began before Forget may
 // show what Forget was about; it is served but not kept.
 func TestOnDemandForgetDuringRender(t *testing.T) {
-	s, r, _ := onDemandServer(t, 1<<20)
+	s, r, _ := onDemandServer(t, 1<<20, "net/http")
 	r.gate = make(chan struct{})
 	const path = "/tag/iran/rss.xml"
 	done := make(chan struct{})
@@ -173,7 +182,7 @@ func TestOnDemandForgetDuringRender(t *testing.T) {
 // requested all along outlives those requested once.
 func TestOnDemandBounded(t *testing.T) {
 	const limit = 64 << 10
-	s, r, _ := onDemandServer(t, limit)
+	s, r, _ := onDemandServer(t, limit, "net/http")
 	r.size = 4 << 10 // each document about 4 KB plus its gzip copy
 	get := func(i int) {
 		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", fmt.Sprintf("/tag/t%d/rss.xml", i), nil))

@@ -74,7 +74,7 @@ func (s *Server) servePartner(w http.ResponseWriter, r *http.Request, ps *partne
 		s.observePartner(r, path, nil, "", http.StatusNotFound, 0, p.ID)
 		return true
 	}
-	status, n := s.serve(w, r, e, s.private, partnerVary)
+	status, n := s.serve(w, r, e, true)
 	s.observePartner(r, path, e, section, status, n, p.ID)
 	return true
 }

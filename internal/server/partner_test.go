@@ -27,14 +27,17 @@ type partnerFixture struct {
 	hits                      []Hit
 }
 
-func newPartnerFixture(t *testing.T) *partnerFixture {
+// newPartnerFixture serves partners' and public feeds in mode ("fast" or
+// "net/http", see startServer). At debug level every request goes through
+// net/http, to be logged; the fast path is tried only at info level.
+func newPartnerFixture(t *testing.T, mode string, level slog.Level) *partnerFixture {
 	t.Helper()
 	f := &partnerFixture{log: &bytes.Buffer{}}
 	f.full = render.NewDocument([]byte("<rss>full text</rss>"), "application/rss+xml; charset=utf-8", modified)
 	f.summary = render.NewDocument([]byte("<rss>summary</rss>"), "application/rss+xml; charset=utf-8", modified)
 	f.s = New(Options{
 		CacheMaxAge: time.Minute,
-		Logger:      slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:      slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: level})),
 		RenderOther: func(path string) (document.Document, bool) {
 			return f.summary, path == "/asia/rss.xml"
 		},
@@ -57,13 +60,22 @@ func newPartnerFixture(t *testing.T) *partnerFixture {
 		{ID: "digest", TokenSHA256: config.TokenHash(f.summaryTk), Sections: []string{"asia"}, Content: config.ContentSummary},
 		{ID: "slow", TokenSHA256: config.TokenHash(f.limitedTk), Sections: []string{"asia"}, Rate: 2},
 	}, nil))
-	f.ts = httptest.NewServer(f.s)
-	t.Cleanup(f.ts.Close)
+	f.ts = startServer(t, f.s, mode, nil)
 	return f
 }
 
 func TestPartnerTokens(t *testing.T) {
-	f := newPartnerFixture(t)
+	for _, mode := range []string{"net/http", "fast"} {
+		t.Run(mode, func(t *testing.T) { testPartnerTokens(t, mode) })
+	}
+}
+
+func testPartnerTokens(t *testing.T, mode string) {
+	level := slog.LevelDebug
+	if mode == "fast" {
+		level = slog.LevelInfo
+	}
+	f := newPartnerFixture(t, mode, level)
 	missing := do(t, "GET", f.ts.URL+"/nowhere/rss.xml", nil)
 	missingBody := string(body(t, missing))
 	for _, tt := range []struct {
@@ -124,13 +136,13 @@ func TestPartnerTokens(t *testing.T) {
 			t.Errorf("log holds %q:\n%s", secret, f.log.String())
 		}
 	}
-	if !strings.Contains(f.log.String(), "path=/p/***/asia/rss.xml") {
+	if level == slog.LevelDebug && !strings.Contains(f.log.String(), "path=/p/***/asia/rss.xml") {
 		t.Errorf("request log lacks the redacted path:\n%s", f.log.String())
 	}
 }
 
 func TestPartnerVariantsValidate(t *testing.T) {
-	f := newPartnerFixture(t)
+	f := newPartnerFixture(t, "fast", slog.LevelInfo)
 	full := do(t, "GET", f.ts.URL+"/p/"+f.token+"/asia/rss.xml", nil)
 	sum := do(t, "GET", f.ts.URL+"/p/"+f.summaryTk+"/asia/rss.xml", nil)
 	if full.Header.Get("Etag") != f.full.ETag || sum.Header.Get("Etag") != f.summary.ETag || f.full.ETag == f.summary.ETag {
@@ -153,7 +165,7 @@ func TestPartnerVariantsValidate(t *testing.T) {
 }
 
 func TestPartnerRate(t *testing.T) {
-	f := newPartnerFixture(t)
+	f := newPartnerFixture(t, "fast", slog.LevelInfo)
 	for i := range 2 {
 		if resp := do(t, "GET", f.ts.URL+"/p/"+f.limitedTk+"/asia/rss.xml", nil); resp.StatusCode != 200 {
 			t.Fatalf("request %d within the rate: %d", i+1, resp.StatusCode)
@@ -186,21 +198,30 @@ func TestPartnerRate(t *testing.T) {
 	}
 }
 
+// Both paths a public request may take report it to the hook alike.
 func TestObservePublic(t *testing.T) {
-	f := newPartnerFixture(t)
-	do(t, "GET", f.ts.URL+"/asia/rss.xml", map[string]string{"User-Agent": "Feedly/1.0 (3 subscribers)"})
-	do(t, "GET", f.ts.URL+"/asia/", nil)
-	do(t, "HEAD", f.ts.URL+"/asia/rss.xml", nil)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.hits) != 2 {
-		t.Fatalf("hits %+v: want the two feed responses, not the page", f.hits)
-	}
-	h := f.hits[0]
-	if h.Path != "/asia/rss.xml" || h.Section != "asia" || h.Status != 200 || h.Bytes != len(f.full.Body) || h.Agent() != "Feedly/1.0 (3 subscribers)" || !strings.HasPrefix(h.Remote, "127.0.0.1:") || h.Partner != "" {
-		t.Errorf("hit %+v", h)
-	}
-	if f.hits[1].Bytes != 0 {
-		t.Errorf("HEAD counted %d bytes", f.hits[1].Bytes)
+	for _, mode := range []string{"net/http", "fast"} {
+		t.Run(mode, func(t *testing.T) {
+			f := newPartnerFixture(t, mode, slog.LevelInfo)
+			do(t, "GET", f.ts.URL+"/asia/rss.xml", map[string]string{"User-Agent": "Feedly/1.0 (3 subscribers)"})
+			do(t, "GET", f.ts.URL+"/asia/", nil)
+			do(t, "HEAD", f.ts.URL+"/asia/rss.xml", nil)
+			do(t, "GET", f.ts.URL+"/asia/rss.xml", map[string]string{"If-None-Match": f.full.ETag})
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if len(f.hits) != 3 {
+				t.Fatalf("hits %+v: want the three feed responses, not the page", f.hits)
+			}
+			h := f.hits[0]
+			if h.Path != "/asia/rss.xml" || h.Section != "asia" || h.Status != 200 || h.Bytes != len(f.full.Body) || h.Agent() != "Feedly/1.0 (3 subscribers)" || !strings.HasPrefix(h.Remote, "127.0.0.1:") || h.Partner != "" || h.Doc == 0 {
+				t.Errorf("hit %+v", h)
+			}
+			if f.hits[1].Bytes != 0 || f.hits[1].Status != 200 || f.hits[1].Doc != h.Doc {
+				t.Errorf("HEAD hit %+v", f.hits[1])
+			}
+			if f.hits[2].Status != 304 || f.hits[2].Bytes != 0 {
+				t.Errorf("304 hit %+v", f.hits[2])
+			}
+		})
 	}
 }

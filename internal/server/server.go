@@ -45,8 +45,8 @@ type Options struct {
 	PublicSummary bool
 	RenderOther   func(path string) (document.Document, bool)
 	// Observe, when set, is told of every response of a feed's current
-	// document and of every partner's response (see Hit). It runs on the
-	// request's goroutine: it must not block.
+	// document and of every partner's response (see Hit), whichever path
+	// served it. It runs on the request's goroutine: it must not block.
 	Observe func(Hit)
 }
 
@@ -160,7 +160,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if e := s.lookup(r.URL.Path); e != nil {
-			status, n := s.serve(w, r, e, e.cacheControl, varyHeader)
+			status, n := s.serve(w, r, e, false)
 			if e.audience != "" && s.opts.Observe != nil {
 				s.observe(r, r.URL.Path, e.id, e.audience, status, n, "")
 			}
@@ -183,6 +183,19 @@ func (s *Server) lookup(path string) *entry {
 	return s.onDemand.get(path)
 }
 
+// lookupBytes is lookup for the fast path, whose path is still in the
+// connection's buffer: indexing the map with it does not copy it, so a
+// prepared document costs no allocation.
+func (s *Server) lookupBytes(path []byte) *entry {
+	if e := (*s.docs.Load())[string(path)]; e != nil {
+		return e
+	}
+	if s.onDemand == nil {
+		return nil
+	}
+	return s.onDemand.get(string(path))
+}
+
 // Forget drops documents rendered on demand, which the next request
 // renders anew: the publisher names those an edit made stale.
 func (s *Server) Forget(paths []string) {
@@ -201,17 +214,7 @@ func (s *Server) Update(docs map[string]document.Document) {
 			next[path] = e
 			continue
 		}
-		e := s.newEntry(path, doc)
-		if s.opts.Links != nil {
-			e.link = s.opts.Links(path, doc)
-		}
-		if s.opts.FeedCounter != nil {
-			if section, format, ok := feedPath(path); ok {
-				e.served = s.opts.FeedCounter(section, format, http.StatusOK)
-				e.notModified = s.opts.FeedCounter(section, format, http.StatusNotModified)
-			}
-		}
-		next[path] = e
+		next[path] = s.newEntry(path, doc)
 	}
 	s.docs.Store(&next)
 	if s.other != nil {
@@ -219,19 +222,6 @@ func (s *Server) Update(docs map[string]document.Document) {
 		// are rendered again on their next request.
 		s.other.forgetAll()
 	}
-}
-
-// newEntry is the entry of doc at path, with the headers of its kind.
-func (s *Server) newEntry(path string, doc document.Document) *entry {
-	e := newEntry(doc, s.opts.CacheMaxAge)
-	if strings.HasPrefix(doc.ContentType, "text/html") {
-		e.csp, e.referrer = s.csp, s.referrer
-	}
-	if e.feed {
-		e.audience = audienceOf(path)
-	}
-	e.id = docID(path)
-	return e
 }
 
 // feedPath splits "/{section}/{format}" for a feed format.
