@@ -97,7 +97,7 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 		states:  newSourceStates(),
 	}
 	a.Audience = audience.New(audience.Options{
-		Store: st, Timeout: cfg.Store.Timeout.Duration, Logger: log, OnFlush: m.AudienceFlushed,
+		Store: st, Timeout: cfg.Store.Timeout.Duration, Logger: log, OnFlush: m.AudienceFlushed, OnPartner: m.PartnerResponse,
 	})
 	a.Server = server.New(server.Options{
 		Logger:      log,
@@ -111,12 +111,7 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 		Links:         feedLinks(cfg),
 		PublicSummary: cfg.Site.PublicContent == config.ContentSummary,
 		RenderOther:   a.Publisher.RenderOther,
-		Observe: func(h server.Hit) {
-			a.Audience.Observe(h)
-			if h.Partner != "" {
-				m.PartnerResponse(h.Partner, h.Status, h.Bytes)
-			}
-		},
+		Observer:      a.Audience,
 	})
 	a.setPartners(cfg.Partners)
 	a.Publisher.OnPublish(a.Server.Update)

@@ -41,6 +41,9 @@ type Options struct {
 	// OnFlush, when set, is told the outcome of every flush: whether it
 	// reached the store, and how many visits were dropped since the last.
 	OnFlush func(err error, dropped int)
+	// OnPartner, when set, is told of every partner's response, as it
+	// is counted: for metrics.
+	OnPartner func(id string, status, bytes int)
 }
 
 // Collector counts partners' usage and feeds' audience from the server's
@@ -97,8 +100,8 @@ func New(opts Options) *Collector {
 
 // Observe counts one response: a partner's toward its usage, a public
 // one of a feed toward the feed's audience. It is the server's hook
-// (server.Options.Observe) and costs a public request of a client seen
-// before today two hashes and an atomic load (BenchmarkObserve).
+// (server.Options.Observer) and costs a public request of a client noted
+// this hour one short hash and an atomic load (BenchmarkObserve).
 func (c *Collector) Observe(h server.Hit) {
 	if h.Partner != "" {
 		c.countPartner(h)
@@ -126,6 +129,9 @@ func (c *Collector) Observe(h server.Hit) {
 }
 
 func (c *Collector) countPartner(h server.Hit) {
+	if c.opts.OnPartner != nil {
+		c.opts.OnPartner(h.Partner, h.Status, h.Bytes)
+	}
 	now := c.opts.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()

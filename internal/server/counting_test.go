@@ -12,5 +12,5 @@ import (
 // is never flushed: the benchmark measures what a request pays.
 func init() {
 	c := audience.New(audience.Options{Store: store.NewMemory(), Timeout: time.Second})
-	server.SetBenchObserve(c.Observe)
+	server.SetBenchObserver(c)
 }

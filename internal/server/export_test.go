@@ -1,4 +1,4 @@
 package server
 
-// SetBenchObserve makes f the counting hook BenchmarkHotPath measures.
-func SetBenchObserve(f func(Hit)) { benchObserve = f }
+// SetBenchObserver makes o the counting hook BenchmarkHotPath measures.
+func SetBenchObserver(o Observer) { benchObserver = o }

@@ -240,7 +240,7 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 	// The client's address for the counting hook, made once per
 	// connection: RemoteAddr().String() allocates.
 	var remote string
-	if l.s.opts.Observe != nil {
+	if l.s.opts.Observer != nil {
 		remote = c.RemoteAddr().String()
 	}
 	raw := newRawIO(rc, l.OrdinaryCalls)
@@ -315,10 +315,10 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 		} else if err := raw.Write(out, body); err != nil {
 			return
 		}
-		if e.audience != "" && l.s.opts.Observe != nil {
+		if e.audience != "" && l.s.opts.Observer != nil {
 			// The strings view the connection's buffer: the hook copies
 			// what it keeps.
-			l.s.opts.Observe(Hit{Path: byteString(req.path), Doc: e.id, Section: e.audience, Status: status, Bytes: len(body),
+			l.s.opts.Observer.Observe(Hit{Path: byteString(req.path), Doc: e.id, Section: e.audience, Status: status, Bytes: len(body),
 				UserAgent: byteString(req.userAgent), Remote: remote})
 		}
 		n = copy(buf, buf[end:n])

@@ -8,7 +8,12 @@ import (
 	"syndicate/internal/partner"
 )
 
-// Hit is one response as the counting hook (Options.Observe) sees it.
+// Observer is the counting hook (Options.Observer). An interface rather
+// than a func, so that a call copies the Hit once, not again in a method
+// value's wrapper.
+type Observer interface{ Observe(Hit) }
+
+// Hit is one response as the counting hook (Options.Observer) sees it.
 // Every way a response is served, the net/http path and any faster one,
 // reports it here, once.
 type Hit struct {
@@ -51,9 +56,9 @@ func (h *Hit) Agent() string {
 	return ""
 }
 
-// observe reports a response to Options.Observe, which must be set.
+// observe reports a response to Options.Observer, which must be set.
 func (s *Server) observe(r *http.Request, path string, doc uint64, section string, status, n int, partnerID string) {
-	s.opts.Observe(Hit{Path: path, Doc: doc, Section: section, Status: status, Bytes: n, Header: r.Header, Remote: r.RemoteAddr, Partner: partnerID})
+	s.opts.Observer.Observe(Hit{Path: path, Doc: doc, Section: section, Status: status, Bytes: n, Header: r.Header, Remote: r.RemoteAddr, Partner: partnerID})
 }
 
 // audienceOf is the Hit.Section of the document at path when it is a

@@ -82,7 +82,7 @@ func (s *Server) servePartner(w http.ResponseWriter, r *http.Request, ps *partne
 // observePartner reports a partner's response; e is the entry served,
 // nil for none.
 func (s *Server) observePartner(r *http.Request, path string, e *entry, section string, status, n int, id string) {
-	if s.opts.Observe == nil {
+	if s.opts.Observer == nil {
 		return
 	}
 	var doc uint64

@@ -42,11 +42,7 @@ func newPartnerFixture(t *testing.T, mode string, level slog.Level) *partnerFixt
 			return f.summary, path == "/asia/rss.xml"
 		},
 		OnDemandBytes: 1 << 20,
-		Observe: func(h Hit) {
-			f.mu.Lock()
-			f.hits = append(f.hits, h)
-			f.mu.Unlock()
-		},
+		Observer:      f,
 	})
 	f.s.Update(map[string]document.Document{
 		"/asia/rss.xml":   f.full,
@@ -62,6 +58,13 @@ func newPartnerFixture(t *testing.T, mode string, level slog.Level) *partnerFixt
 	}, nil))
 	f.ts = startServer(t, f.s, mode, nil)
 	return f
+}
+
+// Observe records a hit: the fixture is the server's counting hook.
+func (f *partnerFixture) Observe(h Hit) {
+	f.mu.Lock()
+	f.hits = append(f.hits, h)
+	f.mu.Unlock()
 }
 
 func TestPartnerTokens(t *testing.T) {

@@ -44,10 +44,10 @@ type Options struct {
 	// Update.
 	PublicSummary bool
 	RenderOther   func(path string) (document.Document, bool)
-	// Observe, when set, is told of every response of a feed's current
+	// Observer, when set, is told of every response of a feed's current
 	// document and of every partner's response (see Hit), whichever path
 	// served it. It runs on the request's goroutine: it must not block.
-	Observe func(Hit)
+	Observer Observer
 }
 
 // Counter is the one method of a Prometheus counter the server needs.
@@ -161,7 +161,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		}
 		if e := s.lookup(r.URL.Path); e != nil {
 			status, n := s.serve(w, r, e, false)
-			if e.audience != "" && s.opts.Observe != nil {
+			if e.audience != "" && s.opts.Observer != nil {
 				s.observe(r, r.URL.Path, e.id, e.audience, status, n, "")
 			}
 			return
