@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"syndicate/internal/config"
 )
@@ -85,5 +87,55 @@ func TestPartnerCommands(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, tt.want) || strings.Contains(out, "token_sha256") {
 			t.Errorf("%v: %d, stderr %q, want it to say %q", tt.args, code, errOut, tt.want)
 		}
+	}
+}
+
+// serve takes a partner added with `partner add`, and its revocation, from
+// the file, and takes SIGHUP as a reload, not as the end it is by default
+// (internal/app's TestPartnerReloadOnSIGHUP shows the signal alone
+// reloads).
+func TestServeReloadsPartners(t *testing.T) {
+	addr := freeAddr(t)
+	dir := sampleCopy(t, addr)
+	path := filepath.Join(dir, "config.toml")
+	stop := startServe(t, dir, addr)
+	defer stop()
+
+	_, out, errOut := runCmd(t, "partner", "add", "wire-co", "--sections", "latest", "--config", path)
+	token := regexp.MustCompile(`(?m)^    ([A-Za-z0-9_-]{43})$`).FindStringSubmatch(out)
+	if token == nil {
+		t.Fatalf("add: %s %s", out, errOut)
+	}
+	feed := "http://" + addr + "/p/" + token[1] + "/latest/rss.xml"
+	if code, _ := get(t, feed); code != 404 {
+		t.Fatalf("before the lines are pasted: %d", code)
+	}
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("\n" + out[strings.Index(out, "[[partner]]"):])
+	f.Close()
+	waitCode(t, feed, 200)
+	runCmd(t, "partner", "revoke", "wire-co", "--config", path)
+	waitCode(t, feed, 404)
+
+	data, _ := os.ReadFile(path)
+	os.WriteFile(path, bytes.Replace(data, []byte("revoked = true\n"), nil, 1), 0o644)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitCode(t, feed, 200)
+}
+
+func waitCode(t *testing.T, url string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, _ := get(t, url)
+		if code == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still %d, want %d", strings.Split(url, "/p/")[0], code, want)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

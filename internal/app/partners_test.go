@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,7 +88,11 @@ type partnerApp struct {
 	hup     chan os.Signal
 }
 
-func startPartnerApp(t *testing.T) *partnerApp {
+func startPartnerApp(t *testing.T) *partnerApp { return startWatched(t, 50*time.Millisecond) }
+
+// startWatched is startPartnerApp with the config file checked every
+// interval.
+func startWatched(t *testing.T, interval time.Duration) *partnerApp {
 	t.Helper()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "feeds"), 0o755)
@@ -114,7 +119,7 @@ func startPartnerApp(t *testing.T) *partnerApp {
 		t.Fatal(err)
 	}
 	p := &partnerApp{app: a, url: base, cfgPath: path, logs: logs, hup: make(chan os.Signal, 1)}
-	go a.WatchConfig(ctx, p.hup, 50*time.Millisecond)
+	go a.WatchConfig(ctx, p.hup, interval)
 	srv := &http.Server{Handler: a.Handler()}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
@@ -290,9 +295,20 @@ func TestPartnerReload(t *testing.T) {
 	if !strings.Contains(p.logs.String(), "config not reloaded") {
 		t.Error("a broken config was not logged")
 	}
-	// SIGHUP reloads at once, whatever the file's timestamps.
-	os.WriteFile(p.cfgPath, data, 0o644)
-	p.hup <- os.Interrupt
+}
+
+// With the file checked only hourly, SIGHUP alone reloads it.
+func TestPartnerReloadOnSIGHUP(t *testing.T) {
+	p := startWatched(t, time.Hour)
+	path := "/p/" + tokLater + "/middle-east/rss.xml"
+	f, _ := os.OpenFile(p.cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "\n[[partner]]\nid = \"later\"\ntoken_sha256 = %q\nsections = [\"middle-east\"]\n", config.TokenHash(tokLater))
+	f.Close()
+	time.Sleep(200 * time.Millisecond)
+	if r := p.get(t, path, nil); r.status != 404 {
+		t.Fatalf("reloaded before SIGHUP: %d", r.status)
+	}
+	p.hup <- syscall.SIGHUP
 	waitStatus(t, p, path, 200)
 }
 

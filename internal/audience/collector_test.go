@@ -238,3 +238,53 @@ func TestReports(t *testing.T) {
 		t.Errorf("audience %+v", aud)
 	}
 }
+
+// hanging is a store whose writes wait until released.
+type hanging struct {
+	store.Store
+	release chan struct{}
+}
+
+func (h *hanging) AddUsage(ctx context.Context, u []store.Usage) error {
+	select {
+	case <-h.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return h.Store.AddUsage(ctx, u)
+}
+
+// A flush stuck on the store holds up no response: Observe goes on
+// counting into the next interval meanwhile.
+func TestObserveDoesNotWaitForTheStore(t *testing.T) {
+	st := &hanging{Store: store.NewMemory(), release: make(chan struct{})}
+	c := New(Options{Store: st, Timeout: time.Minute})
+	hit := server.Hit{Partner: "wire", Section: "asia", Path: "/asia/rss.xml", Status: 200, Bytes: 1}
+	c.Observe(hit)
+	flushed := make(chan error, 1)
+	go func() { flushed <- c.Flush(context.Background()) }()
+	observed := make(chan struct{})
+	go func() {
+		for range 1000 {
+			c.Observe(hit)
+			c.Observe(feedHit("192.0.2.1:1", "NetNewsWire"))
+		}
+		close(observed)
+	}()
+	select {
+	case <-observed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Observe waited for a hung store")
+	}
+	close(st.release)
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	usage, _ := st.Usage(context.Background(), []string{store.Day(time.Now())})
+	if len(usage) != 1 || usage[0].Requests != 1001 {
+		t.Errorf("usage %+v: want all 1001 requests, across the two flushes", usage)
+	}
+}
