@@ -118,12 +118,18 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 	a.Hub = websub.New(websub.Options{
 		Config: cfg.WebSub, Fetch: cfg.Fetch, BaseURL: cfg.Site.BaseURL, UserAgent: userAgent(cfg),
 		Store: st, StoreTimeout: cfg.Store.Timeout.Duration, Logger: log, Metrics: m,
+		// The server's copy: a feed rendered for a request is not
+		// rendered again for its subscribers, nor theirs for requests.
+		Document: a.Server.Document,
 	})
 	a.Publisher.OnPublish(a.Hub.Published)
 	if a.Hub.Builtin() {
 		a.Server.Handle(websub.Path, a.Hub)
 	}
+	// The server drops the stale documents before the hub renders them
+	// again to see what changed.
 	a.Publisher.OnStale(a.Server.Forget)
+	a.Publisher.OnStale(a.Hub.Stale)
 	a.fleet = newFleet(a)
 	a.registerOps(ops.Deps{
 		Sources:   cfg.Sources,

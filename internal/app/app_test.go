@@ -91,9 +91,17 @@ func newTestApp(t *testing.T, upstream string) (*App, *httptest.Server) {
 // base URL, starts it and serves it. It returns the site folder too.
 func serveApp(t *testing.T, name, article string, configFor func(base string) string, log *slog.Logger) (*App, *httptest.Server, string) {
 	t.Helper()
+	return serveArticles(t, map[string]string{name: article}, configFor, log)
+}
+
+// serveArticles is serveApp with articles by file name.
+func serveArticles(t *testing.T, articles map[string]string, configFor func(base string) string, log *slog.Logger) (*App, *httptest.Server, string) {
+	t.Helper()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "feeds"), 0o755)
-	os.WriteFile(filepath.Join(dir, "feeds", name), []byte(article), 0o644)
+	for name, article := range articles {
+		os.WriteFile(filepath.Join(dir, "feeds", name), []byte(article), 0o644)
+	}
 	front := httptest.NewUnstartedServer(nil)
 	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(configFor("http://"+front.Listener.Addr().String())))
 	if err != nil {

@@ -72,6 +72,24 @@ func (p *pushReceiver) all() []pushed {
 // for the hub to hold it, as its verification and the report show.
 func (p *pushReceiver) subscribeAt(t *testing.T, a *App, hubURL, topic, secret string) {
 	t.Helper()
+	p.ask(t, hubURL, topic, secret)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r, err := a.Hub.Report(context.Background())
+		if err == nil && slices.ContainsFunc(r.Subscriptions, func(s websub.SubscriptionReport) bool {
+			return s.Topic == topic && s.Callback == p.URL+"/push"
+		}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not subscribed within 10s (report %+v, %v)", r, err)
+		}
+	}
+}
+
+// ask sends the subscription request of p to topic, which the hub must
+// accept with 202.
+func (p *pushReceiver) ask(t *testing.T, hubURL, topic, secret string) {
+	t.Helper()
 	form := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {p.URL + "/push"}, "hub.secret": {secret}}
 	resp, err := http.PostForm(hubURL, form)
 	if err != nil {
@@ -80,15 +98,6 @@ func (p *pushReceiver) subscribeAt(t *testing.T, a *App, hubURL, topic, secret s
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("subscribe: %d, want 202", resp.StatusCode)
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		r, err := a.Hub.Report(context.Background())
-		if err == nil && len(r.Subscriptions) == 1 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not subscribed within 10s (report %+v, %v)", r, err)
-		}
 	}
 }
 
@@ -215,6 +224,9 @@ func TestFleetPushesEachChangeOnce(t *testing.T) {
 	}
 	sub := newPushReceiver(t)
 	sub.subscribeAt(t, fleet[1].app, fleet[1].http.URL+websub.Path, topic, "fleet")
+	// The tag's feed is rendered on demand by each instance.
+	tagSub := newPushReceiver(t)
+	tagSub.subscribeAt(t, fleet[2].app, fleet[2].http.URL+websub.Path, "http://feeds.example/tag/ports/atom.xml", "tag")
 
 	start := time.Now()
 	up.add("Wire story two")
@@ -228,6 +240,7 @@ func TestFleetPushesEachChangeOnce(t *testing.T) {
 		os.WriteFile(path, []byte(strings.Replace(string(text), `title = "Gulf ports race to automate`, `title = "`+title, 1)), 0o644)
 	}
 	last := sub.waitPush(t, title)
+	tagSub.waitPush(t, title)
 	t.Logf("edit delivered %v after it was written", time.Since(start))
 	// Both sources carry the new wire story, and each instance polls them
 	// apart, so the feed may pass through a version in between; settle,
@@ -258,11 +271,221 @@ func TestFleetPushesEachChangeOnce(t *testing.T) {
 	if !bytes.Contains(last.body, []byte(title)) || len(got) < 2 {
 		t.Errorf("%d deliveries, want at least the upstream item's and the edit's", len(got))
 	}
+	// The tag carries the article, not the wire: one change, one delivery.
+	tagGot := tagSub.all()
+	if len(tagGot) != 1 || !bytes.Contains(tagGot[0].body, []byte(title)) || tagGot[0].header.Get("X-Hub-Signature") != websub.Signature("tag", tagGot[0].body) {
+		t.Errorf("%d deliveries to the tag's subscriber, want the edit's once, signed", len(tagGot))
+	}
 	rep, err := fleet[2].app.Hub.Report(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Deliveries.Delivered != int64(len(got)) || rep.Deliveries.Failed != 0 {
-		t.Errorf("fleet counts %+v, want %d delivered and no failure", rep.Deliveries, len(got))
+	if want := int64(len(got) + len(tagGot)); rep.Deliveries.Delivered != want || rep.Deliveries.Failed != 0 {
+		t.Errorf("fleet counts %+v, want %d delivered and no failure", rep.Deliveries, want)
+	}
+}
+
+// otherArticle shares no tag and no author with testArticle.
+const otherArticle = `+++
+id = "oil-output"
+title = "Oil output holds steady"
+standfirst = "Quotas unchanged."
+published = 2026-11-02T09:00:00Z
+sections = ["middle-east"]
+tags = ["oil"]
+[[authors]]
+name = "Omar Said"
++++
+Body text.
+`
+
+// editTitle rewrites the title of the article in file, which starts with
+// from, to title.
+func editTitle(t *testing.T, dir, file, from, title string) {
+	t.Helper()
+	path := filepath.Join(dir, "feeds", file)
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(text), `title = "`+from, `title = "`+title, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Tag and author feeds, rendered on demand, are topics like the
+// sections': they advertise the hub, a subscriber to one is verified and
+// gets a signed delivery within 2 s of an edit that changes it, and
+// nothing from an edit that does not; a tag the site does not have, or a
+// page, is refused.
+func TestPushTagAndAuthorFeeds(t *testing.T) {
+	up := newUpstream(t)
+	a, front, dir := serveArticles(t, map[string]string{"gulf-ports.md": testArticle, "oil-output.md": otherArticle}, func(base string) string {
+		return fmt.Sprintf(testConfig, base, up.URL) + allowLoopback
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tagTopic := front.URL + "/tag/ports/atom.xml"
+	authorTopic := front.URL + "/author/leila-haddad/feed.json"
+	otherTopic := front.URL + "/tag/oil/rss.xml"
+
+	hub := front.URL + websub.Path
+	for _, topic := range []string{tagTopic, authorTopic, otherTopic} {
+		resp, err := http.Get(topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := []string{"<" + hub + `>; rel="hub"`, "<" + topic + `>; rel="self"`}
+		if got := resp.Header.Values("Link"); !slices.Equal(got, want) {
+			t.Errorf("%s Link = %q, want %q", topic, got, want)
+		}
+		if !bytes.Contains(body, []byte(hub)) {
+			t.Errorf("%s does not name the hub", topic)
+		}
+	}
+	resp, err := http.Get(front.URL + "/tag/ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/tag/ports/" {
+		t.Errorf("/tag/ports ends at %s with %d, want the tag's page", resp.Request.URL.Path, resp.StatusCode)
+	}
+
+	tagSub, authorSub, otherSub := newPushReceiver(t), newPushReceiver(t), newPushReceiver(t)
+	tagSub.subscribeAt(t, a, hub, tagTopic, "tag-secret")
+	authorSub.subscribeAt(t, a, hub, authorTopic, "")
+	otherSub.subscribeAt(t, a, hub, otherTopic, "other-secret")
+
+	within(t, "article edit, from the write to the tag and author feeds' deliveries", 2*time.Second, func(round int) time.Duration {
+		title := fmt.Sprintf("Gulf ports race to automate, tag revision %d", round)
+		start := time.Now()
+		editTitle(t, dir, "gulf-ports.md", "Gulf ports race to automate", title)
+		d := tagSub.waitPush(t, title)
+		if got := d.header.Get("X-Hub-Signature"); got != websub.Signature("tag-secret", d.body) {
+			t.Errorf("X-Hub-Signature %q does not sign the body", got)
+		}
+		if ct := d.header.Get("Content-Type"); ct != "application/atom+xml; charset=utf-8" {
+			t.Errorf("tag delivery Content-Type %q", ct)
+		}
+		if l := d.header.Values("Link"); !slices.Equal(l, []string{"<" + hub + `>; rel="hub"`, "<" + tagTopic + `>; rel="self"`}) {
+			t.Errorf("tag delivery Link %q", l)
+		}
+		if served := fetch(t, tagTopic); !bytes.Equal(served, d.body) {
+			t.Error("the tag delivery is not the tag feed as served")
+		}
+		ad := authorSub.waitPush(t, title)
+		if sig := ad.header.Get("X-Hub-Signature"); sig != "" {
+			t.Errorf("an unsigned subscription's delivery carries X-Hub-Signature %q", sig)
+		}
+		if ct := ad.header.Get("Content-Type"); ct != "application/feed+json; charset=utf-8" {
+			t.Errorf("author delivery Content-Type %q", ct)
+		}
+		return max(d.at.Sub(start), ad.at.Sub(start))
+	})
+	if n := len(otherSub.all()); n != 0 {
+		t.Errorf("the oil tag's subscriber got %d deliveries of an edit that does not touch it", n)
+	}
+
+	tagBefore, authorBefore := len(tagSub.all()), len(authorSub.all())
+	editTitle(t, dir, "oil-output.md", "Oil output holds steady", "Oil output edges up")
+	d := otherSub.waitPush(t, "Oil output edges up")
+	if got := d.header.Get("X-Hub-Signature"); got != websub.Signature("other-secret", d.body) {
+		t.Errorf("X-Hub-Signature %q does not sign the body", got)
+	}
+	time.Sleep(500 * time.Millisecond) // room for a wrong delivery to arrive
+	if got := len(tagSub.all()); got != tagBefore {
+		t.Errorf("the ports tag's subscriber got %d deliveries of an edit that does not touch the tag", got-tagBefore)
+	}
+	if got := len(authorSub.all()); got != authorBefore {
+		t.Errorf("Leila Haddad's subscriber got %d deliveries of an edit that is not hers", got-authorBefore)
+	}
+
+	// A tag the site does not have, and a tag's page, are denied.
+	for _, topic := range []string{front.URL + "/tag/no-such-tag/atom.xml", front.URL + "/tag/ports/"} {
+		sub := newPushReceiver(t)
+		sub.ask(t, hub, topic, "")
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			sub.mu.Lock()
+			v := slices.Clone(sub.verified)
+			sub.mu.Unlock()
+			if len(v) > 0 {
+				if v[0].Get("hub.mode") != "denied" || v[0].Get("hub.topic") != topic {
+					t.Errorf("%s: the callback was sent %v, want a denial", topic, v[0])
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no denial within 10s", topic)
+			}
+		}
+	}
+	r, err := a.Hub.Report(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Subscriptions) != 3 {
+		t.Errorf("%d subscriptions, want the 3 verified ones: %+v", len(r.Subscriptions), r.Subscriptions)
+	}
+
+	conformance.Dir(t)
+	rss, atom := fetch(t, front.URL+"/tag/ports/rss.xml"), fetch(t, tagTopic)
+	conformance.W3CRules(t, front.URL+"/tag/ports/rss.xml", rss, tagTopic, atom)
+	conformance.Atom(t, atom)
+	conformance.JSONFeed(t, fetch(t, authorTopic))
+}
+
+// olderPortsArticle is a second article on ports, a month older than
+// testArticle: with one item per tag's current document, it is in the
+// tag's archive for October.
+const olderPortsArticle = `+++
+id = "port-cranes"
+title = "Port cranes arrive"
+standfirst = "From Shanghai."
+published = 2026-10-20T09:00:00Z
+sections = ["middle-east"]
+tags = ["ports"]
+[[authors]]
+name = "Omar Said"
++++
+Body text.
+`
+
+// An archive month's feed advertises the hub and may be subscribed to:
+// an edit of an article in it is delivered; an edit of the current
+// document's article is not, since the month's bytes stay the same.
+func TestPushArchiveFeed(t *testing.T) {
+	up := newUpstream(t)
+	a, front, dir := serveArticles(t, map[string]string{"gulf-ports.md": testArticle, "port-cranes.md": olderPortsArticle}, func(base string) string {
+		cfg := fmt.Sprintf(testConfig, base, up.URL) + allowLoopback
+		return strings.Replace(cfg, "[content]\n", "[content]\ntopic_limit = 1\n", 1)
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hub := front.URL + websub.Path
+	topic := front.URL + "/tag/ports/archive/2026-10/atom.xml"
+	resp, err := http.Get(topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("Port cranes arrive")) {
+		t.Fatalf("%s: %d %s", topic, resp.StatusCode, body)
+	}
+	if got, want := resp.Header.Values("Link"), []string{"<" + hub + `>; rel="hub"`, "<" + topic + `>; rel="self"`}; !slices.Equal(got, want) {
+		t.Errorf("archive Link = %q, want %q", got, want)
+	}
+	sub := newPushReceiver(t)
+	sub.subscribeAt(t, a, hub, topic, "archive")
+
+	editTitle(t, dir, "gulf-ports.md", "Gulf ports race to automate", "Gulf ports race to automate, edited")
+	waitFor(t, front.URL+"/tag/ports/atom.xml", "Gulf ports race to automate, edited")
+	editTitle(t, dir, "port-cranes.md", "Port cranes arrive", "Port cranes arrive early")
+	d := sub.waitPush(t, "Port cranes arrive early")
+	if d.header.Get("X-Hub-Signature") != websub.Signature("archive", d.body) {
+		t.Error("the archive delivery is not signed with the subscriber's secret")
+	}
+	time.Sleep(300 * time.Millisecond) // room for a wrong delivery to arrive
+	if n := len(sub.all()); n != 1 {
+		t.Errorf("%d deliveries to the archive month's subscriber, want 1: the current document's edit leaves the month as it was", n)
 	}
 }

@@ -76,7 +76,9 @@ func (c *onDemand) fill(path string) *entry {
 
 	defer func() {
 		c.mu.Lock()
-		delete(c.inflight, path)
+		if c.inflight[path] == f { // Forget may have let another render begin
+			delete(c.inflight, path)
+		}
 		if f.e != nil && gen == c.gen {
 			k := &kept{e: f.e, size: f.e.size()}
 			k.seen.Store(c.clock.Add(1))
@@ -93,8 +95,10 @@ func (c *onDemand) fill(path string) *entry {
 	return f.e
 }
 
-// forget drops paths; a render in flight is served but not kept, since
-// it may have begun from what made them stale.
+// forget drops paths; a render in flight is served to those already
+// waiting for it but not kept, since it may have begun from what made
+// them stale, and a request from now on renders anew rather than wait
+// for it: whoever asks after Forget gets what the edit made.
 func (c *onDemand) forget(paths []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -103,6 +107,7 @@ func (c *onDemand) forget(paths []string) {
 		if v, ok := c.m.LoadAndDelete(p); ok {
 			c.bytes -= v.(*kept).size
 		}
+		delete(c.inflight, p)
 	}
 }
 

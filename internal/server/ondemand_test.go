@@ -151,7 +151,8 @@ func TestOnDemandRendersOnce(t *testing.T) {
 }
 
 // TestOnDemandForgetDuringRender: a render that began before Forget may
-// show what Forget was about; it is served but not kept.
+// show what Forget was about; it is served but not kept, and whoever asks
+// after Forget renders anew rather than wait for it.
 func TestOnDemandForgetDuringRender(t *testing.T) {
 	s, r, _ := onDemandServer(t, 1<<20, "net/http")
 	r.gate = make(chan struct{})
@@ -171,10 +172,28 @@ func TestOnDemandForgetDuringRender(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	s.Forget([]string{path})
+	after := make(chan struct{})
+	go func() {
+		defer close(after)
+		s.Document(path)
+	}()
+	for { // wait until the second render is in flight too
+		s.onDemand.mu.Lock()
+		n := len(s.onDemand.inflight)
+		s.onDemand.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
 	close(r.gate)
 	<-done
-	if n, _ := s.onDemand.held(); n != 0 {
-		t.Errorf("a render begun before Forget was kept")
+	<-after
+	if n := r.renders(path); n != 2 {
+		t.Errorf("%d renders, want 2: a request after Forget waited for the render begun before", n)
+	}
+	if n, _ := s.onDemand.held(); n != 1 {
+		t.Errorf("%d documents kept, want the one rendered after Forget", n)
 	}
 }
 
@@ -200,5 +219,57 @@ func TestOnDemandBounded(t *testing.T) {
 	}
 	if n, _ := s.onDemand.held(); n < 4 {
 		t.Errorf("only %d documents kept within %d bytes", n, limit)
+	}
+}
+
+// A document rendered on demand gets the Link headers Options.Links gives
+// it, as one Update gave does, and Document returns what a request would
+// get, rendering it on a miss.
+func TestOnDemandLinksAndDocument(t *testing.T) {
+	r := &renderer{count: map[string]int{}}
+	s := New(Options{CacheMaxAge: time.Minute, Render: r.render, OnDemandBytes: 1 << 20,
+		Links: func(path string, doc document.Document) []string {
+			return []string{`<https://news.example/websub>; rel="hub"`, "<https://news.example" + path + `>; rel="self"`}
+		}})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+
+	const path = "/tag/iran/rss.xml"
+	doc, ok := s.Document(path)
+	if !ok || !strings.Contains(string(doc.Body), "render 1") {
+		t.Fatalf("Document(%s) = %q, %v", path, doc.Body, ok)
+	}
+	resp := do(t, "GET", ts.URL+path, nil)
+	if got := body(t, resp); string(got) != string(doc.Body) || r.renders(path) != 1 {
+		t.Errorf("the request got %q after %d renders, want Document's bytes, rendered once", got, r.renders(path))
+	}
+	want := []string{`<https://news.example/websub>; rel="hub"`, `<https://news.example/tag/iran/rss.xml>; rel="self"`}
+	if got := resp.Header.Values("Link"); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Link = %q, want %q", got, want)
+	}
+	if _, ok := s.Document("/tag/iran/nothing.xml"); ok {
+		t.Error("Document found a path Render refuses")
+	}
+}
+
+// A tag's or an author's page without its slash redirects, permanently,
+// to the folder, as its links give it; query kept.
+func TestTopicFolderRedirect(t *testing.T) { inModes(t, testTopicFolderRedirect) }
+
+func testTopicFolderRedirect(t *testing.T, mode string) {
+	_, _, ts := onDemandServer(t, 1<<20, mode)
+	for _, tt := range []struct{ path, want string }{
+		{"/tag/iran", "/tag/iran/"},
+		{"/author/leila-haddad", "/author/leila-haddad/"},
+		{"/tag/iran?page=2", "/tag/iran/?page=2"},
+		{"/tag/caf%C3%A9", "/tag/caf%C3%A9/"},
+	} {
+		resp := do(t, "GET", ts.URL+tt.path, nil)
+		if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != tt.want {
+			t.Errorf("GET %s: %d to %q, want 301 to %q", tt.path, resp.StatusCode, resp.Header.Get("Location"), tt.want)
+		}
+	}
+	if got := do(t, "POST", ts.URL+"/tag/iran", nil).StatusCode; got != http.StatusMethodNotAllowed {
+		t.Errorf("POST /tag/iran: %d, want 405", got)
 	}
 }

@@ -28,8 +28,8 @@ type Options struct {
 	// per request, so counting costs the hot path one atomic add.
 	FeedCounter func(section, format string, code int) Counter
 	// Links, when set, returns the Link header values of the document at
-	// path (a feed's WebSub hubs and self link), or none. Like
-	// FeedCounter it is called when documents change, never per request.
+	// path (a feed's WebSub hubs and self link), or none. It is called
+	// when a document is updated or rendered on demand, never per request.
 	Links func(path string, doc document.Document) []string
 	// Render, when set, renders a document that Update did not give on
 	// its first request; the server keeps it, within OnDemandBytes, until
@@ -127,8 +127,21 @@ func New(opts Options) *Server {
 	} {
 		s.mux.HandleFunc(pattern, http.NotFound)
 	}
+	// A tag's or an author's page is a folder, as a section's is; without
+	// its slash the path would fall to "/{section}/{format}" and be 404.
+	s.mux.HandleFunc("GET /tag/{slug}", toFolder)
+	s.mux.HandleFunc("GET /author/{slug}", toFolder)
 	s.mux.HandleFunc("GET /healthz", Healthz)
 	return s
+}
+
+// toFolder redirects a path to its folder form, query kept: the page's
+// canonical URL ends in a slash.
+func toFolder(w http.ResponseWriter, r *http.Request) {
+	u := *r.URL
+	u.Path += "/"
+	u.RawPath = ""
+	http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
 }
 
 // Healthz answers liveness probes: 200 for as long as the process serves.
@@ -194,6 +207,15 @@ func (s *Server) lookupBytes(path []byte) *entry {
 		return nil
 	}
 	return s.onDemand.get(string(path))
+}
+
+// Document returns the document served at path, rendering it now if it
+// is rendered on demand and not kept: what a request would get.
+func (s *Server) Document(path string) (document.Document, bool) {
+	if e := s.lookup(path); e != nil {
+		return e.doc, true
+	}
+	return document.Document{}, false
 }
 
 // Forget drops documents rendered on demand, which the next request

@@ -103,9 +103,14 @@ func (h *Hub) recordChanges(ctx context.Context) {
 		}
 		h.mu.Lock()
 		changes := h.pending.take()
+		toPing := h.toPing
+		h.toPing = map[string]bool{}
 		h.mu.Unlock()
 		retry = nil
 		if leading {
+			for topic := range toPing {
+				h.pings.add(topic)
+			}
 			retry = h.recordAll(ctx, changes)
 		}
 		select {
@@ -140,14 +145,17 @@ func (h *Hub) lead(ctx context.Context, lease store.Lease, leading bool) (store.
 	return l, true
 }
 
-// takeOver queues every feed this instance serves as a change, so that
-// the store, which knows the newest version it recorded, queues what
-// the previous recorder did not live to record, and nothing else.
+// takeOver queues every feed this instance serves as a change (of those
+// rendered on demand, the ones with subscribers), so that the store,
+// which knows the newest version it recorded, queues what the previous
+// recorder did not live to record, and nothing else.
 func (h *Hub) takeOver() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for path, etag := range h.served {
-		h.pending.add(store.TopicChange{Topic: h.opts.BaseURL + path, ETag: etag})
+	for _, known := range []map[string]string{h.served, h.onDemand} {
+		for path, etag := range known {
+			h.pending.add(store.TopicChange{Topic: h.opts.BaseURL + path, ETag: etag})
+		}
 	}
 }
 
@@ -180,8 +188,9 @@ func (h *Hub) record(ctx context.Context, c store.TopicChange) error {
 		signal(h.wake)
 	}
 	// A topic the store never recorded is a new feed, or a store that
-	// started empty: nobody can have been told of an earlier version.
-	if rc.New && rc.Before != "" {
+	// started empty: nobody can have been told of an earlier version. A
+	// feed rendered on demand was pinged when it went stale (see Stale).
+	if rc.New && rc.Before != "" && h.renderedAhead(c.Topic) {
 		h.pings.add(c.Topic)
 	}
 	if rc.New {

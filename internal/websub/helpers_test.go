@@ -237,19 +237,30 @@ func subscribeForm(callback, topic string, extra ...string) url.Values {
 // and waits until the hub holds the subscription.
 func (h *testHub) subscribe(t *testing.T, callback string, extra ...string) store.Subscription {
 	t.Helper()
+	return h.subscribeTo(t, topic, callback, extra...)
+}
+
+// subscribeTo is subscribe to another topic than the Asia feed.
+func (h *testHub) subscribeTo(t *testing.T, topic, callback string, extra ...string) store.Subscription {
+	t.Helper()
 	if code, body := post(t, h.url, subscribeForm(callback, topic, extra...)); code != http.StatusAccepted {
 		t.Fatalf("subscribe: %d %s, want 202", code, body)
 	}
 	var sub store.Subscription
 	eventually(t, "the subscription of "+callback+" is stored", func() bool {
 		var ok bool
-		sub, ok = h.subscription(t, callback)
+		sub, ok = h.subscriptionTo(t, topic, callback)
 		return ok
 	})
 	return sub
 }
 
 func (h *testHub) subscription(t *testing.T, callback string) (store.Subscription, bool) {
+	t.Helper()
+	return h.subscriptionTo(t, topic, callback)
+}
+
+func (h *testHub) subscriptionTo(t *testing.T, topic, callback string) (store.Subscription, bool) {
 	t.Helper()
 	subs, err := h.store.Subscriptions(context.Background())
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"sync"
@@ -373,17 +374,27 @@ func leaseExpiryStopsDeliveries(t *testing.T, st Store) {
 	}
 }
 
-// Callbacks on loopback and private addresses are refused unless the
-// configuration allows them: no request reaches them, nothing is stored.
+// Callbacks on loopback, private, link-local and CGNAT addresses are
+// refused unless the configuration allows them: no request reaches them,
+// nothing is stored.
 func TestPrivateCallbackRefused(t *testing.T) {
 	h := startHub(t, store.NewMemory(), func(o *Options, _ *timing) { o.Config.AllowPrivateCallbacks = false })
 	sub := newSubscriber(t)
-	if code, _ := post(t, h.url, subscribeForm(sub.URL, topic)); code != http.StatusAccepted {
-		t.Fatalf("subscribe: %d", code)
+	// Nothing listens at the others: the dialer refuses them before any
+	// connection, which a test on a machine with such a network relies on.
+	callbacks := []string{sub.URL, "http://10.0.0.1:9/cb", "http://192.168.1.1:9/cb", "http://169.254.169.254/latest/meta-data/",
+		"http://100.64.0.1:9/cb", "http://[fe80::1]:9/cb", "http://[fd00::1]:9/cb"}
+	for _, cb := range callbacks {
+		if code, _ := post(t, h.url, subscribeForm(cb, topic)); code != http.StatusAccepted {
+			t.Fatalf("subscribe %s: %d", cb, code)
+		}
 	}
-	eventually(t, "the verification failed", func() bool {
-		return counter(t, h.metrics, "syndicate_websub_verifications_total", map[string]string{"mode": "subscribe", "result": metrics.VerifyFailed}) == 1
+	eventually(t, "every verification failed", func() bool {
+		return counter(t, h.metrics, "syndicate_websub_verifications_total", map[string]string{"mode": "subscribe", "result": metrics.VerifyFailed}) == float64(len(callbacks))
 	})
+	if subs, _ := h.store.Subscriptions(context.Background()); len(subs) != 0 {
+		t.Errorf("callbacks on non-public addresses subscribed: %+v", subs)
+	}
 	sub.mu.Lock()
 	reached := len(sub.verifications) + len(sub.deliveries)
 	sub.mu.Unlock()
@@ -481,5 +492,55 @@ func TestDeliveryDroppedWhenTopicGone(t *testing.T) {
 	})
 	if n := sub.count(); n != 1 {
 		t.Errorf("%d attempts, want the first alone: the topic was gone by the retry", n)
+	}
+}
+
+// A callback that does not answer within the fetch timeout is retried
+// like one that fails, and its subscriber gets the feed when it answers.
+func TestDeliveryTimeoutRetried(t *testing.T) {
+	h := startHub(t, store.NewMemory(), func(o *Options, _ *timing) { o.Fetch.Timeout = config.Duration{Duration: 200 * time.Millisecond} })
+	sub := newSubscriber(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // before the server closes
+	sub.set(func(s *subscriber) {
+		s.answer = func(n int) int {
+			if n == 1 {
+				s.mu.Unlock() // the handler holds it; let the test read on
+				<-release
+				s.mu.Lock()
+			}
+			return http.StatusNoContent
+		}
+	})
+	h.subscribe(t, sub.URL)
+	h.Published(docs("v1"))
+	eventually(t, "a retry after the timeout", func() bool {
+		return counter(t, h.metrics, "syndicate_websub_deliveries_total", map[string]string{"result": metrics.DeliveryRetried}) == 1
+	})
+	eventually(t, "the delivery made by the retry", func() bool {
+		st, _ := h.store.WebSubStats(context.Background())
+		return st.Delivered == 1 && st.Failed == 1 && st.Queued == 0
+	})
+}
+
+// External hubs that never answer delay nothing: the built-in hub's
+// subscribers get the change while the pings still wait.
+func TestHangingExternalHubDelaysNothing(t *testing.T) {
+	release := make(chan struct{})
+	pinged := make(chan struct{}, 10)
+	ext := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pinged <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(ext.Close)
+	t.Cleanup(func() { close(release) }) // before the hub's server closes
+	h := startHub(t, store.NewMemory(), func(o *Options, _ *timing) { o.Config.Hubs = []string{ext.URL} })
+	sub := newSubscriber(t)
+	h.subscribe(t, sub.URL)
+	h.Published(docs("v1"))
+	next(t, pinged, "ping")
+	next(t, sub.delivered, "delivery while the ping hangs")
+	if st := h.pings.stats(); st.Sent != 0 || st.Pending == 0 {
+		t.Errorf("ping stats %+v: want the pings still pending when the delivery arrived", st)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"syndicate/internal/document"
 	"syndicate/internal/metrics"
 	"syndicate/internal/netguard"
 	"syndicate/internal/redact"
@@ -123,8 +124,10 @@ func (h *Hub) parse(form url.Values) (request, error) {
 // renewal.
 func (h *Hub) verify(ctx context.Context, req request) {
 	log := h.opts.Logger.With("mode", req.mode, "topic", req.topic, "callback", redact.URL(req.callback))
+	var doc document.Document
 	if req.mode == modeSubscribe {
-		if _, ok := h.feed(req.topic); !ok {
+		var ok bool
+		if doc, ok = h.feed(req.topic); !ok {
 			h.deny(ctx, req, "the topic is not a feed this hub publishes")
 			h.opts.Metrics.WebSubVerification(req.mode, metrics.VerifyRefused)
 			log.Info("websub: subscription refused: topic not published")
@@ -171,6 +174,9 @@ func (h *Hub) verify(ctx context.Context, req request) {
 		h.opts.Metrics.WebSubVerification(req.mode, metrics.VerifyFailed)
 		log.Error("websub: verified, but the store failed", "err", err)
 		return
+	}
+	if req.mode == modeSubscribe {
+		h.noteSubscribed(req.topic, doc.ETag)
 	}
 	h.opts.Metrics.WebSubVerification(req.mode, metrics.VerifyOK)
 	log.Info("websub: verified", "lease", req.lease)

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,11 @@ type Options struct {
 	StoreTimeout time.Duration
 	Logger       *slog.Logger
 	Metrics      *metrics.Metrics
+	// Document returns a document this instance serves that Published
+	// does not hand over, those rendered on demand (tag, author and
+	// archive feeds), as a request for path would get it; nil when there
+	// are none. Stale names those an edit changed.
+	Document func(path string) (document.Document, bool)
 }
 
 // timing is what the hub waits for. Tests shorten it; every other value
@@ -152,6 +158,17 @@ type Hub struct {
 	served  map[string]string // feed path → ETag last handed over
 	pending changeQueue
 	changed chan struct{}
+	// onDemand are the feeds rendered on demand that have subscribers,
+	// by path, with the ETag last seen: what served is for the others.
+	onDemand map[string]string
+	// stale are the paths of feeds rendered on demand that a publish
+	// changed and the hub has not yet looked at (see Stale).
+	stale     map[string]bool
+	staleWake chan struct{}
+	// toPing are the topics of stale feeds rendered on demand, which
+	// the recorder has pinged to the external hubs, so that a fleet
+	// pings once, as it does for the changes it records.
+	toPing map[string]bool
 
 	pings *pinger
 }
@@ -175,6 +192,10 @@ func New(opts Options) *Hub {
 		wake:      make(chan struct{}, 1),
 		served:    map[string]string{},
 		changed:   make(chan struct{}, 1),
+		onDemand:  map[string]string{},
+		stale:     map[string]bool{},
+		staleWake: make(chan struct{}, 1),
+		toPing:    map[string]bool{},
 	}
 	empty := map[string]document.Document{}
 	h.docs.Store(&empty)
@@ -216,6 +237,7 @@ func (h *Hub) Start(ctx context.Context) {
 	if h.opts.Config.Builtin {
 		go h.deliverLoop(ctx)
 		go h.sweepLoop(ctx)
+		go h.staleLoop(ctx)
 	}
 }
 
@@ -248,14 +270,34 @@ func (h *Hub) Published(docs map[string]document.Document) {
 	}
 }
 
-// feed returns the document published at topic, if it is a feed.
+// feed returns the document published at topic, if it is a feed: one
+// Published handed over, or one rendered on demand.
 func (h *Hub) feed(topic string) (document.Document, bool) {
-	path, ok := strings.CutPrefix(topic, h.opts.BaseURL)
-	if !ok || !strings.HasPrefix(path, "/") {
+	path, ok := h.pathOf(topic)
+	if !ok {
 		return document.Document{}, false
 	}
-	doc, ok := (*h.docs.Load())[path]
+	if doc, ok := (*h.docs.Load())[path]; ok {
+		return doc, render.IsFeedType(doc.ContentType)
+	}
+	// Only a feed's path is worth a render: a subscription to a page is
+	// refused without one.
+	if h.opts.Document == nil || !isFeedPath(path) {
+		return document.Document{}, false
+	}
+	doc, ok := h.opts.Document(path)
 	return doc, ok && render.IsFeedType(doc.ContentType)
+}
+
+// pathOf is the URL path of topic on this site.
+func (h *Hub) pathOf(topic string) (string, bool) {
+	path, ok := strings.CutPrefix(topic, h.opts.BaseURL)
+	return path, ok && strings.HasPrefix(path, "/")
+}
+
+// isFeedPath reports whether path names a feed format's file.
+func isFeedPath(path string) bool {
+	return slices.Contains(render.FeedFormats, path[strings.LastIndexByte(path, '/')+1:])
 }
 
 // storeCtx bounds one store call.
