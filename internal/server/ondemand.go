@@ -118,6 +118,7 @@ func (c *onDemand) forgetAll() {
 	c.gen++
 	c.m.Clear()
 	c.bytes = 0
+	clear(c.inflight)
 }
 
 // evict makes room once the cache is over its limit, down to three
