@@ -227,9 +227,14 @@ func (m *Memory) DaySalt(ctx context.Context, day string, fresh []byte, expires 
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.init()
-	a.prune(time.Now())
+	now := time.Now()
+	a.prune(now)
 	if s, ok := a.salts[day]; ok {
 		return slices.Clone(s.b), nil
+	}
+	if !now.Before(expires) {
+		// Already past: the salt serves this call and is not kept.
+		return slices.Clone(fresh), nil
 	}
 	a.salts[day] = salt{slices.Clone(fresh), expires}
 	return slices.Clone(fresh), nil

@@ -222,21 +222,30 @@ func (r *Redis) AudienceDays(ctx context.Context, days []string) ([]AudienceDay,
 	return out, nil
 }
 
+// daySaltScript: KEYS salt; ARGV fresh salt, time to live (ms). The salt
+// kept, or fresh, kept from now on: a script rather than SET NX GET,
+// which Redis before 7.0 lacks.
+var daySaltScript = redis.NewScript(`
+local kept = redis.call("GET", KEYS[1])
+if kept then return kept end
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+return ARGV[1]`)
+
 // DaySalt implements Audience.
 func (r *Redis) DaySalt(ctx context.Context, day string, fresh []byte, expires time.Time) ([]byte, error) {
 	if _, err := dayExpiry(day); err != nil {
 		return nil, err
 	}
+	ttl := time.Until(expires).Milliseconds()
+	if ttl < 1 {
+		// Already past: the salt serves this call and is not kept.
+		return fresh, nil
+	}
 	ctx, cancel := r.ctx(ctx)
 	defer cancel()
-	key := r.dayKey(day, "salt")
-	// SET NX GET answers the salt already kept, or nil having kept fresh.
-	old, err := r.client.SetArgs(ctx, key, fresh, redis.SetArgs{Mode: "NX", Get: true, ExpireAt: expires}).Bytes()
-	switch {
-	case err == redis.Nil:
-		return fresh, nil
-	case err != nil:
+	salt, err := daySaltScript.Run(ctx, r.client, []string{r.dayKey(day, "salt")}, fresh, ttl).Text()
+	if err != nil {
 		return nil, fmt.Errorf("store: redis: day salt: %w", err)
 	}
-	return old, nil
+	return []byte(salt), nil
 }
