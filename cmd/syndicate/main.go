@@ -25,6 +25,10 @@ commands:
   check [--config PATH]            validate the configuration and every article
   build [--config PATH] --out DIR  write every feed and page to DIR as static files
   discover URL                     list the feeds the page at URL advertises, with type and title
+  partner add ID --name NAME --sections a,b [--tags t] [--content full|summary] [--rate N]
+                                   make a partner's token: printed once, with the config lines to paste
+  partner list                     list the configured partners
+  partner revoke ID                mark a partner revoked in the config file (serve applies it at once)
   version                          print the version
 `
 
@@ -75,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = discoverFeeds(ctx, args[0], stdout)
+	case "partner":
+		return partnerCmd(args, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "syndicate", Version())
 		return 0

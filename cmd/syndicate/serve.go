@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"syndicate/internal/app"
 	"syndicate/internal/config"
@@ -39,6 +41,12 @@ func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) e
 	if _, err := a.Start(ctx); err != nil {
 		return err
 	}
+	// Partners take effect without a restart: on SIGHUP, and when the
+	// file changes.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go a.WatchConfig(ctx, hup, time.Second)
 
 	type listener struct {
 		routes, addr string

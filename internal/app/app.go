@@ -15,12 +15,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"syndicate/internal/audience"
 	"syndicate/internal/config"
 	"syndicate/internal/content"
 	"syndicate/internal/document"
 	"syndicate/internal/item"
 	"syndicate/internal/metrics"
 	"syndicate/internal/ops"
+	"syndicate/internal/partner"
 	"syndicate/internal/publish"
 	"syndicate/internal/render"
 	"syndicate/internal/server"
@@ -39,6 +41,12 @@ type App struct {
 	Poller    *source.Poller // nil when no sources are configured
 	Metrics   *metrics.Metrics
 	Hub       *websub.Hub
+	// Audience counts partners' usage and feeds' audience.
+	Audience *audience.Collector
+
+	// partners are the configured partners, replaced by Reload.
+	partners atomic.Pointer[partner.Set]
+	reloadMu sync.Mutex // one reload at a time
 
 	ready  atomic.Bool   // the first publish has finished
 	states *sourceStates // what the operator routes report of the sources
@@ -89,6 +97,9 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 		wake:    make(chan struct{}, 1),
 		states:  states,
 	}
+	a.Audience = audience.New(audience.Options{
+		Store: st, Timeout: cfg.Store.Timeout.Duration, Logger: log, OnFlush: m.AudienceFlushed, OnPartner: m.PartnerResponse,
+	})
 	a.Server = server.New(server.Options{
 		Logger:      log,
 		CacheMaxAge: cfg.Server.CacheMaxAge.Duration,
@@ -99,7 +110,11 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 		Render:        a.Publisher.Render,
 		OnDemandBytes: cfg.Server.RenderCacheBytes,
 		Links:         feedLinks(cfg),
+		PublicSummary: cfg.Site.PublicContent == config.ContentSummary,
+		RenderOther:   a.Publisher.RenderOther,
+		Observer:      a.Audience,
 	})
+	a.setPartners(cfg.Partners)
 	a.Publisher.OnPublish(a.Server.Update)
 	a.Hub = websub.New(websub.Options{
 		Config: cfg.WebSub, Fetch: cfg.Fetch, BaseURL: cfg.Site.BaseURL, UserAgent: userAgent(cfg),
@@ -128,6 +143,12 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 		WebSub:    a.Hub.Report,
 		Token:     cfg.Server.OpsToken,
 		Profiling: cfg.Server.OpsListen != "",
+		Partners: func(ctx context.Context, days int) ([]audience.PartnerReport, error) {
+			return audience.Partners(ctx, st, a.partners.Load(), time.Now(), days)
+		},
+		Audience: func(ctx context.Context, days int) ([]audience.SectionAudience, error) {
+			return audience.Audience(ctx, st, time.Now(), days)
+		},
 	})
 	if len(cfg.Sources) > 0 {
 		a.Poller = source.NewPoller(source.Options{
@@ -158,6 +179,7 @@ func Site(cfg *config.Config) render.Site {
 		TagAuthority: cfg.Site.TagAuthority,
 		TagDate:      cfg.Site.TagDate,
 		Hubs:         websub.Hubs(cfg.WebSub, cfg.Site.BaseURL),
+		Summary:      cfg.Site.PublicContent == config.ContentSummary,
 		Podcast: render.Podcast{
 			Email:    cfg.Podcast.Email,
 			Category: cfg.Podcast.Category,
@@ -212,6 +234,7 @@ var Version = "dev"
 func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 	a.fleet.start(ctx)
 	a.Hub.Start(ctx)
+	go a.Audience.Run(ctx)
 	for _, s := range a.Config.Sources {
 		a.loadSource(ctx, s.ID)
 	}

@@ -16,7 +16,7 @@ var readers = []struct {
 	name    string
 	pattern *regexp.Regexp
 }{
-	{"Feedly", regexp.MustCompile(`(?i)\bfeedly\b`)},
+	{"Feedly", regexp.MustCompile(`(?i)\bfeedly(bot)?\b`)},
 	{"Inoreader", regexp.MustCompile(`(?i)\binoreader\b`)},
 	{"NewsBlur", regexp.MustCompile(`(?i)\bnewsblur\b`)},
 	{"The Old Reader", regexp.MustCompile(`(?i)\btheoldreader\b`)},
@@ -30,6 +30,9 @@ var readers = []struct {
 	{"Bloglines", regexp.MustCompile(`(?i)\bbloglines\b`)},
 	{"Google", regexp.MustCompile(`(?i)\bfeedfetcher-google\b`)},
 	{"Feeder", regexp.MustCompile(`(?i)\bfeeder\.co\b`)},
+	{"Flipboard", regexp.MustCompile(`(?i)\bflipboard(rss|proxy)?\b`)},
+	{"Feed Wrangler", regexp.MustCompile(`(?i)\bfeed ?wrangler\b`)},
+	{"FreshRSS", regexp.MustCompile(`(?i)\bfreshrss\b`)},
 }
 
 // count finds "N subscribers" (or readers, or users), the form every

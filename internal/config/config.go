@@ -31,6 +31,7 @@ type Config struct {
 	Sources  []Source  `toml:"source"`
 	WebSub   WebSub    `toml:"websub"`
 	Podcast  Podcast   `toml:"podcast"`
+	Partners []Partner `toml:"partner"`
 
 	// Path is the file the configuration came from; relative paths in it
 	// are resolved against its directory.
@@ -48,6 +49,9 @@ type Site struct {
 	// once feeds are published, or every reader sees every item again.
 	TagAuthority string `toml:"tag_authority"`
 	TagDate      string `toml:"tag_date"`
+	// PublicContent is what public feeds carry of each item: "full" or
+	// "summary" (partners' feeds follow their own content setting).
+	PublicContent string `toml:"public_content"`
 }
 
 // Server holds HTTP settings.

@@ -26,6 +26,8 @@ func Defaults() *Config {
 			BaseURL:  "http://127.0.0.1:8080",
 			Language: "en",
 			TagDate:  "2026-01-01",
+			// Full content, as before partners existed.
+			PublicContent: ContentFull,
 		},
 		Server: Server{
 			Listen:          "127.0.0.1:8080",

@@ -22,7 +22,7 @@ var reservedSlugs = map[string]bool{
 	"api": true, "articles": true, "media": true, "static": true,
 	"tag": true, "tags": true, "author": true, "authors": true,
 	"status": true, "healthz": true, "readyz": true, "metrics": true,
-	"websub": true,
+	"websub": true, "p": true,
 }
 
 // failFunc makes the error for key in the index-th table of that name (0
@@ -128,6 +128,9 @@ func (c *Config) validate(lines *tomlpos.Lines) error {
 		return err
 	}
 	if err := c.validatePodcast(fail); err != nil {
+		return err
+	}
+	if err := c.validatePartners(fail); err != nil {
 		return err
 	}
 	return c.validateSources(fail)

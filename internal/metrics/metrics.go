@@ -34,6 +34,7 @@ type Metrics struct {
 	storeErrors       *prometheus.CounterVec
 	storeUp           prometheus.Gauge
 	websub            websubMetrics
+	partners          partnerMetrics
 }
 
 // New returns a Metrics whose registry also carries the Go runtime and
@@ -82,7 +83,8 @@ func New() *Metrics {
 			Name: "syndicate_store_up",
 			Help: "1 when the store answered its last health check, else 0.",
 		}),
-		websub: newWebSubMetrics(),
+		websub:   newWebSubMetrics(),
+		partners: newPartnerMetrics(),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -91,6 +93,7 @@ func New() *Metrics {
 		m.feedRequests, m.renderDuration, m.storeErrors, m.storeUp,
 	)
 	m.reg.MustRegister(m.websub.collectors()...)
+	m.reg.MustRegister(m.partners.collectors()...)
 	return m
 }
 

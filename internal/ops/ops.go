@@ -4,7 +4,8 @@
 //
 // The route names are a public contract (probes, dashboards and alerts
 // point at them): /readyz, /api/v1/sources, /api/v1/sources/{id},
-// /api/v1/sections, /api/v1/websub, /metrics and /status.
+// /api/v1/sections, /api/v1/websub, /api/v1/partners, /api/v1/audience,
+// /metrics and /status.
 package ops
 
 import (
@@ -14,6 +15,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"syndicate/internal/audience"
 	"syndicate/internal/config"
 	"syndicate/internal/metrics"
 	"syndicate/internal/render"
@@ -43,6 +45,12 @@ type Deps struct {
 	// WebSub, when set, reports the WebSub hub, served at /api/v1/websub
 	// and on the status page.
 	WebSub func(ctx context.Context) (websub.Report, error)
+	// Partners, when set, reports partners' usage over the given number
+	// of days up to today, served at /api/v1/partners and on the status
+	// page; Audience likewise reports feeds' audience at
+	// /api/v1/audience.
+	Partners func(ctx context.Context, days int) ([]audience.PartnerReport, error)
+	Audience func(ctx context.Context, days int) ([]audience.SectionAudience, error)
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
 	// Token, when set, is required as "Authorization: Bearer <Token>" on
@@ -88,6 +96,12 @@ func Register(handle func(pattern string, h http.Handler), d Deps) {
 	protected("GET /status", http.HandlerFunc(h.status))
 	if d.WebSub != nil {
 		protected("GET /api/v1/websub", http.HandlerFunc(h.webSub))
+	}
+	if d.Partners != nil {
+		protected("GET /api/v1/partners", http.HandlerFunc(h.partners))
+	}
+	if d.Audience != nil {
+		protected("GET /api/v1/audience", http.HandlerFunc(h.audience))
 	}
 	if d.Metrics != nil {
 		protected("GET /metrics", d.Metrics.Handler())

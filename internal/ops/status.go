@@ -29,14 +29,16 @@ var badges = []string{store.StatusOK, store.StatusError, badgeStale, store.Statu
 const refreshSeconds = 30
 
 type statusPage struct {
-	Site   render.Site
-	Nav    []SectionInfo
-	Now    time.Time
-	Ready  readiness
-	Error  string // why there are no rows
-	Counts []statusCount
-	Rows   []statusRow
-	WebSub *websubPanel // nil without a hub
+	Site     render.Site
+	Nav      []SectionInfo
+	Now      time.Time
+	Ready    readiness
+	Error    string // why there are no rows
+	Counts   []statusCount
+	Rows     []statusRow
+	WebSub   *websubPanel   // nil without a hub
+	Partners *partnersPanel // nil without partners' usage
+	Audience *audiencePanel // nil without audience
 
 	// What the page's text states, from where each is decided.
 	Refresh           int
@@ -98,6 +100,9 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 			page.WebSub.Error = err.Error()
 		}
 	}
+
+	page.Partners = h.partnersPanel(r.Context(), page.Now)
+	page.Audience = h.audiencePanel(r.Context())
 
 	var buf bytes.Buffer
 	if err := statusTemplate.Execute(&buf, page); err != nil {

@@ -44,6 +44,39 @@ func (p *Publisher) Render(path string) (doc document.Document, ok bool) {
 	return doc, ok
 }
 
+// RenderOther renders the feed at path with the content setting public
+// feeds do not have: summaries where they carry full content, and full
+// content where they carry summaries, for partners whose setting differs.
+// Every feed a public reader can fetch has it, the sections' current ones
+// included; ok is false for any other path (pages are the same either
+// way). Like Render it is deterministic, so its ETag is stable.
+func (p *Publisher) RenderOther(path string) (doc document.Document, ok bool) {
+	od := p.onDemand.Load()
+	if od == nil {
+		return document.Document{}, false
+	}
+	d, file, ok := section.Parse(path)
+	if !ok || !slices.Contains(render.FeedFormats, file) {
+		return document.Document{}, false
+	}
+	f := od.index.Feed(d.Key)
+	if f == nil {
+		return document.Document{}, false
+	}
+	sec, ok := feedSection(f, d.Month)
+	if !ok {
+		return document.Document{}, false
+	}
+	site := od.site
+	site.Summary = !site.Summary
+	doc, err := render.Feed(site, sec, file)
+	if err != nil {
+		p.opts.Logger.Error("render other content", "path", path, "err", err)
+		return document.Document{}, false
+	}
+	return doc, true
+}
+
 func (od *onDemand) render(path string) (document.Document, bool, error) {
 	for _, kind := range []section.Kind{section.KindTag, section.KindAuthor} {
 		switch dir := section.TopicsDir(kind); path {

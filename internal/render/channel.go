@@ -34,8 +34,10 @@ type channel struct {
 	ttl                           int    // minutes
 
 	// siteKey is what item markup takes from the site: the base URL for
-	// links and the tag prefix for ids. It is part of every cache key.
+	// links, the tag prefix for ids and whether content is left out. It
+	// is part of every cache key.
 	siteKey string
+	summary bool
 	cache   *fragmentCache
 	enc     *itemEncoder // made on the first cache miss
 
@@ -72,6 +74,10 @@ func newChannel(site Site, sec Section) *channel {
 		}
 	}
 	c.siteKey = c.base + " " + c.tagPrefix
+	if site.Summary {
+		c.siteKey += " summary"
+		c.summary = true
+	}
 	c.cache = fragments
 
 	c.siteTitle = clean(site.Title)

@@ -36,6 +36,11 @@ type Site struct {
 	// Podcast is what a section's RSS says of itself to podcast apps when
 	// it carries episodes.
 	Podcast Podcast
+	// Summary makes feeds carry each item's summary (the standfirst) in
+	// place of its content: public feeds with [site] public_content =
+	// "summary", and partners whose content is "summary". Pages are the
+	// same either way.
+	Summary bool
 }
 
 // Podcast holds the channel-level iTunes settings of sections that carry

@@ -61,6 +61,9 @@ func newView(c *channel, it *item.Item) *view {
 		updated:   updatedTime(it),
 	}
 	v.permalink = v.id == v.url && absoluteURL(v.url)
+	if c.summary {
+		v.content = ""
+	}
 	for _, p := range it.Authors {
 		if q, ok := newPerson(c, p); ok {
 			v.authors = append(v.authors, q)

@@ -55,6 +55,15 @@ type entry struct {
 	writeDeadline time.Duration
 
 	served, notModified Counter // nil for documents that are not feeds
+
+	// feed is set for the documents of a feed format, whose bytes depend
+	// on the content setting (see Options.RenderOther).
+	feed bool
+	// audience is what the audience of the document is counted under
+	// (see Hit.Section): set for the current document of a feed, ""
+	// for every other document, which is not counted.
+	audience string
+	id       uint64 // Hit.Doc
 }
 
 var (
@@ -81,6 +90,10 @@ func (s *Server) newEntry(path string, doc document.Document) *entry {
 		e.lastModifiedHeader = []string{e.lastModified.Format(http.TimeFormat)}
 	}
 	e.writeDeadline = writeDeadlineOf(len(doc.Body))
+	e.id = docID(path)
+	if e.feed = isFeedType(doc.ContentType); e.feed {
+		e.audience = audienceOf(path)
+	}
 	if s.opts.Links != nil {
 		e.link = s.opts.Links(path, doc)
 	}
@@ -200,19 +213,42 @@ func (e *entry) negotiate(acceptEncoding, ifNoneMatch, ifModifiedSince string) (
 	return rep, notModified
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry) {
+// serve writes e as the answer to r and returns the status and the
+// number of body bytes it wrote. A partner's answer (private) is the
+// public one with Cache-Control: private and a Vary that names the
+// Authorization header its token may come in.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry, private bool) (status, n int) {
 	rep, notModified := e.negotiate(r.Header.Get("Accept-Encoding"), r.Header.Get("If-None-Match"), r.Header.Get("If-Modified-Since"))
-	e.setHeaders(w.Header(), rep, notModified)
+	h := w.Header()
+	e.setHeaders(h, rep, notModified)
+	if private {
+		h["Cache-Control"], h["Vary"] = s.private, partnerVary
+	}
 	if notModified {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return http.StatusNotModified, 0
 	}
 	if e.writeDeadline > 0 {
 		// ResponseController costs an allocation, paid only by documents
 		// this large.
 		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(e.writeDeadline))
 	}
-	w.Write(rep.body)
+	if r.Method == http.MethodHead {
+		return http.StatusOK, 0
+	}
+	n, _ = w.Write(rep.body)
+	return http.StatusOK, n
+}
+
+// isFeedType reports whether a document of contentType is a feed: RSS,
+// Atom or JSON Feed.
+func isFeedType(contentType string) bool {
+	for _, t := range []string{"application/rss+xml", "application/atom+xml", "application/feed+json"} {
+		if strings.HasPrefix(contentType, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // notModifiedBy applies RFC 9110's order: If-None-Match, when present,

@@ -237,6 +237,12 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 	if err != nil {
 		return
 	}
+	// The client's address for the counting hook, made once per
+	// connection: RemoteAddr().String() allocates.
+	var remote string
+	if l.s.opts.Observer != nil {
+		remote = c.RemoteAddr().String()
+	}
 	raw := newRawIO(rc, l.OrdinaryCalls)
 	buf := make([]byte, headBufSize)
 	out := make([]byte, 0, 512)
@@ -300,13 +306,20 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 		}
 		var body []byte
 		var file *os.File
-		out, body, file = l.response(out[:0], e, &req, now)
+		var status int
+		out, body, file, status = l.response(out[:0], e, &req, now)
 		if file != nil && !l.NoSendfile {
 			if err := raw.SendFile(out, file, len(body)); err != nil {
 				return
 			}
 		} else if err := raw.Write(out, body); err != nil {
 			return
+		}
+		if e.audience != "" && l.s.opts.Observer != nil {
+			// The strings view the connection's buffer: the hook copies
+			// what it keeps.
+			l.s.opts.Observer.Observe(Hit{Path: byteString(req.path), Doc: e.id, Section: e.audience, Status: status, Bytes: len(body),
+				UserAgent: byteString(req.userAgent), Remote: remote})
 		}
 		n = copy(buf, buf[end:n])
 		if l.shutting.Load() {
@@ -344,12 +357,13 @@ func deadline(d time.Duration) time.Time {
 }
 
 // response appends the status line and headers of the answer to req to
-// out, and returns them with the body to send after them.
-func (l *Listener) response(out []byte, e *entry, req *fastRequest, now time.Time) (head, body []byte, file *os.File) {
+// out, and returns them with the body to send after them and the status.
+func (l *Listener) response(out []byte, e *entry, req *fastRequest, now time.Time) (head, body []byte, file *os.File, status int) {
 	rep, notModified := e.negotiate(byteString(req.acceptEncoding), byteString(req.ifNoneMatch), byteString(req.ifModifiedSince))
+	status = http.StatusOK
 	switch {
 	case notModified:
-		out = append(out, rep.wire304...)
+		out, status = append(out, rep.wire304...), http.StatusNotModified
 	case req.head:
 		out = append(out, rep.wire200...)
 	default:
@@ -360,7 +374,7 @@ func (l *Listener) response(out []byte, e *entry, req *fastRequest, now time.Tim
 	}
 	out = append(out, "Date: "...)
 	out = now.UTC().AppendFormat(out, http.TimeFormat)
-	return append(out, "\r\n\r\n"...), body, file
+	return append(out, "\r\n\r\n"...), body, file, status
 }
 
 // byteString views b as a string without copying, for the negotiation

@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"time"
+
+	"syndicate/internal/partner"
 )
 
 // serveLogged is ServeHTTP at debug level: one log line per request.
@@ -10,9 +12,11 @@ func (s *Server) serveLogged(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	s.route(rec, r)
-	s.opts.Logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+	// Neither a partner's token nor the client's address is ever
+	// logged.
+	s.opts.Logger.Debug("request", "method", r.Method, "path", partner.RedactPath(r.URL.Path), "status", rec.status,
 		"bytes", rec.bytes, "encoding", rec.Header().Get("Content-Encoding"),
-		"duration", time.Since(start), "remote", r.RemoteAddr)
+		"duration", time.Since(start))
 }
 
 // recorder notes the status and size of a response.

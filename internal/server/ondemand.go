@@ -111,6 +111,16 @@ func (c *onDemand) forget(paths []string) {
 	}
 }
 
+// forgetAll drops every document, as forget does.
+func (c *onDemand) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m.Clear()
+	c.bytes = 0
+	clear(c.inflight)
+}
+
 // evict makes room once the cache is over its limit, down to three
 // quarters of it so that the next renders do not evict again, dropping
 // the documents least recently requested first. c.mu is held.

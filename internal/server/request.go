@@ -8,6 +8,7 @@ type fastRequest struct {
 	head                                         bool // HEAD, not GET
 	path                                         []byte
 	acceptEncoding, ifNoneMatch, ifModifiedSince []byte
+	userAgent                                    []byte // for the counting hook (Hit)
 }
 
 // headEnd returns the length of the request head at the start of b, blank
@@ -98,6 +99,12 @@ func parseHead(b []byte) (fastRequest, bool) {
 			field = &r.ifNoneMatch
 		case equalFold(name, "if-modified-since"):
 			field = &r.ifModifiedSince
+		case equalFold(name, "user-agent"):
+			// The first, as net/http's Header["User-Agent"][0].
+			if r.userAgent == nil {
+				r.userAgent = value
+			}
+			continue
 		case equalFold(name, "connection"):
 			if !equalFold(value, "keep-alive") {
 				return r, false

@@ -7,10 +7,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syndicate/internal/document"
 	"time"
+
+	"syndicate/internal/partner"
 )
 
 // Options configures a Server.
@@ -33,6 +36,18 @@ type Options struct {
 	// Forget names it. It returns false for a path that names none.
 	Render        func(path string) (document.Document, bool)
 	OnDemandBytes int
+
+	// PublicSummary says public feeds carry summaries ([site]
+	// public_content = "summary"). A partner whose content setting
+	// differs gets the feeds RenderOther renders instead, kept like
+	// documents rendered on demand, within OnDemandBytes, until the next
+	// Update.
+	PublicSummary bool
+	RenderOther   func(path string) (document.Document, bool)
+	// Observer, when set, is told of every response of a feed's current
+	// document and of every partner's response (see Hit), whichever path
+	// served it. It runs on the request's goroutine: it must not block.
+	Observer Observer
 }
 
 // Counter is the one method of a Prometheus counter the server needs.
@@ -51,6 +66,14 @@ type Server struct {
 	// logRequests is decided once: at info level the hot path must not
 	// pay for a log line it would not write.
 	logRequests bool
+
+	// partners are the partners whose tokens open feeds; nil for none,
+	// which spares public requests every partner check.
+	partners atomic.Pointer[partner.Set]
+	// other keeps the feeds of the content setting public feeds lack.
+	other *onDemand
+	// private is the Cache-Control of partners' responses.
+	private []string
 }
 
 // New returns a Server with no documents; until Update is called every
@@ -65,11 +88,15 @@ func New(opts Options) *Server {
 		logRequests: opts.Logger.Enabled(context.Background(), slog.LevelDebug),
 		csp:         []string{ContentSecurityPolicy(opts.SiteURL)},
 		referrer:    []string{ReferrerPolicy},
+		private:     []string{"private, max-age=" + strconv.Itoa(int(opts.CacheMaxAge.Seconds()))},
 	}
 	empty := map[string]*entry{}
 	s.docs.Store(&empty)
 	if opts.Render != nil {
 		s.onDemand = newOnDemand(opts.Render, s.newEntry, opts.OnDemandBytes)
+	}
+	if opts.RenderOther != nil {
+		s.other = newOnDemand(opts.RenderOther, s.newEntry, opts.OnDemandBytes)
 	}
 
 	// Each pattern only names the URL scheme, so that the mux answers
@@ -140,8 +167,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if ps := s.partners.Load(); ps != nil && (strings.HasPrefix(r.URL.Path, partner.PathPrefix) || r.Header["Authorization"] != nil) {
+			if s.servePartner(w, r, ps) {
+				return
+			}
+		}
 		if e := s.lookup(r.URL.Path); e != nil {
-			s.serve(w, r, e)
+			status, n := s.serve(w, r, e, false)
+			if e.audience != "" && s.opts.Observer != nil {
+				s.observe(r, r.URL.Path, e.id, e.audience, status, n, "")
+			}
 			return
 		}
 	}
@@ -204,6 +239,11 @@ func (s *Server) Update(docs map[string]document.Document) {
 		next[path] = s.newEntry(path, doc)
 	}
 	s.docs.Store(&next)
+	if s.other != nil {
+		// Any feed may have changed: the other content setting's copies
+		// are rendered again on their next request.
+		s.other.forgetAll()
+	}
 }
 
 // feedPath splits "/{section}/{format}" for a feed format.

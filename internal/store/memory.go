@@ -19,6 +19,8 @@ type Memory struct {
 	leases  memoryLeases
 	changes memoryChanges
 	websub  memoryWebSub
+
+	audience memoryAudience
 }
 
 // NewMemory returns an empty Memory store.

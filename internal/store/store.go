@@ -34,6 +34,7 @@ type Store interface {
 	Leases
 	Changes
 	WebSub
+	Audience
 
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error

@@ -51,6 +51,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"websub newer version waits its turn", testNewerVersion},
 		{"websub unsubscribe and expiry", testUnsubscribeAndExpiry},
 		{"websub claims are exclusive", testClaimsExclusive},
+		{"usage sums across instances", testUsageSums},
+		{"usage and audience kept 90 days", testUsageRetention},
+		{"subscribers and addresses", testSubscribersAndAddresses},
+		{"day salt shared, then forgotten", testDaySalt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
