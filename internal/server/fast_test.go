@@ -158,10 +158,18 @@ func TestFastPathShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	// No reading yet, and a receive buffer well below the body's size.
+	// A receive buffer well below the body's size, and only the headers
+	// read: once they arrive the server is writing, and blocked there
+	// until the body is read. (A fixed sleep here lost the race to a
+	// loaded machine: shutdown then found the connection idle.)
 	busy.(*net.TCPConn).SetReadBuffer(64 << 10)
 	io.WriteString(busy, request)
-	time.Sleep(100 * time.Millisecond)
+	busy.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(busy)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("in-flight response lost: %v", err)
+	}
 
 	done := make(chan error, 1)
 	go func() {
@@ -184,11 +192,6 @@ func TestFastPathShutdown(t *testing.T) {
 		t.Error("new connection accepted after shutdown")
 	}
 	busy.SetReadDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(busy)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("in-flight response lost: %v", err)
-	}
 	if n, err := io.Copy(io.Discard, resp.Body); n != int64(len(big.Body)) || err != nil {
 		t.Errorf("in-flight response: %d of %d bytes, %v", n, len(big.Body), err)
 	}
