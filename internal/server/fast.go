@@ -164,6 +164,9 @@ func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
 // net/http ends its own: idle ones at once, busy ones after the response
 // they are writing. It returns when all have ended or ctx is done.
 func (l *Listener) Shutdown(ctx context.Context) error {
+	// The listener closes first: a client that sees its idle connection
+	// end must not then get a new one accepted.
+	l.Close()
 	l.mu.Lock()
 	l.shutting.Store(true)
 	for c := range l.conns {
@@ -172,7 +175,6 @@ func (l *Listener) Shutdown(ctx context.Context) error {
 		c.SetReadDeadline(time.Unix(1, 0))
 	}
 	l.mu.Unlock()
-	l.Close()
 	done := make(chan struct{})
 	go func() { l.wg.Wait(); close(done) }()
 	select {
