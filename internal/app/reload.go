@@ -128,8 +128,13 @@ func sameBeyondReloaded(a, b *config.Config) bool {
 
 // WatchConfig reloads the configuration when hup delivers (SIGHUP) and
 // when the file's bytes change, checked every interval, until ctx ends.
+// A change is acted on once the bytes held still for one interval: a file
+// caught half-written (an editor saving in place) could load as valid
+// TOML that lacks a partner or a withdrawn id, and put an item taken down
+// back for a moment.
 func (a *App) WatchConfig(ctx context.Context, hup <-chan os.Signal, interval time.Duration) {
 	sum := fileSum(a.Config.Path)
+	var last []byte // the bytes' sum at the last check
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -139,8 +144,10 @@ func (a *App) WatchConfig(ctx context.Context, hup <-chan os.Signal, interval ti
 		case <-hup:
 		case <-t.C:
 			now := fileSum(a.Config.Path)
-			if now == nil || bytes.Equal(now, sum) {
-				continue // unchanged, or being replaced: the next tick sees it
+			settled := bytes.Equal(now, last)
+			last = now
+			if now == nil || bytes.Equal(now, sum) || !settled {
+				continue // unchanged, being replaced, or still being written
 			}
 		}
 		sum = fileSum(a.Config.Path)

@@ -351,3 +351,36 @@ func TestFleetWithdrawOnReload(t *testing.T) {
 		stillPublished(t, s)
 	}
 }
+
+// TestReloadWaitsForAWholeFile: a config file caught half-written (here
+// cut before its withdrawn list, still valid TOML) is not applied: the
+// watcher waits until the bytes hold still for a check, so the item taken
+// down never comes back and no change is logged as needing a restart.
+func TestReloadWaitsForAWholeFile(t *testing.T) {
+	const interval = 300 * time.Millisecond
+	cms := newCMS(t)
+	s := startReloadSite(t, cms, "", "", interval)
+	waitFor(t, s.url+"/world/feed.json", ammanText)
+	s.setWithdrawn(t, ammanID)
+	waitWithdrawn(t, 5*time.Second, s)
+
+	whole, err := os.ReadFile(s.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := whole[:strings.Index(string(whole), "withdrawn = [")]
+	// Each half-written file lasts half a check: one check in two sees it.
+	for range 6 {
+		os.WriteFile(s.cfgPath, half, 0o644)
+		time.Sleep(interval / 2)
+		os.WriteFile(s.cfgPath, whole, 0o644)
+		time.Sleep(interval)
+	}
+	time.Sleep(2 * interval)
+	if logs := s.logs.String(); strings.Contains(logs, "take a restart") || strings.Count(logs, "withdrawals reloaded") != 1 {
+		t.Errorf("a half-written file was applied:\n%s", logs)
+	}
+	if where := s.holding(t); len(where) > 0 {
+		t.Errorf("the withdrawn item came back in %q", where)
+	}
+}
