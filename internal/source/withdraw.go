@@ -23,8 +23,11 @@ func (p *Poller) current(id string) *config.Source {
 // withdrawn leaves the store, and OnChange is told. Only the withdrawn
 // list is taken from src; the rest of a source's configuration is read at
 // start. An item taken off the list comes back at the next poll, if the
-// feed still lists it: that poll parses the feed even if it is unchanged. A poll of the source in flight, which applies the list it began
-// with, is waited for, so that it cannot store the item after it left.
+// feed still lists it: that poll parses the feed even if it is unchanged.
+// A poll of the source in flight, which applies the list it began with,
+// is waited for, so that it cannot store the item after it left. Where
+// the store fails, the list is in force all the same and the next poll
+// applies it to the stored items.
 func (p *Poller) Withdraw(ctx context.Context, src config.Source) error {
 	lock, ok := p.busy[src.ID]
 	if !ok {
@@ -43,21 +46,35 @@ func (p *Poller) Withdraw(ctx context.Context, src config.Source) error {
 	p.byID[src.ID] = &now
 	p.mu.Unlock()
 
-	st, err := p.states.SourceState(ctx, src.ID)
-	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && st.URL != now.URL):
-		// As in poll: a state of another feed says nothing of this one.
-		st = store.SourceState{ID: now.ID, URL: now.URL}
-	case err != nil:
-		return fmt.Errorf("source: %s: state: %w", src.ID, err)
-	}
-	stored, storeErr := p.items(ctx, src.ID)
-	var r result
-	if err := p.reconcile(ctx, &now, st, stored, storeErr, &r); err != nil {
+	changed, err := p.reconcileNow(ctx, &now)
+	if err != nil {
+		// The next poll checks the stored items against the list, as
+		// the first since a start does, even if the feed is unchanged.
+		p.mu.Lock()
+		delete(p.checked, src.ID)
+		p.mu.Unlock()
 		return fmt.Errorf("source: %s: withdraw: %w", src.ID, err)
 	}
-	if r.changed && p.onChange != nil {
+	if changed && p.onChange != nil {
 		p.onChange(src.ID)
 	}
 	return nil
+}
+
+// reconcileNow applies src's configuration to the items the store holds
+// for it, and says whether they changed. The caller holds the source's
+// lock.
+func (p *Poller) reconcileNow(ctx context.Context, src *config.Source) (bool, error) {
+	st, err := p.states.SourceState(ctx, src.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && st.URL != src.URL):
+		// As in poll: a state of another feed says nothing of this one.
+		st = store.SourceState{ID: src.ID, URL: src.URL}
+	case err != nil:
+		return false, fmt.Errorf("state: %w", err)
+	}
+	stored, storeErr := p.items(ctx, src.ID)
+	var r result
+	err = p.reconcile(ctx, src, st, stored, storeErr, &r)
+	return r.changed, err
 }

@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"syndicate/internal/config"
 	"syndicate/internal/item"
+	"syndicate/internal/redistest"
+	"syndicate/internal/store"
 )
 
 // TestWithdrawWhileRunning: a withdrawn list changed while the poller
@@ -91,5 +94,60 @@ func TestWithdrawWhileRunning(t *testing.T) {
 
 	if err := p.Withdraw(ctx, config.Source{ID: "nope"}); err == nil {
 		t.Error("no error for an unknown source")
+	}
+}
+
+// TestWithdrawStoreDown: with the store unreachable, Withdraw fails but
+// the list is in force, and the next poll, though the feed answers 304,
+// takes the item out of the store once it is back.
+func TestWithdrawStoreDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a redis-server")
+	}
+	srv := redistest.StartServer(t)
+	st, err := store.Open(config.Store{RedisURL: srv.URL, Prefix: redistest.Prefix(t), Timeout: config.Duration{Duration: 300 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	feed := newFeedServer(t)
+	feed.handle("/feed", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		w.Write(rssDoc(rssEntry{guid: "a", title: "A", date: day(3)}, rssEntry{guid: "b", title: "B", date: day(2)}))
+	})
+	src := config.Source{ID: "t", URL: feed.URL + "/feed", Interval: config.Duration{Duration: 15 * time.Minute}, Sections: []string{"world"}, MaxItems: 200}
+	p := NewPoller(Options{Sources: []config.Source{src}, Fetch: fastFetch(), Store: st, States: st, Now: func() time.Time { return t0 }})
+	ctx := context.Background()
+	if err := p.PollOnce(ctx, "t"); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Pause()
+	withdrawn := src
+	withdrawn.Withdrawn, withdrawn.WithdrawnKeys = []string{"a"}, map[string]bool{"a": true}
+	short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	err = p.Withdraw(short, withdrawn)
+	cancel()
+	srv.Resume()
+	if err == nil {
+		t.Fatal("Withdraw reported no error with the store paused")
+	}
+	items, err := st.Items(ctx, "t")
+	if err != nil || len(items) != 2 {
+		t.Fatalf("store holds %d items (%v) before the next poll, want both", len(items), err)
+	}
+	if err := p.PollOnce(ctx, "t"); err != nil {
+		t.Fatal(err)
+	}
+	items, err = st.Items(ctx, "t")
+	if got := ids(items); err != nil || !slices.Equal(got, []string{"t/b"}) {
+		t.Fatalf("after the next poll the store holds %v (%v), want the withdrawn item gone", got, err)
+	}
+	if state, _ := st.SourceState(ctx, "t"); state.History[len(state.History)-1].Outcome != "not_modified" {
+		t.Errorf("the next poll was %s, want a 304 (the list applied all the same)", state.History[len(state.History)-1].Outcome)
 	}
 }
