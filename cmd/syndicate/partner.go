@@ -119,7 +119,7 @@ The partner fetches %s/p/%s/%s/rss.xml (atom.xml,
 feed.json, archives and pages likewise), or the public URLs with
 "Authorization: Bearer <token>".
 
-Paste into %s; a running serve applies it within a second:
+Paste into %s; a running serve applies it within two seconds:
 
 %s`, p.ID, token, base, token, section, filepath.Base(path), lines)
 	return nil
@@ -251,7 +251,7 @@ func partnerRevoke(path, id string, out io.Writer) error {
 	if err := writeAtomic(path, next); err != nil {
 		return fmt.Errorf("syndicate partner revoke: %w", err)
 	}
-	fmt.Fprintf(out, "partner %q revoked in %s; a running serve applies it within a second (or at once on SIGHUP)\n", id, path)
+	fmt.Fprintf(out, "partner %q revoked in %s; a running serve applies it within two seconds (or at once on SIGHUP)\n", id, path)
 	return nil
 }
 

@@ -41,8 +41,8 @@ func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) e
 	if _, err := a.Start(ctx); err != nil {
 		return err
 	}
-	// Partners take effect without a restart: on SIGHUP, and when the
-	// file changes.
+	// Partners and withdrawals take effect without a restart: on
+	// SIGHUP, and when the file changes.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

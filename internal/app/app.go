@@ -46,7 +46,10 @@ type App struct {
 
 	// partners are the configured partners, replaced by Reload.
 	partners atomic.Pointer[partner.Set]
-	reloadMu sync.Mutex // one reload at a time
+	// withdrawals are the sources by id, with their withdrawn lists as of
+	// the last reload: what gone consults. Replaced, never mutated.
+	withdrawals atomic.Pointer[map[string]*config.Source]
+	reloadMu    sync.Mutex // one reload at a time
 
 	ready  atomic.Bool   // the first publish has finished
 	states *sourceStates // what the operator routes report of the sources
@@ -87,16 +90,21 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 		Log:     log,
 		Store:   st,
 		Metrics: m,
-		Publisher: publish.New(publish.Options{
-			Site: Site(cfg), Sections: cfg.Sections, TopicLimit: cfg.Content.TopicLimit, Sources: sourceIDs, Store: st, Logger: log,
-			StoreTimeout: cfg.Store.Timeout.Duration, Fleet: cfg.Store.UsesRedis(), Version: Version,
-			OnRender: m.ObserveRender, OnStoreError: m.StoreError, Gone: gone(cfg, states),
-		}),
 		content: ContentOptions(cfg),
 		pending: map[string]bool{},
 		wake:    make(chan struct{}, 1),
 		states:  states,
 	}
+	withdrawals := make(map[string]*config.Source, len(cfg.Sources))
+	for i := range cfg.Sources {
+		withdrawals[cfg.Sources[i].ID] = &cfg.Sources[i]
+	}
+	a.withdrawals.Store(&withdrawals)
+	a.Publisher = publish.New(publish.Options{
+		Site: Site(cfg), Sections: cfg.Sections, TopicLimit: cfg.Content.TopicLimit, Sources: sourceIDs, Store: st, Logger: log,
+		StoreTimeout: cfg.Store.Timeout.Duration, Fleet: cfg.Store.UsesRedis(), Version: Version,
+		OnRender: m.ObserveRender, OnStoreError: m.StoreError, Gone: a.gone,
+	})
 	a.Audience = audience.New(audience.Options{
 		Store: st, Timeout: cfg.Store.Timeout.Duration, Logger: log, OnFlush: m.AudienceFlushed, OnPartner: m.PartnerResponse,
 	})

@@ -9,17 +9,15 @@ import (
 	"syndicate/internal/item"
 )
 
-// gone reports the items taken down: listed in their source's withdrawn,
-// or marked deleted by its feed as the source's state remembers.
-func gone(cfg *config.Config, states *sourceStates) func(string, *item.Item) bool {
-	return func(source string, it *item.Item) bool {
-		for i := range cfg.Sources {
-			if src := &cfg.Sources[i]; src.ID == source && src.Withdraws(it.ID, it.URL) {
-				return true
-			}
-		}
-		return states.deleted(source, it.ID)
+// gone reports the items taken down: listed in their source's withdrawn
+// list as of the last reload, or marked deleted by its feed as the
+// source's state remembers. Start-up and Reload apply withdrawals through
+// it and the poller's retain alone.
+func (a *App) gone(source string, it *item.Item) bool {
+	if src := (*a.withdrawals.Load())[source]; src != nil && src.Withdraws(it.ID, it.URL) {
+		return true
 	}
+	return a.states.deleted(source, it.ID)
 }
 
 // deleted reports whether the feed of source marked the item id deleted.

@@ -35,9 +35,15 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	now := p.now()
 	p.mu.Lock()
 	first := !p.checked[src.ID]
+	refetch := p.refetch[src.ID]
 	p.mu.Unlock()
 
 	etag, lastMod, hash := st.ETag, st.LastModified, st.BodyHash
+	if refetch {
+		// An item taken off the withdrawn list is in a body already
+		// seen: it is parsed again, so the item comes back.
+		etag, lastMod, hash = "", "", ""
+	}
 	var stored []item.Item
 	var storeErr error
 	if first {
@@ -87,6 +93,9 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	} else if r.outcome != store.OutcomeGone {
 		p.mu.Lock()
 		p.checked[src.ID] = true
+		if r.outcome == store.OutcomeOK {
+			delete(p.refetch, src.ID)
+		}
 		p.mu.Unlock()
 	}
 

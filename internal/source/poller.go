@@ -26,8 +26,8 @@ const (
 // returns why the poll failed, if it did; the failure is recorded in its
 // SourceState too.
 func (p *Poller) PollOnce(ctx context.Context, id string) error {
-	src, ok := p.byID[id]
-	if !ok {
+	src := p.current(id)
+	if src == nil {
 		return fmt.Errorf("source: unknown source %q", id)
 	}
 	_, err := p.poll(ctx, src, manual)
@@ -117,6 +117,9 @@ func (p *Poller) poll(ctx context.Context, src *config.Source, mode pollMode) (s
 	lock := p.busy[src.ID]
 	lock.Lock()
 	defer lock.Unlock()
+	// Run and Cycle hand in the source as configured at start; the poll
+	// applies its withdrawn list as of now (see Withdraw).
+	src = p.current(src.ID)
 
 	st, err := p.states.SourceState(ctx, src.ID)
 	switch {

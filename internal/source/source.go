@@ -58,8 +58,8 @@ func UserAgent(version, baseURL string) string {
 
 // Poller polls sources on their schedules.
 type Poller struct {
-	sources  []*config.Source
-	byID     map[string]*config.Source
+	sources  []*config.Source          // as configured at start: never replaced
+	byID     map[string]*config.Source // as polled now; guarded by mu (see Withdraw)
 	fetch    config.Fetch
 	fetcher  *fetch.Client
 	bounds   *parse.Bounds // shared by every parse of the poller
@@ -77,6 +77,7 @@ type Poller struct {
 	hosts   map[string]chan struct{} // Fetch.PerHost slots per host
 	busy    map[string]*sync.Mutex   // one poll of a source at a time
 	checked map[string]bool          // stored items checked against config since start
+	refetch map[string]bool          // next poll ignores validators: withdrawn items may return
 }
 
 // NewPoller prepares a Poller; nothing is fetched until Run, Cycle or
@@ -103,6 +104,7 @@ func NewPoller(o Options) *Poller {
 		hosts:    map[string]chan struct{}{},
 		busy:     map[string]*sync.Mutex{},
 		checked:  map[string]bool{},
+		refetch:  map[string]bool{},
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -113,7 +115,8 @@ func NewPoller(o Options) *Poller {
 	for i := range o.Sources {
 		s := o.Sources[i]
 		p.sources = append(p.sources, &s)
-		p.byID[s.ID] = &s
+		cur := s
+		p.byID[s.ID] = &cur
 		p.busy[s.ID] = &sync.Mutex{}
 	}
 	return p
