@@ -52,6 +52,10 @@ type App struct {
 	pending   map[string]bool
 	wake      chan struct{}
 
+	// pollMu lets one operator-asked cycle run at a time, so that
+	// repeated requests queue rather than multiply the polls.
+	pollMu sync.Mutex
+
 	content content.Options
 }
 
@@ -121,6 +125,7 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 		WebSub:    a.Hub.Report,
 		Token:     cfg.Server.OpsToken,
 		Profiling: cfg.Server.OpsListen != "",
+		Poll:      a.pollRoute(),
 	})
 	if len(cfg.Sources) > 0 {
 		a.Poller = source.NewPoller(source.Options{
@@ -271,6 +276,23 @@ func (a *App) loadSource(ctx context.Context, id string) {
 		a.Log.Error("load source", "source", id, "err", err)
 	}
 	a.refreshStates(ctx, id)
+}
+
+// pollRoute is what POST /api/v1/poll runs: nil (no route) where the
+// operator routes share the public listener without a token, since each
+// request polls every source.
+func (a *App) pollRoute() func(context.Context) (int, int) {
+	if a.Config.Server.OpsListen == "" && a.Config.Server.OpsToken == "" {
+		return nil
+	}
+	return func(ctx context.Context) (int, int) {
+		if a.Poller == nil {
+			return 0, 0
+		}
+		a.pollMu.Lock()
+		defer a.pollMu.Unlock()
+		return a.Poller.PollAll(ctx)
+	}
 }
 
 func (a *App) source(id string) *config.Source {
