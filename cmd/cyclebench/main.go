@@ -54,12 +54,12 @@ func main() {
 
 // result is one measured cycle.
 type result struct {
-	Cycle        time.Duration // start until every section is final and every poll done
-	Polled       time.Duration // start until every poll is done
-	CPU, RedisCPU float64      // seconds
-	HWM, RedisHWM int64        // bytes
-	RendersMax   int           // renders of the most rendered section
-	Renders      int           // renders of all sections
+	Cycle         time.Duration // start until every section is final and every poll done
+	Polled        time.Duration // start until every poll is done
+	CPU, RedisCPU float64       // seconds
+	HWM, RedisHWM int64         // bytes
+	RendersMax    int           // renders of the most rendered section
+	Renders       int           // renders of all sections
 }
 
 func run(rounds int, stores []string, bin, profiles string, keep bool) error {
