@@ -87,3 +87,46 @@ func TestPollRoute(t *testing.T) {
 		})
 	}
 }
+
+// A cycle in which every source changes renders each section a bounded
+// number of times, not once per source: the changes are published
+// together.
+func TestCycleRendersSectionsOnce(t *testing.T) {
+	const sources = 12
+	var gen atomic.Int64
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g := gen.Load()
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>%[1]s</title><link>https://up.example/</link><description>x</description>
+<item><title>Story %[1]s generation %[2]d</title><link>https://up.example%[1]s/%[2]d</link><guid>%[1]s-%[2]d</guid><pubDate>Mon, 0%[2]d Nov 2026 08:00:00 +0000</pubDate></item>
+</channel></rss>`, r.URL.Path, g+1)
+	}))
+	defer upstream.Close()
+	cfg := "[site]\ntitle = \"T\"\nbase_url = \"%s\"\n\n[server]\nops_token = \"tok\"\n\n[content]\ndir = \"feeds\"\n\n[fetch]\nallow_private = true\nper_host = 12\n\n[[section]]\nslug = \"wires\"\ntitle = \"Wires\"\n\n"
+	for i := range sources {
+		cfg += fmt.Sprintf("[[source]]\nid = \"w%d\"\nurl = \"%s/w%d\"\ninterval = \"1h\"\nsections = [\"wires\"]\n\n", i, upstream.URL, i)
+	}
+	a, front, _ := serveApp(t, "gulf-ports.md", strings.Replace(testArticle, `"middle-east"`, `"wires"`, 1),
+		func(base string) string { return fmt.Sprintf(cfg, base) }, slog.New(slog.DiscardHandler))
+	showsAll := func(g int) {
+		t.Helper()
+		for i := range sources {
+			waitFor(t, front.URL+"/wires/feed.json", fmt.Sprintf("Story /w%d generation %d", i, g))
+		}
+	}
+	showsAll(1)
+	before := a.Publisher.Stats()["wires"].Renders
+
+	gen.Store(1)
+	req, _ := http.NewRequest("POST", front.URL+"/api/v1/poll", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	showsAll(2)
+	if n := a.Publisher.Stats()["wires"].Renders - before; n > 2 {
+		t.Errorf("a cycle of %d changed sources rendered the section %d times, want at most 2", sources, n)
+	}
+}
