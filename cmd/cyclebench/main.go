@@ -45,12 +45,16 @@ func main() {
 	bin := flag.String("bin", "", "syndicate binary to measure; built from ./cmd/syndicate when empty")
 	profiles := flag.String("pprof", "", "directory to write a heap profile to after each store's last all-200 cycle")
 	keep := flag.Bool("keep", false, "keep the work directory (config, logs)")
+	flag.DurationVar(&cycleTimeout, "timeout", cycleTimeout, "longest a cycle may take before the run fails")
 	flag.Parse()
 	if err := run(*rounds, strings.Split(*stores, ","), *bin, *profiles, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "cyclebench:", err)
 		os.Exit(1)
 	}
 }
+
+// cycleTimeout bounds each cycle, the first included.
+var cycleTimeout = 10 * time.Minute
 
 // result is one measured cycle.
 type result struct {
@@ -143,7 +147,7 @@ func measureStore(p plan, fx *fixture, store, bin, dir string, rounds int, profi
 	fx.reset()
 	fx.setGen(0)
 	t0 := time.Now()
-	if err := in.waitFinal(p, 0, 5*time.Minute); err != nil {
+	if err := in.waitFinal(p, 0, cycleTimeout); err != nil {
 		return nil, fmt.Errorf("first cycle: %w", err)
 	}
 	hwm, _ := peakRSS(in.syn.Process.Pid)
@@ -262,7 +266,7 @@ func (in *instance) cycle(p plan, fx *fixture, gen int) (result, error) {
 		res.Polled = time.Since(start)
 		polled <- err
 	}()
-	if err := in.waitFinal(p, gen, 5*time.Minute); err != nil {
+	if err := in.waitFinal(p, gen, cycleTimeout); err != nil {
 		return res, err
 	}
 	final := time.Since(start)
