@@ -52,6 +52,23 @@ func (p *Publisher) reload(ctx context.Context, source string, limit int) error 
 	}
 	items := union(stored, p.external[source], limit)
 	if len(items) > len(stored) {
+		// Only whole items can be written back: a slim one the store lost
+		// is whole here only while a current document shows it. The
+		// others are gone with the store's copy, and leave the archive.
+		seed := make([]item.Item, 0, len(items))
+		for i := range items {
+			if !isSlim(&items[i]) {
+				seed = append(seed, items[i])
+			} else if whole, ok := p.full[slimKey(&items[i])]; ok {
+				seed = append(seed, *whole)
+			}
+		}
+		if lost := len(items) - len(seed); lost > 0 {
+			p.opts.Logger.Warn("store lost archived items this instance does not keep", "source", source, "lost", lost)
+		}
+		items = seed
+	}
+	if len(items) > len(stored) {
 		p.opts.Logger.Warn("store holds fewer items than published; re-seeding it", "source", source, "stored", len(stored), "published", len(items))
 		storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
 		err := p.opts.Store.ReplaceItems(storeCtx, source, items)
@@ -62,7 +79,7 @@ func (p *Publisher) reload(ctx context.Context, source string, limit int) error 
 			p.opts.Logger.Error("re-seed source items", "source", source, "err", err)
 		}
 	}
-	p.external[source] = items
+	p.external[source] = p.slimSource(items)
 	return nil
 }
 
