@@ -89,7 +89,10 @@ func (f *fleet) subscribe(ctx context.Context) {
 		}
 		for c := range changes {
 			if c.Origin != f.id {
-				f.app.loadSource(ctx, c.Source)
+				// Published with this instance's own changes, after the
+				// same short wait: another instance's cycle is many
+				// announcements at once.
+				f.app.noteChange(c.Source, false)
 			}
 			f.caughtUp(c.Version)
 		}
@@ -99,7 +102,7 @@ func (f *fleet) subscribe(ctx context.Context) {
 // check notices a store that went down or came back, and changes this
 // instance missed. When the store comes back every source is reloaded,
 // which also re-seeds a store that came back empty (see
-// publish.Publisher.ReloadSource).
+// publish.Publisher.ReloadSources).
 func (f *fleet) check(ctx context.Context) {
 	v, err := f.app.Store.Version(ctx)
 	if err != nil {
@@ -117,8 +120,6 @@ func (f *fleet) check(ctx context.Context) {
 	}
 	if recovered || v != f.seen.Load() {
 		f.seen.Store(v)
-		for _, s := range f.app.Config.Sources {
-			f.app.loadSource(ctx, s.ID)
-		}
+		f.app.loadSources(ctx, f.app.allSources())
 	}
 }

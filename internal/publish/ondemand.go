@@ -24,6 +24,8 @@ type onDemand struct {
 	site  render.Site
 	index *section.Index
 	nav   []render.Section // the sections' current documents
+	// hydrate makes the slim items of an archive month whole.
+	hydrate func([]*item.Item) []*item.Item
 }
 
 // Render renders a document that is not rendered ahead: a tag's or an
@@ -66,6 +68,9 @@ func (od *onDemand) render(path string) (document.Document, bool, error) {
 	sec, ok := feedSection(f, d.Month)
 	if !ok {
 		return document.Document{}, false, nil
+	}
+	if od.hydrate != nil {
+		sec.Items = od.hydrate(sec.Items)
 	}
 	if file == "" {
 		if d.Month == "" {

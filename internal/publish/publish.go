@@ -68,7 +68,8 @@ type Publisher struct {
 
 	mu        sync.Mutex // serializes Publish calls
 	site      []item.Item
-	external  map[string][]item.Item // by source id
+	external  map[string][]item.Item // by source id; slim when reloaded from the store (see slim.go)
+	full      map[string]*item.Item  // whole versions of the slim items the current documents show, by slimKey
 	media     map[string]document.Document
 	merged    []item.Item // what the current documents show
 	published bool
@@ -97,6 +98,7 @@ func New(opts Options) *Publisher {
 	return &Publisher{
 		opts:     opts,
 		external: map[string][]item.Item{},
+		full:     map[string]*item.Item{},
 		docs:     map[string]document.Document{},
 		stats:    map[string]SectionStats{},
 	}
@@ -187,6 +189,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 			}
 		}
 		if len(stale.Feeds) == 0 && mediaSame(p.docs, media) {
+			p.full = p.served(ctx, p.index)
 			return nil
 		}
 	} else {
@@ -196,8 +199,10 @@ func (p *Publisher) republish(ctx context.Context) error {
 	}
 
 	nav := make([]render.Section, len(ix.Sections))
+	full := map[string]*item.Item{}
 	for i, f := range ix.Sections {
 		nav[i], _ = feedSection(f, "")
+		nav[i].Items = p.hydrated(ctx, nav[i].Items, p.full, full)
 	}
 	docs := maps.Clone(p.docs)
 	for i, f := range ix.Sections {
@@ -213,8 +218,8 @@ func (p *Publisher) republish(ctx context.Context) error {
 	if err := p.renderSiteWide(docs, nav, items, media); err != nil {
 		return err
 	}
-	p.merged, p.docs, p.index, p.published = items, docs, ix, true
-	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav})
+	p.merged, p.docs, p.index, p.published, p.full = items, docs, ix, true, full
+	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav, hydrate: p.hydrateOnDemand})
 	p.notify(docs, stalePaths(stale))
 	return nil
 }
