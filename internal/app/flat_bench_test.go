@@ -18,11 +18,6 @@ import (
 	"syndicate/internal/store"
 )
 
-// flatSizes are the archive sizes the "cost that stays flat" benchmarks
-// compare: the cost at the largest must stay close to the cost at the
-// smallest (issue 11).
-var flatSizes = []int{1_000, 10_000, 100_000}
-
 // discard is a ResponseWriter that keeps nothing, so that the request
 // benchmark measures the handler, not a recorder's buffering.
 type discard struct{ h http.Header }
@@ -44,7 +39,7 @@ func (d *discard) WriteHeader(int)             {}
 // process-level start-up time and resident memory are `make flatbench`.
 func BenchmarkFlat(b *testing.B) {
 	for _, kind := range []string{"memory", "redis"} {
-		for _, n := range flatSizes {
+		for _, n := range archivefixture.Sizes {
 			b.Run(fmt.Sprintf("store=%s/items=%d", kind, n), func(b *testing.B) { benchFlat(b, kind, n) })
 		}
 	}

@@ -16,6 +16,10 @@ import (
 	"syndicate/internal/store"
 )
 
+// Sizes are the archive sizes the benchmarks compare: the cost at the
+// largest must stay close to the cost at the smallest (issue 11).
+var Sizes = []int{1_000, 10_000, 100_000}
+
 // Plan is the shape of the archive. Only Items varies between the
 // benchmarks' cases; the rest stays fixed so that what grows is the
 // archive alone.

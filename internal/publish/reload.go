@@ -41,10 +41,12 @@ func (p *Publisher) ReloadSources(ctx context.Context, limits map[string]int) er
 }
 
 // reload reads source's items from the store into p.external, with p.mu
-// held.
+// held: their heads (store.Store's ItemHeads), and their whole versions
+// only when the store lost some of what is published and must be
+// re-seeded.
 func (p *Publisher) reload(ctx context.Context, source string, limit int) error {
 	storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
-	stored, err := p.opts.Store.Items(storeCtx, source)
+	stored, err := p.opts.Store.ItemHeads(storeCtx, source)
 	cancel()
 	if err != nil {
 		p.storeError("items")
@@ -52,26 +54,43 @@ func (p *Publisher) reload(ctx context.Context, source string, limit int) error 
 	}
 	items := union(stored, p.external[source], limit)
 	if len(items) > len(stored) {
-		// Only whole items can be written back: a slim one the store lost
-		// is whole here only while a current document shows it. The
-		// others are gone with the store's copy, and leave the archive.
-		seed := make([]item.Item, 0, len(items))
-		for i := range items {
-			if !isSlim(&items[i]) {
-				seed = append(seed, items[i])
-			} else if whole, ok := p.full[slimKey(&items[i])]; ok {
-				seed = append(seed, *whole)
-			}
+		if items, err = p.reseed(ctx, source, limit); err != nil {
+			return err
 		}
-		if lost := len(items) - len(seed); lost > 0 {
-			p.opts.Logger.Warn("store lost archived items this instance does not keep", "source", source, "lost", lost)
-		}
-		items = seed
 	}
-	if len(items) > len(stored) {
-		p.opts.Logger.Warn("store holds fewer items than published; re-seeding it", "source", source, "stored", len(stored), "published", len(items))
+	p.external[source] = p.slimSource(items)
+	return nil
+}
+
+// reseed writes back to the store the items of source it lost (a Redis
+// restarted empty, a failover to a cold replica), and returns what it
+// then holds. Only whole items can be written back: a slim one the store
+// lost is whole here only while a current document shows it. The others
+// are gone with the store's copy, and leave the archive.
+func (p *Publisher) reseed(ctx context.Context, source string, limit int) ([]item.Item, error) {
+	storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
+	stored, err := p.opts.Store.Items(storeCtx, source)
+	cancel()
+	if err != nil {
+		p.storeError("items")
+		return nil, fmt.Errorf("publish: load items of %s: %w", source, err)
+	}
+	items := union(stored, p.external[source], limit)
+	seed := make([]item.Item, 0, len(items))
+	for i := range items {
+		if !item.IsSlim(&items[i]) {
+			seed = append(seed, items[i])
+		} else if whole, ok := p.full[item.SlimKey(&items[i])]; ok {
+			seed = append(seed, *whole)
+		}
+	}
+	if lost := len(items) - len(seed); lost > 0 {
+		p.opts.Logger.Warn("store lost archived items this instance does not keep", "source", source, "lost", lost)
+	}
+	if len(seed) > len(stored) {
+		p.opts.Logger.Warn("store holds fewer items than published; re-seeding it", "source", source, "stored", len(stored), "published", len(seed))
 		storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
-		err := p.opts.Store.ReplaceItems(storeCtx, source, items)
+		err := p.opts.Store.ReplaceItems(storeCtx, source, seed)
 		cancel()
 		if err != nil {
 			// Published all the same: the next reload tries again.
@@ -79,8 +98,7 @@ func (p *Publisher) reload(ctx context.Context, source string, limit int) error 
 			p.opts.Logger.Error("re-seed source items", "source", source, "err", err)
 		}
 	}
-	p.external[source] = p.slimSource(items)
-	return nil
+	return seed, nil
 }
 
 // union is stored plus the held items it lacks, newest first, cut to

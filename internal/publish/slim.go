@@ -2,47 +2,21 @@ package publish
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"strings"
 
 	"syndicate/internal/item"
 	"syndicate/internal/section"
 )
 
 // The items of external sources live in the store; the Publisher keeps
-// them slim: every field that decides which feed and which document an
-// item goes in, and whether it changed, but in place of its text (the
-// HTML content and the summary, nearly all of an item's bytes) a digest
-// of it. Only the items the current documents show are held whole (full),
-// so memory follows what is served, not the size of the archive. A slim
-// item is made whole again, from full or from the store, before anything
-// renders it: the current documents at each publish, an archive month
-// when it is asked for.
-
-// slimMark begins the content of a slim item: sanitized HTML never holds
-// a NUL, so no real item is taken for a slim one.
-const slimMark = "\x00"
-
-// slim is it without its text, which a digest stands for: two slim items
-// are item.Equal exactly when the items they stand for are.
-func slim(it *item.Item) item.Item {
-	s := *it
-	h := sha256.New()
-	h.Write([]byte(it.ContentHTML))
-	h.Write([]byte{0})
-	h.Write([]byte(it.Summary))
-	s.ContentHTML, s.Summary = slimMark+hex.EncodeToString(h.Sum(nil)[:16]), ""
-	return s
-}
-
-func isSlim(it *item.Item) bool { return strings.HasPrefix(it.ContentHTML, slimMark) }
-
-// fullKey names one version of a source's item: its source, its id and
-// the digest of its text, as the slim version carries it.
-func fullKey(source, id, digest string) string { return source + "\x00" + id + "\x00" + digest }
-
-func slimKey(it *item.Item) string { return fullKey(it.Origin.SourceID, it.ID, it.ContentHTML) }
+// them slim (item.Slim): what decides which feed and which document an
+// item goes in, and whether it changed, with a digest in place of the
+// rest. It reads them slim too (store.Store's ItemHeads), so that the
+// text of an archive is never decoded to place it. Only the items the
+// current documents show are held whole (full), so memory follows what
+// is served, not the size of the archive. A slim item is made whole
+// again, from full or from the store, before anything renders it: the
+// current documents at each publish, an archive month when it is asked
+// for.
 
 // slimSource makes the items of one source slim, keeping whole in p.full
 // those that may enter a current document (see candidate).
@@ -50,14 +24,14 @@ func (p *Publisher) slimSource(items []item.Item) []item.Item {
 	out := make([]item.Item, len(items))
 	for i := range items {
 		it := &items[i]
-		if isSlim(it) || it.Origin == nil {
+		if item.IsSlim(it) || it.Origin == nil {
 			out[i] = *it
 			continue
 		}
-		out[i] = slim(it)
+		out[i] = item.Slim(it)
 		if p.candidate(&out[i]) {
 			whole := *it
-			p.full[slimKey(&out[i])] = &whole
+			p.full[item.SlimKey(&out[i])] = &whole
 		}
 	}
 	return out
@@ -86,8 +60,8 @@ func (p *Publisher) candidate(it *item.Item) bool {
 }
 
 // hydrated is items with every slim one replaced by the whole item: from
-// full where it holds that version, else from the store, one read per
-// source. Each whole item used is added to keep, when given. An item the
+// full where it holds that version, else from the store, one read of the
+// missing ids per source. Each whole item used is added to keep, when given. An item the
 // store no longer holds is shown without its text, and logged; the next
 // reload of its source brings the store's version.
 func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep map[string]*item.Item) []*item.Item {
@@ -95,21 +69,25 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 	missing := map[string][]int{} // source to indexes in items
 	for i, it := range items {
 		out[i] = it
-		if !isSlim(it) {
+		if !item.IsSlim(it) {
 			continue
 		}
-		if whole, ok := full[slimKey(it)]; ok {
+		if whole, ok := full[item.SlimKey(it)]; ok {
 			out[i] = whole
 			if keep != nil {
-				keep[slimKey(it)] = whole
+				keep[item.SlimKey(it)] = whole
 			}
 			continue
 		}
 		missing[it.Origin.SourceID] = append(missing[it.Origin.SourceID], i)
 	}
 	for source, idx := range missing {
+		ids := make([]string, len(idx))
+		for j, i := range idx {
+			ids[j] = items[i].ID
+		}
 		storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
-		stored, err := p.opts.Store.Items(storeCtx, source)
+		stored, err := p.opts.Store.ItemsByID(storeCtx, source, ids)
 		cancel()
 		if err != nil {
 			p.storeError("items")
@@ -117,11 +95,11 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 		byKey := make(map[string]*item.Item, len(stored))
 		byID := make(map[string]*item.Item, len(stored))
 		for j := range stored {
-			s := slim(&stored[j])
-			byKey[slimKey(&s)], byID[stored[j].ID] = &stored[j], &stored[j]
+			s := item.Slim(&stored[j])
+			byKey[item.SlimKey(&s)], byID[stored[j].ID] = &stored[j], &stored[j]
 		}
 		for _, i := range idx {
-			k := slimKey(items[i])
+			k := item.SlimKey(items[i])
 			whole, ok := byKey[k]
 			if !ok {
 				// Another instance changed it since this one last read

@@ -29,8 +29,8 @@ func TestSlimEqual(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			other := base
 			tc.edit(&other)
-			a, b := slim(&base), slim(&other)
-			if !isSlim(&a) || isSlim(&base) {
+			a, b := item.Slim(&base), item.Slim(&other)
+			if !item.IsSlim(&a) || item.IsSlim(&base) {
 				t.Fatal("slim items are not told from whole ones")
 			}
 			if got := item.Equal(&a, &b); got != tc.same || got != item.Equal(&base, &other) {
@@ -64,7 +64,7 @@ func TestArchivesServedFromStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, it := range p.external["wire"] {
-		if !isSlim(&it) {
+		if !item.IsSlim(&it) {
 			t.Fatalf("item %s held whole", it.ID)
 		}
 	}
@@ -88,7 +88,7 @@ func TestArchivesServedFromStore(t *testing.T) {
 				t.Fatalf("%s not served", path)
 			}
 		}
-		if strings.Contains(string(doc.Body), `\u0000`) || strings.Contains(string(doc.Body), slimMark) {
+		if strings.Contains(string(doc.Body), `\u0000`) || strings.Contains(string(doc.Body), "\x00") {
 			t.Fatalf("%s shows a slim item's digest", path)
 		}
 		return strings.Contains(string(doc.Body), text)

@@ -51,6 +51,12 @@ func (r *Redis) itemsKey(source string) string {
 	return r.opts.Prefix + "{src:" + source + "}:items"
 }
 
+// headsKey holds the slim version of every item of itemsKey (see
+// ItemHeads), written with it in one transaction.
+func (r *Redis) headsKey(source string) string {
+	return r.opts.Prefix + "{src:" + source + "}:heads"
+}
+
 func (r *Redis) stateKey(source string) string {
 	return r.opts.Prefix + "{src:" + source + "}:state"
 }
@@ -65,18 +71,26 @@ func (r *Redis) ReplaceItems(ctx context.Context, source string, items []item.It
 	ctx, cancel := r.ctx(ctx)
 	defer cancel()
 	values := make([]any, 0, 2*len(items))
+	heads := make([]any, 0, 2*len(items))
 	for i := range items {
 		b, err := json.Marshal(&items[i])
 		if err != nil {
 			return fmt.Errorf("store: redis: encode item %s of %s: %w", items[i].ID, source, err)
 		}
+		head := item.Slim(&items[i])
+		h, err := json.Marshal(&head)
+		if err != nil {
+			return fmt.Errorf("store: redis: encode item %s of %s: %w", items[i].ID, source, err)
+		}
 		values = append(values, items[i].ID, b)
+		heads = append(heads, items[i].ID, h)
 	}
-	key := r.itemsKey(source)
+	key, headsKey := r.itemsKey(source), r.headsKey(source)
 	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, key)
+		p.Del(ctx, key, headsKey)
 		if len(values) > 0 {
 			p.HSet(ctx, key, values...)
+			p.HSet(ctx, headsKey, heads...)
 		}
 		return nil
 	})
@@ -94,6 +108,54 @@ func (r *Redis) Items(ctx context.Context, source string) ([]item.Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: redis: items of %s: %w", source, err)
 	}
+	return decodeItems(source, raw)
+}
+
+// ItemHeads implements Store. A source written by an earlier version,
+// which kept no heads, is read whole and made slim here until its next
+// write.
+func (r *Redis) ItemHeads(ctx context.Context, source string) ([]item.Item, error) {
+	tctx, cancel := r.ctx(ctx)
+	raw, err := r.client.HGetAll(tctx, r.headsKey(source)).Result()
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("store: redis: item heads of %s: %w", source, err)
+	}
+	if len(raw) > 0 {
+		return decodeItems(source, raw)
+	}
+	whole, err := r.Items(ctx, source)
+	if err != nil {
+		return nil, err
+	}
+	for i := range whole {
+		whole[i] = item.Slim(&whole[i])
+	}
+	return whole, nil
+}
+
+// ItemsByID implements Store.
+func (r *Redis) ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	vals, err := r.client.HMGet(ctx, r.itemsKey(source), ids...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: redis: items of %s: %w", source, err)
+	}
+	raw := make(map[string]string, len(vals))
+	for i, v := range vals {
+		if s, ok := v.(string); ok {
+			raw[ids[i]] = s
+		}
+	}
+	return decodeItems(source, raw)
+}
+
+// decodeItems decodes the items of source from raw, values by id.
+func decodeItems(source string, raw map[string]string) ([]item.Item, error) {
 	items := make([]item.Item, 0, len(raw))
 	for id, v := range raw {
 		var it item.Item

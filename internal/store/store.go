@@ -24,6 +24,13 @@ type Store interface {
 	ReplaceItems(ctx context.Context, source string, items []item.Item) error
 	// Items returns the items held for source, in no particular order.
 	Items(ctx context.Context, source string) ([]item.Item, error)
+	// ItemHeads is Items made slim (item.Slim): what deciding where each
+	// item goes needs, read without their text, so that an instance
+	// reading a large archive decodes only what it shows.
+	ItemHeads(ctx context.Context, source string) ([]item.Item, error)
+	// ItemsByID returns the items held for source among ids, whole, in
+	// no particular order; an id the store does not hold is left out.
+	ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error)
 
 	// PutDocument stores a rendered document of section in format.
 	PutDocument(ctx context.Context, section, format string, doc document.Document) error

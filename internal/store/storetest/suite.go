@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"empty store", testEmpty},
 		{"items round-trip", testItemsRoundTrip},
 		{"replace items", testReplaceItems},
+		{"item heads and items by id", testItemHeads},
 		{"sources are separate", testSourcesSeparate},
 		{"documents round-trip", testDocumentsRoundTrip},
 		{"document overwrite", testDocumentOverwrite},
@@ -139,6 +140,54 @@ func testReplaceItems(t *testing.T, s store.Store) {
 	}
 	if got, _ := s.Items(ctx, "wire"); len(got) != 0 {
 		t.Errorf("replace with none left %d items", len(got))
+	}
+}
+
+// testItemHeads: heads are the slim versions of what ReplaceItems last
+// wrote, and ItemsByID reads back the whole items asked for, only those.
+func testItemHeads(t *testing.T, s store.Store) {
+	a, b, c := sampleItem("a"), sampleItem("b"), sampleItem("c")
+	c.Title = "Another title, same everything else"
+	s.ReplaceItems(ctx, "wire", []item.Item{sampleItem("old"), a})
+	if err := s.ReplaceItems(ctx, "wire", []item.Item{a, b, c}); err != nil {
+		t.Fatal(err)
+	}
+	heads, err := s.ItemHeads(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(heads); got != "a,b,c" {
+		t.Fatalf("heads of %s, want a,b,c", got)
+	}
+	digest := map[string]string{}
+	for _, h := range heads {
+		digest[h.ID] = h.ContentHTML
+		whole := map[string]item.Item{"a": a, "b": b, "c": c}[h.ID]
+		if want := item.Slim(&whole); !item.IsSlim(&h) || !item.Equal(&h, &want) {
+			t.Errorf("head of %s:\n got %+v\nwant %+v", h.ID, h, want)
+		}
+		if h.Title != "" || h.Summary != "" || h.Authors != nil {
+			t.Errorf("head of %s carries what placing it does not need: %+v", h.ID, h)
+		}
+	}
+	if digest["a"] == digest["c"] {
+		t.Error("items differing in title have the same digest")
+	}
+	got, err := s.ItemsByID(ctx, "wire", []string{"c", "gone", "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids(got) != "a,c" {
+		t.Fatalf("ItemsByID(c, gone, a) = %s, want a,c", ids(got))
+	}
+	for _, g := range got {
+		want := map[string]item.Item{"a": a, "c": c}[g.ID]
+		if !reflect.DeepEqual(g, want) {
+			t.Errorf("item %s:\n got %+v\nwant %+v", g.ID, g, want)
+		}
+	}
+	if none, err := s.ItemsByID(ctx, "partner", []string{"a"}); err != nil || len(none) != 0 {
+		t.Errorf("ItemsByID of another source = %v, %v", none, err)
 	}
 }
 

@@ -1,0 +1,97 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"syndicate/internal/archivefixture"
+	"syndicate/internal/config"
+	"syndicate/internal/document"
+	"syndicate/internal/redistest"
+	"syndicate/internal/render"
+	"syndicate/internal/section"
+	"syndicate/internal/store"
+)
+
+// BenchmarkFlatRender renders one section's current documents (its page
+// and its three feeds with their gzip and brotli copies, stored in the
+// store) as a publish does, on a Publisher that has published a store
+// holding 1,000, 10,000 or 100,000 items of 100 sources over 50 sections
+// (archivefixture), with the memory store and with Redis. The cost must
+// not grow with the archive (issue 11). Item fragments are cached by
+// render, as in every publish after the first.
+func BenchmarkFlatRender(b *testing.B) {
+	for _, kind := range []string{"memory", "redis"} {
+		for _, n := range archivefixture.Sizes {
+			b.Run(fmt.Sprintf("store=%s/items=%d", kind, n), func(b *testing.B) {
+				if testing.Short() && n > 10_000 {
+					b.Skip("100,000 items take a minute to set up; skipped under -short")
+				}
+				p := flatPublisher(b, kind, n)
+				od := p.onDemand.Load()
+				f := od.index.Feed(section.Key{Kind: section.KindSection, Slug: "latest"})
+				docs := map[string]document.Document{}
+				ctx := context.Background()
+				b.ReportAllocs()
+				for b.Loop() {
+					sec, _ := feedSection(f, "")
+					sec.Items = p.hydrated(ctx, sec.Items, p.full, nil)
+					sec.Months = f.Archive()
+					if err := p.renderSection(ctx, docs, od.nav, sec); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if got := len(docs["/latest/feed.json"].Body); got == 0 {
+					b.Fatal("nothing rendered")
+				}
+			})
+		}
+	}
+}
+
+// flatPublisher is a Publisher that has published a store holding
+// archivefixture.New(n).
+func flatPublisher(b *testing.B, kind string, n int) *Publisher {
+	plan := archivefixture.New(n)
+	dir := b.TempDir()
+	e := archivefixture.Endpoints{BaseURL: "http://flat.example", ContentDir: dir}
+	if kind == "redis" {
+		e.RedisURL, e.Prefix = redistest.Start(b), redistest.Prefix(b)
+	}
+	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(plan.Config(e)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	if err := plan.Populate(ctx, st); err != nil {
+		b.Fatal(err)
+	}
+	limits := map[string]int{}
+	var sources []string
+	for _, src := range cfg.Sources {
+		limits[src.ID] = src.MaxItems
+		sources = append(sources, src.ID)
+	}
+	p := New(Options{
+		Site: render.Site{Title: cfg.Site.Title, BaseURL: cfg.Site.BaseURL, Language: cfg.Site.Language, TTL: cfg.Server.CacheMaxAge.Duration,
+			TagAuthority: cfg.Site.TagAuthority, TagDate: cfg.Site.TagDate},
+		Sections: cfg.Sections, TopicLimit: cfg.Content.TopicLimit, Sources: sources,
+		Store: st, StoreTimeout: cfg.Store.Timeout.Duration, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err := p.ReloadSources(ctx, limits); err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Publish(ctx, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
