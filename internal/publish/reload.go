@@ -104,14 +104,19 @@ func (p *Publisher) reseed(ctx context.Context, source string, limit int) ([]ite
 // union is stored plus the held items it lacks, newest first, cut to
 // limit: what the store would hold had it kept everything. Where both have
 // an item, the stored version (the newer edit) wins.
+// stored is the caller's to give: it is sorted and returned when held
+// adds nothing to it, which saves a copy of every item at start-up.
 func union(stored, held []item.Item, limit int) []item.Item {
-	out := slices.Clone(stored)
+	out := stored
 	have := make(map[string]bool, len(stored))
 	for i := range stored {
 		have[stored[i].ID] = true
 	}
 	for _, it := range held {
 		if !have[it.ID] {
+			if len(out) == len(stored) {
+				out = slices.Clip(stored)
+			}
 			out = append(out, it)
 		}
 	}

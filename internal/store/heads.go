@@ -13,13 +13,14 @@ import (
 // Redis keeps the heads of a source's items (item.Slim) in one value, in
 // a compact encoding rather than JSON: reading the heads of a large
 // archive at start-up is then one read and one pass over the bytes, and
-// every string of a head shares the memory of that one value. For each
-// head, in order: ID, URL (sameAsID when it equals ID, else after
-// urlMark), ContentHTML (the
-// digest), source id, the number of sections then each, all as a uvarint
-// length and the bytes; then Published and Updated, each as varint Unix
-// seconds and uvarint nanoseconds. BenchmarkHeads compares it with
-// JSON: 6.6x faster to read, an eighth of the allocations.
+// every string of a head shares the memory of that one value. After a
+// version byte and the number of heads come, for each head in order: ID,
+// URL (sameAsID when it equals ID, else after urlMark), ContentHTML (the
+// digest), source id, the number of sections then each, strings as a
+// uvarint length and the bytes; then Published and Updated, each as
+// varint Unix seconds and uvarint nanoseconds. BenchmarkHeads compares it
+// with JSON: 6 to 16x faster to read (the machine is noisy), an eighth
+// of the allocations and a quarter of the bytes.
 
 // A feed's item id is often its link: the link is then not written again.
 const sameAsID, urlMark = "=", "+"
@@ -29,7 +30,7 @@ const headsVersion = 1
 
 // encodeHeads encodes the slim versions of items.
 func encodeHeads(items []item.Item) []byte {
-	b := []byte{headsVersion}
+	b := binary.AppendUvarint([]byte{headsVersion}, uint64(len(items)))
 	str := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
@@ -68,7 +69,10 @@ func decodeHeads(s string) ([]item.Item, error) {
 		return nil, errHeads
 	}
 	d := headsDecoder{s: s, i: 1}
-	var out []item.Item
+	n := d.uvarint()
+	// Every head takes at least a dozen bytes: a count beyond that is
+	// malformed, and must not size the slice.
+	out := make([]item.Item, 0, min(n, uint64(len(s)/12)))
 	for d.i < len(d.s) && d.err == nil {
 		var h item.Item
 		h.ID = d.str()
@@ -92,6 +96,9 @@ func decodeHeads(s string) ([]item.Item, error) {
 		}
 		h.Published, h.Updated = d.time(), d.time()
 		out = append(out, h)
+	}
+	if d.err == nil && uint64(len(out)) != n {
+		d.err = errHeads
 	}
 	return out, d.err
 }
