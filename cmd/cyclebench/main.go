@@ -140,13 +140,14 @@ func measureStore(p plan, fx *fixture, store, bin, dir string, rounds int, profi
 	if err := os.MkdirAll(filepath.Join(dir, "feeds"), 0o755); err != nil {
 		return nil, err
 	}
+	// A store starts from the first generation: an older one served after
+	// a newer would be older items, which retention leaves out.
+	fx.setGen(0)
 	in, err := start(p, fx, store, bin, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer in.stop()
-	fx.reset()
-	fx.setGen(0)
 	t0 := time.Now()
 	// Every source is due at start. A poll of that first cycle that fails
 	// (a store call timed out on a busy machine) would not be retried for

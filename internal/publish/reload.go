@@ -79,7 +79,7 @@ func (p *Publisher) reload(ctx context.Context, source string, limit int) error 
 			p.opts.Logger.Error("re-seed source items", "source", source, "err", err)
 		}
 	}
-	p.external[source] = p.slimSource(items)
+	p.external[source] = slimSource(items)
 	return nil
 }
 

@@ -44,52 +44,25 @@ func fullKey(source, id, digest string) string { return source + "\x00" + id + "
 
 func slimKey(it *item.Item) string { return fullKey(it.Origin.SourceID, it.ID, it.ContentHTML) }
 
-// slimSource makes the items of one source slim, keeping whole in p.full
-// those that may enter a current document (see candidate).
-func (p *Publisher) slimSource(items []item.Item) []item.Item {
+// slimSource makes the items of one source slim.
+func slimSource(items []item.Item) []item.Item {
 	out := make([]item.Item, len(items))
 	for i := range items {
-		it := &items[i]
-		if isSlim(it) || it.Origin == nil {
+		if it := &items[i]; isSlim(it) || it.Origin == nil {
 			out[i] = *it
-			continue
-		}
-		out[i] = slim(it)
-		if p.candidate(&out[i]) {
-			whole := *it
-			p.full[slimKey(&out[i])] = &whole
+		} else {
+			out[i] = slim(it)
 		}
 	}
 	return out
 }
 
-// candidate reports whether it, new or changed, would be among the
-// current items of one of its sections as they are now published: those
-// are kept whole so that the next publish need not read them back from
-// the store. Before the first publish nothing is (the first publish reads
-// what it shows from the store).
-func (p *Publisher) candidate(it *item.Item) bool {
-	if p.index == nil {
-		return false
-	}
-	for _, k := range section.KeysOf(it) {
-		f := p.index.Feed(k)
-		if f == nil || k.Kind != section.KindSection {
-			continue
-		}
-		cur := f.Current()
-		if f.Limit <= 0 || len(cur) < f.Limit || item.Newer(it, cur[len(cur)-1]) {
-			return true
-		}
-	}
-	return false
-}
-
 // hydrated is items with every slim one replaced by the whole item: from
-// full where it holds that version, else from the store, one read per
-// source. Each whole item used is added to keep, when given. An item the
-// store no longer holds is shown without its text, and logged; the next
-// reload of its source brings the store's version.
+// full where it holds that version, else read from the store, one call
+// per source for just the items missing. Each whole item used is added to
+// keep, when given. An item the store no longer holds is shown without
+// its text, and logged; the next reload of its source brings the store's
+// version.
 func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep map[string]*item.Item) []*item.Item {
 	out := make([]*item.Item, len(items))
 	missing := map[string][]int{} // source to indexes in items
@@ -108,26 +81,25 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 		missing[it.Origin.SourceID] = append(missing[it.Origin.SourceID], i)
 	}
 	for source, idx := range missing {
+		ids := make([]string, len(idx))
+		for k, i := range idx {
+			ids[k] = items[i].ID
+		}
 		storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
-		stored, err := p.opts.Store.Items(storeCtx, source)
+		stored, err := p.opts.Store.ItemsByID(storeCtx, source, ids)
 		cancel()
 		if err != nil {
 			p.storeError("items")
 		}
-		byKey := make(map[string]*item.Item, len(stored))
 		byID := make(map[string]*item.Item, len(stored))
 		for j := range stored {
-			s := slim(&stored[j])
-			byKey[slimKey(&s)], byID[stored[j].ID] = &stored[j], &stored[j]
+			byID[stored[j].ID] = &stored[j]
 		}
 		for _, i := range idx {
-			k := slimKey(items[i])
-			whole, ok := byKey[k]
-			if !ok {
-				// Another instance changed it since this one last read
-				// the source: its next reload brings that version.
-				whole, ok = byID[items[i].ID]
-			}
+			// The store may hold a newer version than the slim one, when
+			// another instance changed the source since this one read it:
+			// its next reload brings that version here too.
+			whole, ok := byID[items[i].ID]
 			if !ok {
 				p.opts.Logger.Warn("item not in the store; shown without its text", "source", source, "id", items[i].ID, "err", err)
 				bare := *items[i]
@@ -137,7 +109,7 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 			}
 			out[i] = whole
 			if keep != nil {
-				keep[k] = whole
+				keep[slimKey(items[i])] = whole
 			}
 		}
 	}

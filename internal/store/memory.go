@@ -60,6 +60,26 @@ func (m *Memory) Items(ctx context.Context, source string) ([]item.Item, error) 
 	return out, nil
 }
 
+// ItemsByID implements Store.
+func (m *Memory) ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []item.Item
+	for i := range m.items[source] {
+		if want[m.items[source][i].ID] {
+			out = append(out, cloneItem(m.items[source][i]))
+		}
+	}
+	return out, nil
+}
+
 // PutDocument implements Store.
 func (m *Memory) PutDocument(ctx context.Context, section, format string, doc document.Document) error {
 	if err := ctx.Err(); err != nil {

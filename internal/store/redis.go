@@ -105,6 +105,32 @@ func (r *Redis) Items(ctx context.Context, source string) ([]item.Item, error) {
 	return items, nil
 }
 
+// ItemsByID implements Store.
+func (r *Redis) ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	raw, err := r.client.HMGet(ctx, r.itemsKey(source), ids...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: redis: items of %s: %w", source, err)
+	}
+	items := make([]item.Item, 0, len(raw))
+	for i, v := range raw {
+		s, ok := v.(string)
+		if !ok {
+			continue // not held
+		}
+		var it item.Item
+		if err := json.Unmarshal([]byte(s), &it); err != nil {
+			return nil, fmt.Errorf("store: redis: decode item %s of %s: %w", ids[i], source, err)
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
 // PutDocument implements Store.
 func (r *Redis) PutDocument(ctx context.Context, section, format string, doc document.Document) error {
 	ctx, cancel := r.ctx(ctx)

@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"empty store", testEmpty},
 		{"items round-trip", testItemsRoundTrip},
 		{"replace items", testReplaceItems},
+		{"items by id", testItemsByID},
 		{"sources are separate", testSourcesSeparate},
 		{"documents round-trip", testDocumentsRoundTrip},
 		{"document overwrite", testDocumentOverwrite},
@@ -139,6 +140,41 @@ func testReplaceItems(t *testing.T, s store.Store) {
 	}
 	if got, _ := s.Items(ctx, "wire"); len(got) != 0 {
 		t.Errorf("replace with none left %d items", len(got))
+	}
+}
+
+func testItemsByID(t *testing.T, s store.Store) {
+	all := []item.Item{sampleItem("a"), sampleItem("b"), sampleItem("c")}
+	if err := s.ReplaceItems(ctx, "wire", all); err != nil {
+		t.Fatal(err)
+	}
+	s.ReplaceItems(ctx, "other", []item.Item{sampleItem("d")})
+	for _, tc := range []struct {
+		name string
+		ids  []string
+		want string
+	}{
+		{"some", []string{"c", "a"}, "a,c"},
+		{"one held, one not, one of another source", []string{"b", "zz", "d"}, "b"},
+		{"none asked", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ItemsByID(ctx, "wire", tc.ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := ids(got); g != tc.want {
+				t.Errorf("ItemsByID(%v) = %s, want %s", tc.ids, g, tc.want)
+			}
+			for _, it := range got {
+				if !reflect.DeepEqual(it, sampleItem(it.ID)) {
+					t.Errorf("item %s read back as %+v", it.ID, it)
+				}
+			}
+		})
+	}
+	if got, err := s.ItemsByID(ctx, "nobody", []string{"a"}); err != nil || len(got) != 0 {
+		t.Errorf("ItemsByID of an unknown source = %v, %v", got, err)
 	}
 }
 
