@@ -69,7 +69,7 @@ type Publisher struct {
 	mu        sync.Mutex // serializes Publish calls
 	site      []item.Item
 	external  map[string][]item.Item // by source id; slim when reloaded from the store (see slim.go)
-	full      map[string]*item.Item  // whole versions of the slim items the current documents show, by slimKey
+	full      map[string]*item.Item  // whole versions of the slim items the current documents show, by item.SlimKey
 	media     map[string]document.Document
 	merged    []item.Item // what the current documents show
 	published bool

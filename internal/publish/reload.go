@@ -58,7 +58,7 @@ func (p *Publisher) reload(ctx context.Context, source string, limit int) error 
 			return err
 		}
 	}
-	p.external[source] = p.slimSource(items)
+	p.external[source] = slimSource(items)
 	return nil
 }
 

@@ -19,11 +19,10 @@ import (
 // current documents at each publish, an archive month when it is asked
 // for.
 
-// slimSource makes the items of one source slim, in place, keeping whole
-// in p.full those that may enter a current document (see candidate).
-// The items of one source share one Origin and, where they are filed
-// alike, one Sections: at 100,000 items that is 7 MB less to hold.
-func (p *Publisher) slimSource(items []item.Item) []item.Item {
+// slimSource makes the items of one source slim, in place. The items of
+// one source share one Origin and, where they are filed alike, one
+// Sections: at 100,000 items that is about 7 MB less to hold.
+func slimSource(items []item.Item) []item.Item {
 	var origin *item.Origin
 	var sections []string
 	for i := range items {
@@ -39,42 +38,17 @@ func (p *Publisher) slimSource(items []item.Item) []item.Item {
 			sections = s.Sections
 		}
 		s.Origin, s.Sections = origin, sections
-		if !item.IsSlim(it) && p.candidate(&s) {
-			whole := *it
-			p.full[item.SlimKey(&s)] = &whole
-		}
 		items[i] = s
 	}
 	return items
 }
 
-// candidate reports whether it, new or changed, would be among the
-// current items of one of its sections as they are now published: those
-// are kept whole so that the next publish need not read them back from
-// the store. Before the first publish nothing is (the first publish reads
-// what it shows from the store).
-func (p *Publisher) candidate(it *item.Item) bool {
-	if p.index == nil {
-		return false
-	}
-	for _, k := range section.KeysOf(it) {
-		f := p.index.Feed(k)
-		if f == nil || k.Kind != section.KindSection {
-			continue
-		}
-		cur := f.Current()
-		if f.Limit <= 0 || len(cur) < f.Limit || item.Newer(it, cur[len(cur)-1]) {
-			return true
-		}
-	}
-	return false
-}
-
 // hydrated is items with every slim one replaced by the whole item: from
-// full where it holds that version, else from the store, one read of the
-// missing ids per source. Each whole item used is added to keep, when given. An item the
-// store no longer holds is shown without its text, and logged; the next
-// reload of its source brings the store's version.
+// full where it holds that version, else read from the store, one call
+// per source for just the items missing. Each whole item used is added to
+// keep, when given. An item the store no longer holds is shown without
+// its text, and logged; the next reload of its source brings the store's
+// version.
 func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep map[string]*item.Item) []*item.Item {
 	out := make([]*item.Item, len(items))
 	missing := map[string][]int{} // source to indexes in items
@@ -94,8 +68,8 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 	}
 	for source, idx := range missing {
 		ids := make([]string, len(idx))
-		for j, i := range idx {
-			ids[j] = items[i].ID
+		for k, i := range idx {
+			ids[k] = items[i].ID
 		}
 		storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
 		stored, err := p.opts.Store.ItemsByID(storeCtx, source, ids)
@@ -103,20 +77,15 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 		if err != nil {
 			p.storeError("items")
 		}
-		byKey := make(map[string]*item.Item, len(stored))
 		byID := make(map[string]*item.Item, len(stored))
 		for j := range stored {
-			s := item.Slim(&stored[j])
-			byKey[item.SlimKey(&s)], byID[stored[j].ID] = &stored[j], &stored[j]
+			byID[stored[j].ID] = &stored[j]
 		}
 		for _, i := range idx {
-			k := item.SlimKey(items[i])
-			whole, ok := byKey[k]
-			if !ok {
-				// Another instance changed it since this one last read
-				// the source: its next reload brings that version.
-				whole, ok = byID[items[i].ID]
-			}
+			// The store may hold a newer version than the slim one, when
+			// another instance changed the source since this one read it:
+			// its next reload brings that version here too.
+			whole, ok := byID[items[i].ID]
 			if !ok {
 				p.opts.Logger.Warn("item not in the store; shown without its text", "source", source, "id", items[i].ID, "err", err)
 				bare := *items[i]
@@ -126,7 +95,7 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 			}
 			out[i] = whole
 			if keep != nil {
-				keep[k] = whole
+				keep[item.SlimKey(items[i])] = whole
 			}
 		}
 	}

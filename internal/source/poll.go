@@ -124,7 +124,12 @@ func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, 
 	for i := range stored {
 		prev[stored[i].ID] = &stored[i]
 	}
+	release, err := p.processSlot(ctx)
+	if err != nil {
+		return err
+	}
 	parsed, err := process(ctx, p.bounds, res.Body, res.ContentType, res.FinalURL, src, now, prev)
+	release()
 	if err != nil {
 		return err
 	}

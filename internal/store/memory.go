@@ -64,6 +64,21 @@ func (m *Memory) ItemHeads(ctx context.Context, source string) ([]item.Item, err
 	return out, nil
 }
 
+// Items implements Store.
+func (m *Memory) Items(ctx context.Context, source string) ([]item.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	held := m.items[source]
+	out := make([]item.Item, len(held))
+	for i := range held {
+		out[i] = cloneItem(held[i])
+	}
+	return out, nil
+}
+
 // ItemsByID implements Store.
 func (m *Memory) ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error) {
 	if err := ctx.Err(); err != nil {
@@ -76,25 +91,10 @@ func (m *Memory) ItemsByID(ctx context.Context, source string, ids []string) ([]
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []item.Item
-	for _, it := range m.items[source] {
-		if want[it.ID] {
-			out = append(out, cloneItem(it))
+	for i := range m.items[source] {
+		if want[m.items[source][i].ID] {
+			out = append(out, cloneItem(m.items[source][i]))
 		}
-	}
-	return out, nil
-}
-
-// Items implements Store.
-func (m *Memory) Items(ctx context.Context, source string) ([]item.Item, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	held := m.items[source]
-	out := make([]item.Item, len(held))
-	for i := range held {
-		out[i] = cloneItem(held[i])
 	}
 	return out, nil
 }

@@ -131,26 +131,6 @@ func (r *Redis) ItemHeads(ctx context.Context, source string) ([]item.Item, erro
 	return whole, nil
 }
 
-// ItemsByID implements Store.
-func (r *Redis) ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	ctx, cancel := r.ctx(ctx)
-	defer cancel()
-	vals, err := r.client.HMGet(ctx, r.itemsKey(source), ids...).Result()
-	if err != nil {
-		return nil, fmt.Errorf("store: redis: items of %s: %w", source, err)
-	}
-	raw := make(map[string]string, len(vals))
-	for i, v := range vals {
-		if s, ok := v.(string); ok {
-			raw[ids[i]] = s
-		}
-	}
-	return decodeItems(source, raw)
-}
-
 // decodeItems decodes the items of source from raw, values by id.
 func decodeItems(source string, raw map[string]string) ([]item.Item, error) {
 	items := make([]item.Item, 0, len(raw))
@@ -158,6 +138,32 @@ func decodeItems(source string, raw map[string]string) ([]item.Item, error) {
 		var it item.Item
 		if err := json.Unmarshal([]byte(v), &it); err != nil {
 			return nil, fmt.Errorf("store: redis: decode item %s of %s: %w", id, source, err)
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// ItemsByID implements Store.
+func (r *Redis) ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	raw, err := r.client.HMGet(ctx, r.itemsKey(source), ids...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: redis: items of %s: %w", source, err)
+	}
+	items := make([]item.Item, 0, len(raw))
+	for i, v := range raw {
+		s, ok := v.(string)
+		if !ok {
+			continue // not held
+		}
+		var it item.Item
+		if err := json.Unmarshal([]byte(s), &it); err != nil {
+			return nil, fmt.Errorf("store: redis: decode item %s of %s: %w", ids[i], source, err)
 		}
 		items = append(items, it)
 	}

@@ -28,8 +28,9 @@ type Store interface {
 	// item goes needs, read without their text, so that an instance
 	// reading a large archive decodes only what it shows.
 	ItemHeads(ctx context.Context, source string) ([]item.Item, error)
-	// ItemsByID returns the items held for source among ids, whole, in
-	// no particular order; an id the store does not hold is left out.
+	// ItemsByID returns those of the items held for source whose ids are
+	// among ids, in no particular order: a publisher that keeps only what
+	// it serves reads the rest back one item at a time, not one source.
 	ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error)
 
 	// PutDocument stores a rendered document of section in format.
