@@ -6,11 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"syndicate/internal/archivefixture"
 	"syndicate/internal/config"
 	"syndicate/internal/document"
+	"syndicate/internal/item"
 	"syndicate/internal/redistest"
 	"syndicate/internal/render"
 	"syndicate/internal/section"
@@ -94,4 +97,54 @@ func flatPublisher(b *testing.B, kind string, n int) *Publisher {
 		b.Fatal(err)
 	}
 	return p
+}
+
+// BenchmarkArticlePages publishes 10,000 site articles for the first time
+// (start-up) as the Publisher does, article pages rendered on demand,
+// against baseline-ahead: the same publish plus every article page
+// rendered, as publishing did before. It reports the heap kept after
+// each (live-MiB). See articlePages.
+func BenchmarkArticlePages(b *testing.B) {
+	const n = 10_000
+	items := make([]item.Item, n)
+	for k := range items {
+		items[k] = article(fmt.Sprintf("a%05d", k), fmt.Sprintf("Article %d", k), 1+k%28, testSections[1+k%(len(testSections)-1)].Slug)
+		items[k].ContentHTML = strings.Repeat("<p>Paragraph of an article, long enough to matter.</p>", 25)
+	}
+	for _, ahead := range []bool{false, true} {
+		name := "on-demand"
+		if ahead {
+			name = "baseline-ahead"
+		}
+		b.Run(name, func(b *testing.B) {
+			var live uint64
+			for b.Loop() {
+				p := New(Options{Site: testSite, Sections: testSections, Store: store.NewMemory(), StoreTimeout: testStoreTimeout,
+					Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				if err := p.Publish(context.Background(), items, nil); err != nil {
+					b.Fatal(err)
+				}
+				pages := map[string]document.Document{}
+				if ahead {
+					od := p.onDemand.Load()
+					for path, it := range od.articles {
+						doc, err := render.ArticlePage(od.site, od.nav, it)
+						if err != nil {
+							b.Fatal(err)
+						}
+						pages[path] = doc
+					}
+				}
+				b.StopTimer()
+				runtime.GC()
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				live = m.HeapAlloc
+				runtime.KeepAlive(p)
+				runtime.KeepAlive(pages)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(live)/(1<<20), "live-MiB")
+		})
+	}
 }

@@ -24,13 +24,16 @@ type onDemand struct {
 	site  render.Site
 	index *section.Index
 	nav   []render.Section // the sections' current documents
+	// articles are the site's articles by the path of their page.
+	articles map[string]*item.Item
 	// hydrate makes the slim items of an archive month whole.
 	hydrate func([]*item.Item) []*item.Item
 }
 
-// Render renders a document that is not rendered ahead: a tag's or an
-// author's current feeds and page, any feed's archive month, and the
-// lists of every tag and author (/tags/, /authors/ and their OPML). ok is
+// Render renders a document that is not rendered ahead: an article's
+// page, a tag's or an author's current feeds and page, any feed's
+// archive month, and the lists of every tag and author (/tags/, /authors/
+// and their OPML). ok is
 // false for a path that names none of them, before the first publish too.
 func (p *Publisher) Render(path string) (doc document.Document, ok bool) {
 	od := p.onDemand.Load()
@@ -47,6 +50,10 @@ func (p *Publisher) Render(path string) (doc document.Document, ok bool) {
 }
 
 func (od *onDemand) render(path string) (document.Document, bool, error) {
+	if it, ok := od.articles[path]; ok {
+		doc, err := render.ArticlePage(od.site, od.nav, it)
+		return doc, true, err
+	}
 	for _, kind := range []section.Kind{section.KindTag, section.KindAuthor} {
 		switch dir := section.TopicsDir(kind); path {
 		case dir:
@@ -118,6 +125,11 @@ func (p *Publisher) OnDemand() iter.Seq[string] {
 		for _, kind := range []section.Kind{section.KindTag, section.KindAuthor} {
 			dir := section.TopicsDir(kind)
 			if !yield(dir) || !yield(dir+"opml.xml") {
+				return
+			}
+		}
+		for path := range od.articles {
+			if !yield(path) {
 				return
 			}
 		}

@@ -228,13 +228,18 @@ func (p *Publisher) republish(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := p.renderSiteWide(docs, nav, items, media); err != nil {
+	if err := p.renderSiteWide(docs, nav, media); err != nil {
 		return err
 	}
 	p.merged, p.docs, p.index, p.published, p.full = items, docs, ix, true, full
 	p.shareExternal(items)
-	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav, hydrate: p.hydrateOnDemand})
-	p.notify(docs, stalePaths(stale))
+	articles := articlePages(p.opts.Site.BaseURL, p.site)
+	var prevArticles map[string]*item.Item
+	if od := p.onDemand.Load(); od != nil {
+		prevArticles = od.articles
+	}
+	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav, articles: articles, hydrate: p.hydrateOnDemand})
+	p.notify(docs, append(stalePaths(stale), staleArticles(prevArticles, articles)...))
 	return nil
 }
 
