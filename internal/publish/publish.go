@@ -223,7 +223,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 			continue
 		}
 		sec := nav[i]
-		sec.Months = f.Archive()
+		sec.Months = pageMonths(f)
 		if err := p.renderSection(ctx, docs, nav, sec); err != nil {
 			return err
 		}
