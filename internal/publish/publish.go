@@ -219,9 +219,23 @@ func (p *Publisher) republish(ctx context.Context) error {
 		return err
 	}
 	p.merged, p.docs, p.index, p.published, p.full = items, docs, ix, true, full
+	render.FitFragments(feedBytes(docs, ix))
 	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav, hydrate: p.hydrateOnDemand})
 	p.notify(docs, stalePaths(stale))
 	return nil
+}
+
+// feedBytes is the size of every section's current feeds, bodies and
+// gzip copies.
+func feedBytes(docs map[string]document.Document, ix *section.Index) int {
+	n := 0
+	for _, f := range ix.Sections {
+		for _, format := range render.FeedFormats {
+			d := docs["/"+f.Slug+"/"+format]
+			n += len(d.Body) + len(d.Gzip)
+		}
+	}
+	return n
 }
 
 func (p *Publisher) renderSection(ctx context.Context, docs map[string]document.Document, nav []render.Section, sec render.Section) error {
