@@ -202,7 +202,9 @@ func (p *Publisher) republish(ctx context.Context) error {
 	full := map[string]*item.Item{}
 	for i, f := range ix.Sections {
 		nav[i], _ = feedSection(f, "")
-		nav[i].Items = p.hydrated(ctx, nav[i].Items, p.full, full)
+		// Where the store fails, an item is shown without its text until
+		// the next publish: the section still shows what changed.
+		nav[i].Items, _ = p.hydrated(ctx, nav[i].Items, p.full, full)
 	}
 	docs := maps.Clone(p.docs)
 	for i, f := range ix.Sections {

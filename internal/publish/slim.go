@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 
 	"syndicate/internal/item"
@@ -63,8 +64,9 @@ func slimSource(items []item.Item) []item.Item {
 // keep, when given. An item the store no longer holds is shown without
 // its text, and logged; the next reload of its source brings the store's
 // version.
-func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep map[string]*item.Item) []*item.Item {
+func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep map[string]*item.Item) ([]*item.Item, error) {
 	out := make([]*item.Item, len(items))
+	var errs []error
 	missing := map[string][]int{} // source to indexes in items
 	for i, it := range items {
 		out[i] = it
@@ -90,6 +92,7 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 		cancel()
 		if err != nil {
 			p.storeError("items")
+			errs = append(errs, err)
 		}
 		byID := make(map[string]*item.Item, len(stored))
 		for j := range stored {
@@ -113,7 +116,7 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 			}
 		}
 	}
-	return out
+	return out, errors.Join(errs...)
 }
 
 // served is the whole versions of the items ix's current documents show,
@@ -124,13 +127,14 @@ func (p *Publisher) served(ctx context.Context, ix *section.Index) map[string]*i
 		return keep
 	}
 	for _, f := range ix.Sections {
-		p.hydrated(ctx, f.Current(), p.full, keep)
+		p.hydrated(ctx, f.Current(), p.full, keep) // shown bare where the store fails, as the publish did
 	}
 	return keep
 }
 
 // hydrateOnDemand makes the items of a document rendered on demand (an
-// archive month) whole, from the store.
-func (p *Publisher) hydrateOnDemand(items []*item.Item) []*item.Item {
+// archive month) whole, from the store. A store that fails fails the
+// render: the document would be kept, without the items' text.
+func (p *Publisher) hydrateOnDemand(items []*item.Item) ([]*item.Item, error) {
 	return p.hydrated(context.Background(), items, nil, nil)
 }
