@@ -44,9 +44,10 @@ func main() {
 	rounds := flag.Int("rounds", 3, "measured rounds of each scenario per store")
 	stores := flag.String("stores", "memory,redis", "stores to measure, comma-separated")
 	bin := flag.String("bin", "", "syndicate binary to measure; built from ./cmd/syndicate when empty")
-	profiles := flag.String("pprof", "", "directory to write profiles of each store's last all-200 cycle to: CPU over its first 15 s, heap after it")
+	profiles := flag.String("pprof", "", "directory to write profiles of each store's last all-200 cycle to: CPU over its first 15 s, heap 4 s in and after it")
 	keep := flag.Bool("keep", false, "keep the work directory (config, logs)")
 	flag.DurationVar(&cycleTimeout, "timeout", cycleTimeout, "longest a cycle may take before the run fails")
+	flag.StringVar(&goMemLimit, "gomemlimit", "", "GOMEMLIMIT of the syndicate process (Go's soft memory limit, e.g. 80MiB); empty: none")
 	flag.Parse()
 	if err := run(*rounds, strings.Split(*stores, ","), *bin, *profiles, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "cyclebench:", err)
@@ -56,6 +57,9 @@ func main() {
 
 // cycleTimeout bounds each cycle, the first included.
 var cycleTimeout = 10 * time.Minute
+
+// goMemLimit is the GOMEMLIMIT syndicate runs with, if any.
+var goMemLimit string
 
 // result is one measured cycle.
 type result struct {
@@ -181,6 +185,12 @@ func measureStore(p plan, fx *fixture, store, bin, dir string, rounds int, profi
 					cpuProfile = make(chan error, 1)
 					go func() {
 						time.Sleep(time.Second) // cycle sleeps this long before it starts
+						// The heap as of the latest GC 4 s into the cycle:
+						// what a cycle keeps live while it runs.
+						go func() {
+							time.Sleep(4 * time.Second)
+							in.saveProfile("/debug/pprof/heap", filepath.Join(profiles, store+".midcycle.heap.pprof"))
+						}()
 						cpuProfile <- in.saveProfile("/debug/pprof/profile?seconds=15", filepath.Join(profiles, store+".cpu.pprof"))
 					}()
 				}
@@ -238,6 +248,10 @@ func start(p plan, fx *fixture, store, bin, dir string) (*instance, error) {
 	defer logf.Close()
 	in.syn = exec.Command(bin, "serve", "--config", cfg)
 	in.syn.Stdout, in.syn.Stderr = logf, logf
+	in.syn.Env = os.Environ()
+	if goMemLimit != "" {
+		in.syn.Env = append(in.syn.Env, "GOMEMLIMIT="+goMemLimit)
+	}
 	if err := in.syn.Start(); err != nil {
 		in.stop()
 		return nil, err

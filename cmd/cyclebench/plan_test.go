@@ -31,6 +31,9 @@ func TestConfigLoads(t *testing.T) {
 		if cfg.Store.UsesRedis() != (redis != "") {
 			t.Errorf("redis %q: UsesRedis %v", redis, cfg.Store.UsesRedis())
 		}
+		if cfg.Store.Timeout.Duration != 5*time.Second {
+			t.Errorf("store timeout %v, want 5s", cfg.Store.Timeout.Duration)
+		}
 		if cfg.Fetch.Workers != 64 || !cfg.Fetch.AllowPrivate {
 			t.Errorf("fetch %+v: want 64 workers, private addresses allowed", cfg.Fetch)
 		}

@@ -281,11 +281,13 @@ func (a *App) republishSources(ctx context.Context) {
 		a.pending = map[string]bool{}
 		a.pendingMu.Unlock()
 		a.loadSources(ctx, slices.Collect(maps.Keys(pending)))
+		var changed []string
 		for _, id := range slices.Sorted(maps.Keys(pending)) {
 			if pending[id] {
-				a.fleet.notify(ctx, id)
+				changed = append(changed, id)
 			}
 		}
+		a.fleet.notifyAll(ctx, changed)
 	}
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -24,6 +25,12 @@ type fleet struct {
 
 	seen atomic.Int64 // the change version this instance is up to date with
 	up   atomic.Bool  // the store answered the last check
+
+	// announcing is held while this instance announces a publish's
+	// changes, and by check: a check between two of them would take the
+	// versions the first moved for changes it missed, and reload every
+	// source.
+	announcing sync.Mutex
 }
 
 func newFleet(a *App) *fleet { return &fleet{app: a, id: rand.Text()} }
@@ -54,6 +61,15 @@ func (f *fleet) run(ctx context.Context) {
 		case <-tick.C:
 			f.check(ctx)
 		}
+	}
+}
+
+// notifyAll tells the fleet that this instance changed sources.
+func (f *fleet) notifyAll(ctx context.Context, sources []string) {
+	f.announcing.Lock()
+	defer f.announcing.Unlock()
+	for _, s := range sources {
+		f.notify(ctx, s)
 	}
 }
 
@@ -104,6 +120,8 @@ func (f *fleet) subscribe(ctx context.Context) {
 // which also re-seeds a store that came back empty (see
 // publish.Publisher.ReloadSources).
 func (f *fleet) check(ctx context.Context) {
+	f.announcing.Lock()
+	defer f.announcing.Unlock()
 	v, err := f.app.Store.Version(ctx)
 	if err != nil {
 		f.app.Metrics.StoreError("check")

@@ -75,7 +75,7 @@ func flatRender(b *testing.B, p *Publisher) func() {
 	ctx := context.Background()
 	return func() {
 		sec, _ := feedSection(f, "")
-		sec.Items = p.hydrated(ctx, sec.Items, p.full, nil)
+		sec.Items, _ = p.hydrated(ctx, sec.Items, p.full, nil)
 		sec.Months = pageMonths(f)
 		if err := p.renderSection(ctx, docs, od.nav, sec); err != nil {
 			b.Fatal(err)

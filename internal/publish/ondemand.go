@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"fmt"
 	"iter"
 	"slices"
 
@@ -27,7 +28,7 @@ type onDemand struct {
 	// articles are the site's articles by the path of their page.
 	articles map[string]*item.Item
 	// hydrate makes the slim items of an archive month whole.
-	hydrate func([]*item.Item) []*item.Item
+	hydrate func([]*item.Item) ([]*item.Item, error)
 }
 
 // Render renders a document that is not rendered ahead: an article's
@@ -42,7 +43,8 @@ func (p *Publisher) Render(path string) (doc document.Document, ok bool) {
 	}
 	doc, ok, err := od.render(path)
 	if err != nil {
-		// Only site settings that config rejects make render fail.
+		// Site settings that config rejects, or a store that cannot give
+		// back an archived item's text: answered as absent, and not kept.
 		p.opts.Logger.Error("render on demand", "path", path, "err", err)
 		return document.Document{}, false
 	}
@@ -77,7 +79,10 @@ func (od *onDemand) render(path string) (document.Document, bool, error) {
 		return document.Document{}, false, nil
 	}
 	if od.hydrate != nil {
-		sec.Items = od.hydrate(sec.Items)
+		var err error
+		if sec.Items, err = od.hydrate(sec.Items); err != nil {
+			return document.Document{}, false, fmt.Errorf("publish: items of %s: %w", path, err)
+		}
 	}
 	if file == "" {
 		if d.Month == "" {

@@ -215,7 +215,9 @@ func (p *Publisher) republish(ctx context.Context) error {
 	full := map[string]*item.Item{}
 	for i, f := range ix.Sections {
 		nav[i], _ = feedSection(f, "")
-		nav[i].Items = p.hydrated(ctx, nav[i].Items, p.full, full)
+		// Where the store fails, an item is shown without its text until
+		// the next publish: the section still shows what changed.
+		nav[i].Items, _ = p.hydrated(ctx, nav[i].Items, p.full, full)
 	}
 	docs := maps.Clone(p.docs)
 	for i, f := range ix.Sections {
@@ -233,6 +235,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 	}
 	p.merged, p.docs, p.index, p.published, p.full = items, docs, ix, true, full
 	p.shareExternal(items)
+	render.FitFragments(feedBytes(docs, ix))
 	articles := articlePages(p.opts.Site.BaseURL, p.site)
 	var prevArticles map[string]*item.Item
 	if od := p.onDemand.Load(); od != nil {
@@ -241,6 +244,19 @@ func (p *Publisher) republish(ctx context.Context) error {
 	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav, articles: articles, hydrate: p.hydrateOnDemand})
 	p.notify(docs, append(stalePaths(stale), staleArticles(prevArticles, articles)...))
 	return nil
+}
+
+// feedBytes is the size of every section's current feeds, bodies and
+// gzip copies.
+func feedBytes(docs map[string]document.Document, ix *section.Index) int {
+	n := 0
+	for _, f := range ix.Sections {
+		for _, format := range render.FeedFormats {
+			d := docs["/"+f.Slug+"/"+format]
+			n += len(d.Body) + len(d.Gzip)
+		}
+	}
+	return n
 }
 
 func (p *Publisher) renderSection(ctx context.Context, docs map[string]document.Document, nav []render.Section, sec render.Section) error {

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"syndicate/internal/item"
@@ -49,8 +50,9 @@ func slimSource(items []item.Item) []item.Item {
 // keep, when given. An item the store no longer holds is shown without
 // its text, and logged; the next reload of its source brings the store's
 // version.
-func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep map[string]*item.Item) []*item.Item {
+func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep map[string]*item.Item) ([]*item.Item, error) {
 	out := make([]*item.Item, len(items))
+	var errs []error
 	missing := map[string][]int{} // source to indexes in items
 	for i, it := range items {
 		out[i] = it
@@ -76,6 +78,7 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 		cancel()
 		if err != nil {
 			p.storeError("items")
+			errs = append(errs, err)
 		}
 		byID := make(map[string]*item.Item, len(stored))
 		for j := range stored {
@@ -99,7 +102,7 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 			}
 		}
 	}
-	return out
+	return out, errors.Join(errs...)
 }
 
 // served is the whole versions of the items ix's current documents show,
@@ -110,13 +113,14 @@ func (p *Publisher) served(ctx context.Context, ix *section.Index) map[string]*i
 		return keep
 	}
 	for _, f := range ix.Sections {
-		p.hydrated(ctx, f.Current(), p.full, keep)
+		p.hydrated(ctx, f.Current(), p.full, keep) // shown bare where the store fails, as the publish did
 	}
 	return keep
 }
 
 // hydrateOnDemand makes the items of a document rendered on demand (an
-// archive month) whole, from the store.
-func (p *Publisher) hydrateOnDemand(items []*item.Item) []*item.Item {
+// archive month) whole, from the store. A store that fails fails the
+// render: the document would be kept, without the items' text.
+func (p *Publisher) hydrateOnDemand(items []*item.Item) ([]*item.Item, error) {
 	return p.hydrated(context.Background(), items, nil, nil)
 }

@@ -2,7 +2,9 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -127,5 +129,44 @@ func TestArchivesServedFromStore(t *testing.T) {
 	}
 	if !shows(month, "Corrected body") {
 		t.Errorf("%s does not show the edited text", month)
+	}
+}
+
+// failingItems is a store whose ItemsByID fails while fail is set.
+type failingItems struct {
+	store.Store
+	fail bool
+}
+
+func (f *failingItems) ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error) {
+	if f.fail {
+		return nil, errors.New("store: redis: items of " + source + ": i/o timeout")
+	}
+	return f.Store.ItemsByID(ctx, source, ids)
+}
+
+// An archive month whose items' text the store cannot give back is not
+// rendered (so not kept without it), and is once the store answers.
+func TestArchiveMonthNeedsTheStore(t *testing.T) {
+	s := newArchiveSite()
+	st := &failingItems{Store: store.NewMemory()}
+	ctx := context.Background()
+	st.ReplaceItems(ctx, "wire", s.wire)
+	p := New(Options{Site: testSite, Sections: archiveConfig, TopicLimit: archiveTopicLimit, Sources: []string{"wire"}, Store: st, StoreTimeout: testStoreTimeout, Logger: slog.New(slog.DiscardHandler)})
+	if err := p.ReloadSource(ctx, "wire", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Publish(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	month := "/asia/archive/" + s.wire[len(s.wire)-1].Published.Format("2006-01") + "/feed.json"
+	st.fail = true
+	if _, ok := p.Render(month); ok {
+		t.Errorf("%s rendered while the store fails", month)
+	}
+	st.fail = false
+	doc, ok := p.Render(month)
+	if !ok || !strings.Contains(string(doc.Body), s.wire[len(s.wire)-1].Title) {
+		t.Errorf("%s not rendered with its items once the store answers", month)
 	}
 }

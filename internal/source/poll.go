@@ -71,10 +71,18 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 		}
 	default:
 		r.outcome = store.OutcomeOK
+		// The stored items are read, merged and written back within the
+		// processing slot too: a poll waiting for one holds only its body.
+		release, err := p.processSlot(ctx)
+		if err != nil {
+			r.err = err
+			break
+		}
 		if stored == nil && storeErr == nil {
 			stored, storeErr = p.items(ctx, src.ID)
 		}
 		r.err = p.update(ctx, src, now, res, stored, storeErr, &r)
+		release()
 	}
 	if r.err != nil && ctx.Err() != nil {
 		// Shut down while waiting for parse memory or the store: this
@@ -124,12 +132,7 @@ func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, 
 	for i := range stored {
 		prev[stored[i].ID] = &stored[i]
 	}
-	release, err := p.processSlot(ctx)
-	if err != nil {
-		return err
-	}
 	parsed, err := process(ctx, p.bounds, res.Body, res.ContentType, res.FinalURL, src, now, prev)
-	release()
 	if err != nil {
 		return err
 	}

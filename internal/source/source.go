@@ -74,9 +74,10 @@ type Poller struct {
 	now      func() time.Time
 
 	workers chan struct{} // Fetch.Workers slots, shared by every poll
-	// processing holds one slot per CPU: parsing, normalizing and
-	// sanitizing a body is CPU work, which more polls at once than CPUs
-	// only slow down, while each holds its document's memory and delays
+	// processing holds one slot per CPU, for a new body's parsing,
+	// normalizing and sanitizing and the merge with the stored items:
+	// CPU work, which more polls at once than CPUs only slow down, while
+	// each holds its document's and its stored items' memory and delays
 	// the store calls of the others past the store's timeout (a cycle of
 	// 1,000 changed sources with 64 fetch workers on 2 CPUs did; see
 	// cmd/cyclebench).
