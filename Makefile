@@ -5,7 +5,7 @@ BENCH   ?= .
 # e.g. make loadtest LOADTEST="-duration 3s -rounds 1 -only latest"
 LOADTEST ?=
 
-.PHONY: run test test-short bench build check fuzz lint loadtest
+.PHONY: run test test-short bench cyclebench flatbench build check fuzz lint loadtest
 
 ## run: serve the sample publication on http://127.0.0.1:8080 (embedded store, no Redis needed)
 run:
@@ -21,9 +21,26 @@ test:
 test-short:
 	$(GO) test -short -count=1 ./...
 
-## bench: benchmarks with their naive baselines in the same run
+## bench: benchmarks with their naive baselines in the same run (a whole
+## polling cycle of a running process is `make cyclebench`)
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 3 ./...
+	@echo "a polling cycle of 1,000 sources on a running syndicate, memory store and Redis: make cyclebench"
+	@echo "start-up time and resident memory of syndicate serve on Redis holding 1k/10k/100k items: make flatbench"
+
+## cyclebench: one polling cycle of 1,000 loopback sources (all 304, all 200)
+## on a built `syndicate serve`, memory store and Redis: medians of 3 rounds
+## of cycle time, CPU seconds and peak RSS of syndicate and redis-server,
+## renders per section. CYCLEBENCH_FLAGS passes e.g. -stores memory -rounds 5
+cyclebench:
+	$(GO) run ./cmd/cyclebench $(CYCLEBENCH_FLAGS)
+
+## flatbench: start-up time (process start to /readyz 200) and resident
+## memory of `syndicate serve` on a Redis already holding 1,000, 10,000
+## and 100,000 items over 50 sections: medians of 3 starts, ratios to the
+## smallest. FLATBENCH_FLAGS passes e.g. -rounds 5 -items 1000,100000
+flatbench:
+	$(GO) run ./cmd/flatbench $(FLATBENCH_FLAGS)
 
 ## loadtest: syndicate serve against nginx on the same files, side by side (about 7 minutes; not part of test)
 loadtest:

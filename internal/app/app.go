@@ -63,6 +63,10 @@ type App struct {
 	pending   map[string]bool
 	wake      chan struct{}
 
+	// pollMu lets one operator-asked cycle run at a time, so that
+	// repeated requests queue rather than multiply the polls.
+	pollMu sync.Mutex
+
 	content content.Options
 }
 
@@ -157,6 +161,7 @@ func newApp(cfg *config.Config, log *slog.Logger, st store.Store) *App {
 		Audience: func(ctx context.Context, days int) ([]audience.SectionAudience, error) {
 			return audience.Audience(ctx, st, time.Now(), days)
 		},
+		Poll: a.pollRoute(),
 	})
 	if len(cfg.Sources) > 0 {
 		a.Poller = source.NewPoller(source.Options{
@@ -243,9 +248,7 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 	a.fleet.start(ctx)
 	a.Hub.Start(ctx)
 	go a.Audience.Run(ctx)
-	for _, s := range a.Config.Sources {
-		a.loadSource(ctx, s.ID)
-	}
+	a.loadSources(ctx, a.allSources())
 	if a.Config.Store.UsesRedis() {
 		go a.refreshStatesEvery(ctx)
 	}
@@ -268,12 +271,25 @@ func (a *App) Start(ctx context.Context) ([]content.Problem, error) {
 	return problems, nil
 }
 
+// coalesce is how long republishing waits after the first change it
+// sees before it publishes every change noted by then at once: the polls
+// of one cycle end within moments of each other, and each publish renders
+// every section they touched. It is counted from the first change, not
+// the last, so a steady trickle of changes is still published within it
+// (plus one publish's time).
+const coalesce = 200 * time.Millisecond
+
 // sourceChanged runs on the poller's goroutine, so it only notes the
 // source; republishSources does the rendering. Several changes to one
-// source before it gets there cost one render.
-func (a *App) sourceChanged(id string) {
+// source, and the changes of many sources, before it gets there cost one
+// render of each section they touch.
+func (a *App) sourceChanged(id string) { a.noteChange(id, true) }
+
+// noteChange marks source id for republishing, and for announcing to the
+// fleet when this instance made the change.
+func (a *App) noteChange(id string, announce bool) {
 	a.pendingMu.Lock()
-	a.pending[id] = true
+	a.pending[id] = a.pending[id] || announce
 	a.pendingMu.Unlock()
 	select {
 	case a.wake <- struct{}{}:
@@ -288,28 +304,69 @@ func (a *App) republishSources(ctx context.Context) {
 			return
 		case <-a.wake:
 		}
-		a.pendingMu.Lock()
-		ids := slices.Sorted(maps.Keys(a.pending))
-		clear(a.pending)
-		a.pendingMu.Unlock()
-		for _, id := range ids {
-			a.loadSource(ctx, id)
-			a.fleet.notify(ctx, id)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(coalesce):
 		}
+		a.pendingMu.Lock()
+		pending := a.pending
+		a.pending = map[string]bool{}
+		a.pendingMu.Unlock()
+		a.loadSources(ctx, slices.Collect(maps.Keys(pending)))
+		var changed []string
+		for _, id := range slices.Sorted(maps.Keys(pending)) {
+			if pending[id] {
+				changed = append(changed, id)
+			}
+		}
+		a.fleet.notifyAll(ctx, changed)
 	}
 }
 
-// loadSource publishes what the store holds for source id, never less
-// than this instance already publishes of it, and re-reads its state.
-func (a *App) loadSource(ctx context.Context, id string) {
-	src := a.source(id)
-	if src == nil {
+// loadSources publishes, in one publish, what the store holds for each
+// source of ids, never less than this instance already publishes of it,
+// and re-reads their states.
+func (a *App) loadSources(ctx context.Context, ids []string) {
+	limits := make(map[string]int, len(ids))
+	for _, id := range ids {
+		if src := a.source(id); src != nil {
+			limits[id] = src.MaxItems
+		}
+	}
+	if len(limits) == 0 {
 		return
 	}
-	// The state first: it names the items the feed deleted (see gone).
-	a.refreshStates(ctx, id)
-	if err := a.Publisher.ReloadSource(ctx, id, src.MaxItems); err != nil {
-		a.Log.Error("load source", "source", id, "err", err)
+	// The states first: they name the items each feed deleted (see gone).
+	a.refreshStates(ctx, slices.Collect(maps.Keys(limits))...)
+	if err := a.Publisher.ReloadSources(ctx, limits); err != nil {
+		a.Log.Error("load sources", "sources", len(limits), "err", err)
+	}
+}
+
+// allSources lists every configured source id.
+func (a *App) allSources() []string {
+	ids := make([]string, len(a.Config.Sources))
+	for i, s := range a.Config.Sources {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+// pollRoute is what POST /api/v1/poll runs: nil (no route) where the
+// operator routes share the public listener without a token, since each
+// request polls every source.
+func (a *App) pollRoute() func(context.Context) (int, int) {
+	if a.Config.Server.OpsListen == "" && a.Config.Server.OpsToken == "" {
+		return nil
+	}
+	return func(ctx context.Context) (int, int) {
+		if a.Poller == nil {
+			return 0, 0
+		}
+		a.pollMu.Lock()
+		defer a.pollMu.Unlock()
+		return a.Poller.PollAll(ctx)
 	}
 }
 

@@ -45,7 +45,7 @@ func (a *App) PollFirstParty(ctx context.Context) error {
 			errs = append(errs, err)
 			continue
 		}
-		a.loadSource(ctx, s.ID)
+		a.loadSources(ctx, []string{s.ID})
 	}
 	return errors.Join(errs...)
 }

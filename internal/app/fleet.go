@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -24,6 +25,12 @@ type fleet struct {
 
 	seen atomic.Int64 // the change version this instance is up to date with
 	up   atomic.Bool  // the store answered the last check
+
+	// announcing is held while this instance announces a publish's
+	// changes, and by check: a check between two of them would take the
+	// versions the first moved for changes it missed, and reload every
+	// source.
+	announcing sync.Mutex
 }
 
 func newFleet(a *App) *fleet { return &fleet{app: a, id: rand.Text()} }
@@ -54,6 +61,15 @@ func (f *fleet) run(ctx context.Context) {
 		case <-tick.C:
 			f.check(ctx)
 		}
+	}
+}
+
+// notifyAll tells the fleet that this instance changed sources.
+func (f *fleet) notifyAll(ctx context.Context, sources []string) {
+	f.announcing.Lock()
+	defer f.announcing.Unlock()
+	for _, s := range sources {
+		f.notify(ctx, s)
 	}
 }
 
@@ -89,7 +105,10 @@ func (f *fleet) subscribe(ctx context.Context) {
 		}
 		for c := range changes {
 			if c.Origin != f.id {
-				f.app.loadSource(ctx, c.Source)
+				// Published with this instance's own changes, after the
+				// same short wait: another instance's cycle is many
+				// announcements at once.
+				f.app.noteChange(c.Source, false)
 			}
 			f.caughtUp(c.Version)
 		}
@@ -99,8 +118,10 @@ func (f *fleet) subscribe(ctx context.Context) {
 // check notices a store that went down or came back, and changes this
 // instance missed. When the store comes back every source is reloaded,
 // which also re-seeds a store that came back empty (see
-// publish.Publisher.ReloadSource).
+// publish.Publisher.ReloadSources).
 func (f *fleet) check(ctx context.Context) {
+	f.announcing.Lock()
+	defer f.announcing.Unlock()
 	v, err := f.app.Store.Version(ctx)
 	if err != nil {
 		f.app.Metrics.StoreError("check")
@@ -117,8 +138,6 @@ func (f *fleet) check(ctx context.Context) {
 	}
 	if recovered || v != f.seen.Load() {
 		f.seen.Store(v)
-		for _, s := range f.app.Config.Sources {
-			f.app.loadSource(ctx, s.ID)
-		}
+		f.app.loadSources(ctx, f.app.allSources())
 	}
 }

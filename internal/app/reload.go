@@ -92,7 +92,7 @@ func (a *App) applyWithdrawals(ctx context.Context, sources []config.Source) err
 	var errs []error
 	for _, s := range changed {
 		a.Log.Info("withdrawals reloaded", "source", s.ID, "withdrawn", len(s.Withdrawn), "before", len(old[s.ID].Withdrawn))
-		a.loadSource(ctx, s.ID)
+		a.loadSources(ctx, []string{s.ID})
 		if a.Poller == nil {
 			continue
 		}

@@ -5,7 +5,7 @@
 // The route names are a public contract (probes, dashboards and alerts
 // point at them): /readyz, /api/v1/sources, /api/v1/sources/{id},
 // /api/v1/sections, /api/v1/websub, /api/v1/partners, /api/v1/audience,
-// /metrics and /status.
+// /api/v1/poll, /metrics and /status.
 package ops
 
 import (
@@ -56,6 +56,11 @@ type Deps struct {
 	// Token, when set, is required as "Authorization: Bearer <Token>" on
 	// every route registered here.
 	Token string
+	// Poll, when set, polls every source now and returns how many it went
+	// through and how many polls failed; served as POST /api/v1/poll.
+	// Set it only where the operator routes have a listener of their own
+	// or a token: every request costs a poll of every source.
+	Poll func(ctx context.Context) (sources, failed int)
 	// Profiling adds net/http/pprof's routes under /debug/pprof/: set
 	// only where the operator routes have a listener of their own.
 	Profiling bool
@@ -102,6 +107,9 @@ func Register(handle func(pattern string, h http.Handler), d Deps) {
 	}
 	if d.Audience != nil {
 		protected("GET /api/v1/audience", http.HandlerFunc(h.audience))
+	}
+	if d.Poll != nil {
+		protected("POST /api/v1/poll", http.HandlerFunc(h.pollNow))
 	}
 	if d.Metrics != nil {
 		protected("GET /metrics", d.Metrics.Handler())

@@ -73,7 +73,8 @@ type Publisher struct {
 
 	mu        sync.Mutex // serializes Publish calls
 	site      []item.Item
-	external  map[string][]item.Item // by source id
+	external  map[string][]item.Item // by source id; slim when reloaded from the store (see slim.go)
+	full      map[string]*item.Item  // whole versions of the slim items the current documents show, by item.SlimKey
 	media     map[string]document.Document
 	merged    []item.Item // what the current documents show
 	published bool
@@ -102,6 +103,7 @@ func New(opts Options) *Publisher {
 	return &Publisher{
 		opts:     opts,
 		external: map[string][]item.Item{},
+		full:     map[string]*item.Item{},
 		docs:     map[string]document.Document{},
 		stats:    map[string]SectionStats{},
 	}
@@ -175,6 +177,19 @@ func (p *Publisher) mergedItems() []item.Item {
 	return all
 }
 
+// shareExternal makes each source's items a view of merged, the list
+// mergedItems made of them, so that the Publisher holds every item once,
+// not once per source and again merged: at 100,000 stored items that is
+// about 24 MB (BenchmarkFlat, make flatbench).
+func (p *Publisher) shareExternal(merged []item.Item) {
+	off := len(p.site)
+	for _, id := range p.opts.Sources {
+		n := len(p.external[id])
+		p.external[id] = merged[off : off+n : off+n]
+		off += n
+	}
+}
+
 func (p *Publisher) republish(ctx context.Context) error {
 	items := p.mergedItems()
 	media := p.media
@@ -195,6 +210,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 			}
 		}
 		if len(stale.Feeds) == 0 && mediaSame(p.docs, media) {
+			p.full = p.served(ctx, p.index)
 			return nil
 		}
 	} else {
@@ -204,8 +220,12 @@ func (p *Publisher) republish(ctx context.Context) error {
 	}
 
 	nav := make([]render.Section, len(ix.Sections))
+	full := map[string]*item.Item{}
 	for i, f := range ix.Sections {
 		nav[i], _ = feedSection(f, "")
+		// Where the store fails, an item is shown without its text until
+		// the next publish: the section still shows what changed.
+		nav[i].Items, _ = p.hydrated(ctx, nav[i].Items, p.full, full)
 	}
 	docs := maps.Clone(p.docs)
 	for i, f := range ix.Sections {
@@ -213,18 +233,38 @@ func (p *Publisher) republish(ctx context.Context) error {
 			continue
 		}
 		sec := nav[i]
-		sec.Months = f.Archive()
+		sec.Months = pageMonths(f)
 		if err := p.renderSection(ctx, docs, nav, sec); err != nil {
 			return err
 		}
 	}
-	if err := p.renderSiteWide(docs, nav, items, media); err != nil {
+	if err := p.renderSiteWide(docs, nav, media); err != nil {
 		return err
 	}
-	p.merged, p.docs, p.index, p.published = items, docs, ix, true
-	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav})
-	p.notify(docs, stalePaths(stale))
+	p.merged, p.docs, p.index, p.published, p.full = items, docs, ix, true, full
+	p.shareExternal(items)
+	render.FitFragments(feedBytes(docs, ix))
+	articles := articlePages(p.opts.Site.BaseURL, p.site)
+	var prevArticles map[string]*item.Item
+	if od := p.onDemand.Load(); od != nil {
+		prevArticles = od.articles
+	}
+	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav, articles: articles, hydrate: p.hydrateOnDemand})
+	p.notify(docs, append(stalePaths(stale), staleArticles(prevArticles, articles)...))
 	return nil
+}
+
+// feedBytes is the size of every section's current feeds, bodies and
+// gzip copies.
+func feedBytes(docs map[string]document.Document, ix *section.Index) int {
+	n := 0
+	for _, f := range ix.Sections {
+		for _, format := range render.FeedFormats {
+			d := docs["/"+f.Slug+"/"+format]
+			n += len(d.Body) + len(d.Gzip)
+		}
+	}
+	return n
 }
 
 func (p *Publisher) renderSection(ctx context.Context, docs map[string]document.Document, nav []render.Section, sec render.Section) error {

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syndicate/internal/document"
 	"testing"
@@ -54,11 +55,16 @@ func TestPublishRendersOnlyTouchedSections(t *testing.T) {
 	if err := p.Publish(ctx, items, nil); err != nil {
 		t.Fatal(err)
 	}
+	var stale []string
+	p.OnStale(func(paths []string) { stale = append(stale, paths...) })
 	docs := p.Documents()
 	for _, path := range []string{"/", "/opml.xml", "/static/style.css", "/latest/atom.xml", "/asia/rss.xml", "/asia/feed.json", "/middle-east/", "/articles/one/", "/articles/two/"} {
-		if _, ok := docs[path]; !ok {
+		if _, ok := served(p, path); !ok {
 			t.Errorf("first publish lacks %s", path)
 		}
+	}
+	if _, ok := docs["/articles/one/"]; ok {
+		t.Error("article page rendered ahead; it is rendered on demand")
 	}
 	if _, err := st.Document(ctx, "asia", render.FormatAtom); err != nil {
 		t.Errorf("feed not written to the store: %v", err)
@@ -85,8 +91,11 @@ func TestPublishRendersOnlyTouchedSections(t *testing.T) {
 	if !strings.Contains(string(docs["/asia/atom.xml"].Body), "One, revised") {
 		t.Error("edit not in the asia feed")
 	}
-	if !strings.Contains(string(docs["/articles/one/"].Body), "One, revised") {
+	if page, _ := served(p, "/articles/one/"); !strings.Contains(string(page.Body), "One, revised") {
 		t.Error("edit not on the article page")
+	}
+	if !slices.Contains(stale, "/articles/one/") || slices.Contains(stale, "/articles/two/") {
+		t.Errorf("stale after editing one article: %v, want /articles/one/ and not /articles/two/", stale)
 	}
 
 	if err := p.Publish(ctx, edited, nil); err != nil {
@@ -99,8 +108,11 @@ func TestPublishRendersOnlyTouchedSections(t *testing.T) {
 	if err := p.Publish(ctx, edited[1:], nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := p.Documents()["/articles/one/"]; ok {
+	if _, ok := served(p, "/articles/one/"); ok {
 		t.Error("removed article's page still published")
+	}
+	if !slices.Contains(stale, "/articles/one/") {
+		t.Error("removed article's page not named stale")
 	}
 	if strings.Contains(string(p.Documents()["/asia/rss.xml"].Body), "One, revised") {
 		t.Error("removed article still in the asia feed")
@@ -198,7 +210,7 @@ func TestPublishSourceMergesExternalItems(t *testing.T) {
 	if after["middle-east"].Renders != before["middle-east"].Renders+1 || after["latest"].Renders != before["latest"].Renders+1 {
 		t.Errorf("middle-east and latest not rendered again: %+v", after)
 	}
-	if _, ok := p.Documents()["/articles/w1/"]; ok {
+	if _, ok := served(p, "/articles/w1/"); ok {
 		t.Error("an aggregated item got an article page of its own")
 	}
 }
@@ -239,4 +251,13 @@ func TestLoadMedia(t *testing.T) {
 	if !maps.Equal(served, want) {
 		t.Errorf("served %v, want %v", served, want)
 	}
+}
+
+// served is the document at path as the server finds it: rendered ahead,
+// else on demand.
+func served(p *Publisher, path string) (document.Document, bool) {
+	if doc, ok := p.Documents()[path]; ok {
+		return doc, true
+	}
+	return p.Render(path)
 }

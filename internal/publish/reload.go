@@ -2,23 +2,51 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"syndicate/internal/item"
 )
 
-// ReloadSource publishes what the store holds for source, together with
-// what this Publisher already publishes of it: a store that lost data (a
-// Redis restarted empty, a failover to a cold replica) must never shrink a
-// section. Where the store holds less than is published, the union, cut
-// to limit items (0: no limit), is written back, which re-seeds it.
-// It needs Options.Store.
+// ReloadSource is ReloadSources for one source.
 func (p *Publisher) ReloadSource(ctx context.Context, source string, limit int) error {
+	return p.ReloadSources(ctx, map[string]int{source: limit})
+}
+
+// ReloadSources publishes what the store holds for each source of limits
+// (source id to its max_items, 0: no limit), together with what this
+// Publisher already publishes of it, in one republish: a polling cycle
+// that changed a thousand sources renders each section once, not once per
+// source. A store that lost data (a Redis restarted empty, a failover to
+// a cold replica) must never shrink a section: where the store holds
+// less than is published, the union, cut to the limit, is written back,
+// which re-seeds it. A source the store cannot answer for keeps what is
+// published of it, and is named in the error; the others are published
+// all the same. It needs Options.Store.
+func (p *Publisher) ReloadSources(ctx context.Context, limits map[string]int) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var errs []error
+	for _, source := range slices.Sorted(maps.Keys(limits)) {
+		if err := p.reload(ctx, source, limits[source]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if p.published && len(errs) < len(limits) {
+		errs = append(errs, p.republish(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// reload reads source's items from the store into p.external, with p.mu
+// held: their heads (store.Store's ItemHeads), and their whole versions
+// only when the store lost some of what is published and must be
+// re-seeded.
+func (p *Publisher) reload(ctx context.Context, source string, limit int) error {
 	storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
-	stored, err := p.opts.Store.Items(storeCtx, source)
+	stored, err := p.opts.Store.ItemHeads(storeCtx, source)
 	cancel()
 	if err != nil {
 		p.storeError("items")
@@ -31,9 +59,43 @@ func (p *Publisher) ReloadSource(ctx context.Context, source string, limit int) 
 	}
 	items := union(stored, p.external[source], limit)
 	if len(items) > len(stored) {
-		p.opts.Logger.Warn("store holds fewer items than published; re-seeding it", "source", source, "stored", len(stored), "published", len(items))
+		if items, err = p.reseed(ctx, source, limit); err != nil {
+			return err
+		}
+	}
+	p.external[source] = slimSource(items)
+	return nil
+}
+
+// reseed writes back to the store the items of source it lost (a Redis
+// restarted empty, a failover to a cold replica), and returns what it
+// then holds. Only whole items can be written back: a slim one the store
+// lost is whole here only while a current document shows it. The others
+// are gone with the store's copy, and leave the archive.
+func (p *Publisher) reseed(ctx context.Context, source string, limit int) ([]item.Item, error) {
+	storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
+	stored, err := p.opts.Store.Items(storeCtx, source)
+	cancel()
+	if err != nil {
+		p.storeError("items")
+		return nil, fmt.Errorf("publish: load items of %s: %w", source, err)
+	}
+	items := union(stored, p.external[source], limit)
+	seed := make([]item.Item, 0, len(items))
+	for i := range items {
+		if !item.IsSlim(&items[i]) {
+			seed = append(seed, items[i])
+		} else if whole, ok := p.full[item.SlimKey(&items[i])]; ok {
+			seed = append(seed, *whole)
+		}
+	}
+	if lost := len(items) - len(seed); lost > 0 {
+		p.opts.Logger.Warn("store lost archived items this instance does not keep", "source", source, "lost", lost)
+	}
+	if len(seed) > len(stored) {
+		p.opts.Logger.Warn("store holds fewer items than published; re-seeding it", "source", source, "stored", len(stored), "published", len(seed))
 		storeCtx, cancel := context.WithTimeout(ctx, p.opts.StoreTimeout)
-		err := p.opts.Store.ReplaceItems(storeCtx, source, items)
+		err := p.opts.Store.ReplaceItems(storeCtx, source, seed)
 		cancel()
 		if err != nil {
 			// Published all the same: the next reload tries again.
@@ -41,20 +103,25 @@ func (p *Publisher) ReloadSource(ctx context.Context, source string, limit int) 
 			p.opts.Logger.Error("re-seed source items", "source", source, "err", err)
 		}
 	}
-	return p.setSource(ctx, source, items)
+	return seed, nil
 }
 
 // union is stored plus the held items it lacks, newest first, cut to
 // limit: what the store would hold had it kept everything. Where both have
 // an item, the stored version (the newer edit) wins.
+// stored is the caller's to give: it is sorted and returned when held
+// adds nothing to it, which saves a copy of every item at start-up.
 func union(stored, held []item.Item, limit int) []item.Item {
-	out := slices.Clone(stored)
+	out := stored
 	have := make(map[string]bool, len(stored))
 	for i := range stored {
 		have[stored[i].ID] = true
 	}
 	for _, it := range held {
 		if !have[it.ID] {
+			if len(out) == len(stored) {
+				out = slices.Clip(stored)
+			}
 			out = append(out, it)
 		}
 	}

@@ -147,3 +147,40 @@ func TestReloadSourceStoreDown(t *testing.T) {
 		t.Error("a failed reload changed the published section")
 	}
 }
+
+// Reloading many changed sources at once renders each section they
+// touch once, not once per source, and shows every source's items.
+func TestReloadSourcesRendersOnce(t *testing.T) {
+	st := store.NewMemory()
+	ids := []string{"w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7"}
+	p := New(Options{Site: testSite, Sections: testSections, Store: st, Sources: ids, StoreTimeout: testStoreTimeout})
+	ctx := context.Background()
+	if err := p.Publish(ctx, []item.Item{article("a", "Site story", 1, "asia")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := p.Stats()
+	limits := map[string]int{}
+	for i, id := range ids {
+		it := wireItem(id+"-1", 2+i)
+		it.Origin = &item.Origin{SourceID: id, FeedURL: "https://" + id + ".example/feed"}
+		if err := st.ReplaceItems(ctx, id, []item.Item{it}); err != nil {
+			t.Fatal(err)
+		}
+		limits[id] = 20
+	}
+	if err := p.ReloadSources(ctx, limits); err != nil {
+		t.Fatal(err)
+	}
+	after := p.Stats()
+	for _, slug := range []string{"latest", "middle-east"} {
+		if n := after[slug].Renders - before[slug].Renders; n != 1 {
+			t.Errorf("%s rendered %d times for %d changed sources, want 1", slug, n, len(ids))
+		}
+		if got := after[slug].Items; got < len(ids) {
+			t.Errorf("%s shows %d items, want every source's", slug, got)
+		}
+	}
+	if n := after["asia"].Renders - before["asia"].Renders; n != 0 {
+		t.Errorf("asia, untouched, rendered %d times", n)
+	}
+}

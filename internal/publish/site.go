@@ -11,8 +11,9 @@ import (
 )
 
 // renderSiteWide refreshes the documents that span sections: the index,
-// the OPML list, the stylesheet, article pages and media files.
-func (p *Publisher) renderSiteWide(docs map[string]document.Document, all []render.Section, items []item.Item, media map[string]document.Document) error {
+// the OPML list, the stylesheet and media files. Article pages are
+// rendered on demand (see articlePages).
+func (p *Publisher) renderSiteWide(docs map[string]document.Document, all []render.Section, media map[string]document.Document) error {
 	index, err := render.IndexPage(p.opts.Site, all)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
@@ -26,38 +27,50 @@ func (p *Publisher) renderSiteWide(docs map[string]document.Document, all []rend
 	if _, ok := docs[render.StylesheetPath]; !ok {
 		docs[render.StylesheetPath] = render.Stylesheet()
 	}
-
 	for path := range docs {
-		if strings.HasPrefix(path, "/articles/") || strings.HasPrefix(path, "/media/") {
+		if strings.HasPrefix(path, "/media/") {
 			delete(docs, path)
 		}
-	}
-	old := make(map[string]*item.Item, len(p.merged))
-	for i := range p.merged {
-		if p.merged[i].Origin == nil {
-			old[p.merged[i].ID] = &p.merged[i]
-		}
-	}
-	for i := range items {
-		it := &items[i]
-		path := strings.TrimPrefix(it.URL, p.opts.Site.BaseURL)
-		if it.Origin != nil || !strings.HasPrefix(path, "/articles/") {
-			continue
-		}
-		if prev, ok := p.docs[path]; ok && old[it.ID] != nil && item.Equal(old[it.ID], it) {
-			docs[path] = prev
-			continue
-		}
-		page, err := render.ArticlePage(p.opts.Site, all, it)
-		if err != nil {
-			return fmt.Errorf("publish: %w", err)
-		}
-		docs[path] = page
 	}
 	for path, doc := range media {
 		docs[path] = doc
 	}
 	return nil
+}
+
+// An article page shows one article and the sections' names, so it is
+// rendered on demand, when it is asked for, rather than every page at
+// each start: with 100,000 articles, rendering them ahead was most of
+// start-up and of resident memory (BenchmarkArticlePages measures both
+// ways). An edit makes stale the pages of the articles it changed.
+
+// articlePages maps the path of each article page to its article.
+func articlePages(baseURL string, site []item.Item) map[string]*item.Item {
+	pages := make(map[string]*item.Item, len(site))
+	for i := range site {
+		it := &site[i]
+		if path := strings.TrimPrefix(it.URL, baseURL); it.Origin == nil && strings.HasPrefix(path, "/articles/") {
+			pages[path] = it
+		}
+	}
+	return pages
+}
+
+// staleArticles lists the article pages that differ between before and
+// after: articles edited, added or removed.
+func staleArticles(before, after map[string]*item.Item) []string {
+	var paths []string
+	for path, it := range after {
+		if prev, ok := before[path]; !ok || !item.Equal(prev, it) {
+			paths = append(paths, path)
+		}
+	}
+	for path := range before {
+		if _, ok := after[path]; !ok {
+			paths = append(paths, path)
+		}
+	}
+	return paths
 }
 
 func mediaSame(docs, media map[string]document.Document) bool {

@@ -78,10 +78,18 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 		}
 	default:
 		r.outcome = store.OutcomeOK
+		// The stored items are read, merged and written back within the
+		// processing slot too: a poll waiting for one holds only its body.
+		release, err := p.processSlot(ctx)
+		if err != nil {
+			r.err = err
+			break
+		}
 		if stored == nil && storeErr == nil {
 			stored, storeErr = p.items(ctx, src.ID)
 		}
 		r.err = p.update(ctx, src, now, res, stored, storeErr, &r)
+		release()
 	}
 	if r.err != nil && ctx.Err() != nil {
 		// Shut down while waiting for parse memory or the store: this

@@ -20,6 +20,7 @@ const (
 	manual    pollMode = iota // PollOnce: always polls
 	cycle                     // Cycle: skips gone sources
 	scheduled                 // Run: skips gone sources and those not due
+	forced                    // PollAll: skips gone sources, takes no lease
 )
 
 // PollOnce polls source id now, whatever its schedule or status, and
@@ -37,13 +38,33 @@ func (p *Poller) PollOnce(ctx context.Context, id string) error {
 // Cycle polls every source that is not gone once, as concurrently as the
 // bounds allow, and returns when all are done, with the failures joined.
 func (p *Poller) Cycle(ctx context.Context) error {
+	return errors.Join(p.all(ctx, cycle)...)
+}
+
+// PollAll polls every source that is not gone now, whatever its schedule,
+// as an operator asks (POST /api/v1/poll), and returns how many sources
+// it went through and how many of their polls failed. It takes no lease: the schedule of a
+// fleet's leases is left as it was, and the operator asked this instance.
+func (p *Poller) PollAll(ctx context.Context) (sources, failed int) {
+	for _, err := range p.all(ctx, forced) {
+		sources++
+		if err != nil {
+			failed++
+		}
+	}
+	return sources, failed
+}
+
+// all polls every source in mode, as concurrently as the bounds allow,
+// and returns each poll's failure, in source order.
+func (p *Poller) all(ctx context.Context, mode pollMode) []error {
 	errs := make([]error, len(p.sources))
 	var wg sync.WaitGroup
 	for i, src := range p.sources {
-		wg.Go(func() { _, errs[i] = p.poll(ctx, src, cycle) })
+		wg.Go(func() { _, errs[i] = p.poll(ctx, src, mode) })
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return errs
 }
 
 // Run polls each source when it is due until ctx ends, then waits for the
@@ -144,7 +165,7 @@ func (p *Poller) poll(ctx context.Context, src *config.Source, mode pollMode) (s
 	// The lease is taken once the poll has its slots, so that waiting for
 	// a busy host does not eat into it.
 	var lease store.Lease
-	if mode != manual && p.leases != nil {
+	if (mode == cycle || mode == scheduled) && p.leases != nil {
 		l, won, err := p.leases.Acquire(ctx, leaseName(src.ID), p.LeaseTTL())
 		if err != nil {
 			return st, fmt.Errorf("source: %s: %w", src.ID, err)

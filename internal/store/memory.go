@@ -14,6 +14,7 @@ import (
 type Memory struct {
 	mu      sync.RWMutex
 	items   map[string][]item.Item
+	heads   map[string][]item.Item // items made slim, by source, as ReplaceItems left them
 	docs    map[string]document.Document
 	states  map[string]SourceState
 	leases  memoryLeases
@@ -27,6 +28,7 @@ type Memory struct {
 func NewMemory() *Memory {
 	return &Memory{
 		items:  map[string][]item.Item{},
+		heads:  map[string][]item.Item{},
 		docs:   map[string]document.Document{},
 		states: map[string]SourceState{},
 	}
@@ -38,13 +40,30 @@ func (m *Memory) ReplaceItems(ctx context.Context, source string, items []item.I
 		return err
 	}
 	copied := make([]item.Item, len(items))
+	heads := make([]item.Item, len(items))
 	for i := range items {
 		copied[i] = cloneItem(items[i])
+		heads[i] = item.Slim(&copied[i])
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.items[source] = copied
+	m.items[source], m.heads[source] = copied, heads
 	return nil
+}
+
+// ItemHeads implements Store.
+func (m *Memory) ItemHeads(ctx context.Context, source string) ([]item.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	held := m.heads[source]
+	out := make([]item.Item, len(held))
+	for i := range held {
+		out[i] = cloneItem(held[i])
+	}
+	return out, nil
 }
 
 // Items implements Store.
@@ -58,6 +77,26 @@ func (m *Memory) Items(ctx context.Context, source string) ([]item.Item, error) 
 	out := make([]item.Item, len(held))
 	for i := range held {
 		out[i] = cloneItem(held[i])
+	}
+	return out, nil
+}
+
+// ItemsByID implements Store.
+func (m *Memory) ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []item.Item
+	for i := range m.items[source] {
+		if want[m.items[source][i].ID] {
+			out = append(out, cloneItem(m.items[source][i]))
+		}
 	}
 	return out, nil
 }

@@ -51,6 +51,12 @@ func (r *Redis) itemsKey(source string) string {
 	return r.opts.Prefix + "{src:" + source + "}:items"
 }
 
+// headsKey holds the slim version of every item of itemsKey (see
+// ItemHeads and heads.go), written with it in one transaction.
+func (r *Redis) headsKey(source string) string {
+	return r.opts.Prefix + "{src:" + source + "}:heads"
+}
+
 func (r *Redis) stateKey(source string) string {
 	return r.opts.Prefix + "{src:" + source + "}:state"
 }
@@ -78,6 +84,7 @@ func (r *Redis) ReplaceItems(ctx context.Context, source string, items []item.It
 		if len(values) > 0 {
 			p.HSet(ctx, key, values...)
 		}
+		p.Set(ctx, r.headsKey(source), encodeHeads(items), 0)
 		return nil
 	})
 	if err != nil {
@@ -94,11 +101,69 @@ func (r *Redis) Items(ctx context.Context, source string) ([]item.Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: redis: items of %s: %w", source, err)
 	}
+	return decodeItems(source, raw)
+}
+
+// ItemHeads implements Store. A source written by an earlier version,
+// which kept no heads, is read whole and made slim here until its next
+// write.
+func (r *Redis) ItemHeads(ctx context.Context, source string) ([]item.Item, error) {
+	tctx, cancel := r.ctx(ctx)
+	raw, err := r.client.Get(tctx, r.headsKey(source)).Result()
+	cancel()
+	if err == nil {
+		heads, err := decodeHeads(raw)
+		if err != nil {
+			return nil, headsError(source, err)
+		}
+		return heads, nil
+	}
+	if !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("store: redis: item heads of %s: %w", source, err)
+	}
+	whole, err := r.Items(ctx, source)
+	if err != nil {
+		return nil, err
+	}
+	for i := range whole {
+		whole[i] = item.Slim(&whole[i])
+	}
+	return whole, nil
+}
+
+// decodeItems decodes the items of source from raw, values by id.
+func decodeItems(source string, raw map[string]string) ([]item.Item, error) {
 	items := make([]item.Item, 0, len(raw))
 	for id, v := range raw {
 		var it item.Item
 		if err := json.Unmarshal([]byte(v), &it); err != nil {
 			return nil, fmt.Errorf("store: redis: decode item %s of %s: %w", id, source, err)
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// ItemsByID implements Store.
+func (r *Redis) ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := r.ctx(ctx)
+	defer cancel()
+	raw, err := r.client.HMGet(ctx, r.itemsKey(source), ids...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: redis: items of %s: %w", source, err)
+	}
+	items := make([]item.Item, 0, len(raw))
+	for i, v := range raw {
+		s, ok := v.(string)
+		if !ok {
+			continue // not held
+		}
+		var it item.Item
+		if err := json.Unmarshal([]byte(s), &it); err != nil {
+			return nil, fmt.Errorf("store: redis: decode item %s of %s: %w", ids[i], source, err)
 		}
 		items = append(items, it)
 	}

@@ -66,6 +66,7 @@ func TestRedisKeysAreHashTagged(t *testing.T) {
 	want := map[string]bool{
 		prefix + "{sec:middle-east}:doc:atom.xml": true,
 		prefix + "{src:wire}:items":               true,
+		prefix + "{src:wire}:heads":               true,
 		prefix + "{src:wire}:state":               true,
 	}
 	for _, k := range keys {
@@ -222,5 +223,29 @@ func TestRedisWebSubKeysShareOneSlot(t *testing.T) {
 		if !strings.HasPrefix(k, prefix+"{websub}:") {
 			t.Errorf("key %q is outside the {websub} slot", k)
 		}
+	}
+}
+
+// A source written before heads were kept (an earlier version) still
+// answers ItemHeads, from its whole items.
+func TestRedisHeadsOfOlderWrites(t *testing.T) {
+	url := redistest.Start(t)
+	prefix := redistest.Prefix(t)
+	r := openRedis(t, url, store.RedisOptions{Prefix: prefix})
+	ctx := context.Background()
+	whole := item.Item{ID: "a", URL: "https://wire.example/a", Title: "Kept", ContentHTML: "<p>text</p>", Origin: &item.Origin{SourceID: "wire"}}
+	if err := r.ReplaceItems(ctx, "wire", []item.Item{whole}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Client().Del(ctx, prefix+"{src:wire}:heads").Err(); err != nil {
+		t.Fatal(err)
+	}
+	heads, err := r.ItemHeads(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := item.Slim(&whole)
+	if len(heads) != 1 || !item.Equal(&heads[0], &want) {
+		t.Errorf("heads = %+v, want [%+v]", heads, want)
 	}
 }

@@ -24,6 +24,14 @@ type Store interface {
 	ReplaceItems(ctx context.Context, source string, items []item.Item) error
 	// Items returns the items held for source, in no particular order.
 	Items(ctx context.Context, source string) ([]item.Item, error)
+	// ItemHeads is Items made slim (item.Slim): what deciding where each
+	// item goes needs, read without their text, so that an instance
+	// reading a large archive decodes only what it shows.
+	ItemHeads(ctx context.Context, source string) ([]item.Item, error)
+	// ItemsByID returns those of the items held for source whose ids are
+	// among ids, in no particular order: a publisher that keeps only what
+	// it serves reads the rest back one item at a time, not one source.
+	ItemsByID(ctx context.Context, source string, ids []string) ([]item.Item, error)
 
 	// PutDocument stores a rendered document of section in format.
 	PutDocument(ctx context.Context, section, format string, doc document.Document) error

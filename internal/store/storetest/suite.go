@@ -28,6 +28,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"empty store", testEmpty},
 		{"items round-trip", testItemsRoundTrip},
 		{"replace items", testReplaceItems},
+		{"items by id", testItemsByID},
+		{"item heads", testItemHeads},
 		{"sources are separate", testSourcesSeparate},
 		{"documents round-trip", testDocumentsRoundTrip},
 		{"document overwrite", testDocumentOverwrite},
@@ -147,6 +149,73 @@ func testReplaceItems(t *testing.T, s store.Store) {
 	}
 	if got, _ := s.Items(ctx, "wire"); len(got) != 0 {
 		t.Errorf("replace with none left %d items", len(got))
+	}
+}
+
+func testItemsByID(t *testing.T, s store.Store) {
+	all := []item.Item{sampleItem("a"), sampleItem("b"), sampleItem("c")}
+	if err := s.ReplaceItems(ctx, "wire", all); err != nil {
+		t.Fatal(err)
+	}
+	s.ReplaceItems(ctx, "other", []item.Item{sampleItem("d")})
+	for _, tc := range []struct {
+		name string
+		ids  []string
+		want string
+	}{
+		{"some", []string{"c", "a"}, "a,c"},
+		{"one held, one not, one of another source", []string{"b", "zz", "d"}, "b"},
+		{"none asked", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ItemsByID(ctx, "wire", tc.ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := ids(got); g != tc.want {
+				t.Errorf("ItemsByID(%v) = %s, want %s", tc.ids, g, tc.want)
+			}
+			for _, it := range got {
+				if !reflect.DeepEqual(it, sampleItem(it.ID)) {
+					t.Errorf("item %s read back as %+v", it.ID, it)
+				}
+			}
+		})
+	}
+	if got, err := s.ItemsByID(ctx, "nobody", []string{"a"}); err != nil || len(got) != 0 {
+		t.Errorf("ItemsByID of an unknown source = %v, %v", got, err)
+	}
+}
+
+// testItemHeads: heads are the slim versions of what ReplaceItems last
+// wrote, told apart by their digests.
+func testItemHeads(t *testing.T, s store.Store) {
+	a, b, c := sampleItem("a"), sampleItem("b"), sampleItem("c")
+	c.Title = "Another title, same everything else"
+	s.ReplaceItems(ctx, "wire", []item.Item{sampleItem("old"), a})
+	if err := s.ReplaceItems(ctx, "wire", []item.Item{a, b, c}); err != nil {
+		t.Fatal(err)
+	}
+	heads, err := s.ItemHeads(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(heads); got != "a,b,c" {
+		t.Fatalf("heads of %s, want a,b,c", got)
+	}
+	digest := map[string]string{}
+	for _, h := range heads {
+		digest[h.ID] = h.ContentHTML
+		whole := map[string]item.Item{"a": a, "b": b, "c": c}[h.ID]
+		if want := item.Slim(&whole); !item.IsSlim(&h) || !item.Equal(&h, &want) {
+			t.Errorf("head of %s:\n got %+v\nwant %+v", h.ID, h, want)
+		}
+		if h.Title != "" || h.Summary != "" || h.Authors != nil {
+			t.Errorf("head of %s carries what placing it does not need: %+v", h.ID, h)
+		}
+	}
+	if digest["a"] == digest["c"] {
+		t.Error("items differing in title have the same digest")
 	}
 }
 

@@ -1,0 +1,286 @@
+// Command flatbench measures what a `syndicate serve` process costs to
+// start on a Redis that already holds a grown archive: 1,000, 10,000 and
+// 100,000 items of 100 sources over 50 sections (internal/archivefixture).
+// For each size it fills a throwaway redis-server once, then starts the
+// instance -rounds times and reports the medians of: the time from
+// process start until GET /readyz answers 200, its peak resident memory
+// over the start (VmHWM), and its resident memory (VmRSS) once every
+// section's current page and feeds have been asked for once, each size's
+// figure against the smallest size's as a ratio. Run it with
+// `make flatbench`; the per-operation costs (render, request, edit, and
+// start-up on the memory store) are BenchmarkFlat and BenchmarkFlatRender
+// in `make bench`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"syndicate/internal/archivefixture"
+	"syndicate/internal/config"
+	"syndicate/internal/procstat"
+	"syndicate/internal/render"
+	"syndicate/internal/store"
+)
+
+func main() {
+	rounds := flag.Int("rounds", 3, "starts measured per size")
+	sizes := flag.String("items", "1000,10000,100000", "archive sizes to measure, comma-separated")
+	bin := flag.String("bin", "", "syndicate binary to measure; built from ./cmd/syndicate when empty")
+	keep := flag.Bool("keep", false, "keep the work directory (config, logs)")
+	flag.Parse()
+	var ns []int
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "flatbench: -items: %q is not a positive count\n", s)
+			os.Exit(2)
+		}
+		ns = append(ns, n)
+	}
+	if err := run(ns, *rounds, *bin, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "flatbench:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one measured start.
+type result struct {
+	Ready    time.Duration // process start until /readyz answers 200
+	HWM      int64         // peak resident bytes until then
+	RSS      int64         // resident bytes once every section was served
+	RedisMem int64         // redis-server's resident bytes, holding the archive
+}
+
+func run(sizes []int, rounds int, bin string, keep bool) error {
+	work, err := os.MkdirTemp("", "flatbench-")
+	if err != nil {
+		return err
+	}
+	if keep {
+		fmt.Println("work directory:", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	if bin == "" {
+		bin = filepath.Join(work, "syndicate")
+		fmt.Println("building syndicate…")
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/syndicate")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("go build: %w", err)
+		}
+	}
+	var medians []result
+	for _, n := range sizes {
+		rs, err := measureSize(n, rounds, bin, filepath.Join(work, strconv.Itoa(n)))
+		if err != nil {
+			return fmt.Errorf("%d items: %w", n, err)
+		}
+		medians = append(medians, median(rs))
+	}
+	fmt.Printf("\nsyndicate serve on Redis holding N items of 100 sources over 50 sections; medians of %d starts\n", rounds)
+	fmt.Printf("%8s %9s %8s %9s %8s %9s %8s %10s\n", "items", "ready_s", "x_first", "hwm_MiB", "x_first", "rss_MiB", "x_first", "redis_MiB")
+	for i, m := range medians {
+		first := medians[0]
+		fmt.Printf("%8d %9.2f %8.2f %9.0f %8.2f %9.0f %8.2f %10.0f\n", sizes[i],
+			m.Ready.Seconds(), m.Ready.Seconds()/first.Ready.Seconds(),
+			mib(m.HWM), float64(m.HWM)/float64(first.HWM),
+			mib(m.RSS), float64(m.RSS)/float64(first.RSS), mib(m.RedisMem))
+	}
+	return nil
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// measureSize fills a redis-server of its own with n items and starts
+// syndicate on it rounds times.
+func measureSize(n, rounds int, bin, dir string) ([]result, error) {
+	feeds := filepath.Join(dir, "feeds")
+	if err := os.MkdirAll(feeds, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(feeds, "harbour-notes.md"), []byte(archivefixture.Article(0)), 0o644); err != nil {
+		return nil, err
+	}
+	redisAddr := freeAddr()
+	_, port, _ := net.SplitHostPort(redisAddr)
+	redis := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := redis.Start(); err != nil {
+		return nil, fmt.Errorf("redis-server: %w", err)
+	}
+	defer stop(redis)
+	if err := waitDial(redisAddr, 10*time.Second); err != nil {
+		return nil, err
+	}
+	plan := archivefixture.New(n)
+	listen := freeAddr()
+	e := archivefixture.Endpoints{BaseURL: "http://" + listen, Listen: listen, RedisURL: "redis://" + redisAddr + "/0", ContentDir: feeds}
+	cfgPath := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfgPath, []byte(plan.Config(e)), 0o644); err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	err = plan.Populate(context.Background(), st)
+	st.Close()
+	if err != nil {
+		return nil, err
+	}
+	redisRSS, _, _ := procstat.Memory(redis.Process.Pid)
+	fmt.Printf("%d items: Redis filled in %.1f s, %.0f MiB resident\n", n, time.Since(t0).Seconds(), mib(redisRSS))
+	var out []result
+	for r := range rounds {
+		res, err := startOnce(bin, cfgPath, filepath.Join(dir, fmt.Sprintf("syndicate-%d.log", r+1)), "http://"+listen, plan)
+		if err != nil {
+			return nil, fmt.Errorf("start %d: %w", r+1, err)
+		}
+		res.RedisMem = redisRSS
+		fmt.Printf("%d items, start %d: ready in %.2f s, peak %.0f MiB, %.0f MiB once every section was served\n",
+			n, r+1, res.Ready.Seconds(), mib(res.HWM), mib(res.RSS))
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// startOnce starts syndicate, times it to /readyz 200, asks for every
+// section's documents once and reads its memory, then stops it.
+func startOnce(bin, cfgPath, logPath, base string, plan archivefixture.Plan) (result, error) {
+	var res result
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return res, err
+	}
+	defer logf.Close()
+	syn := exec.Command(bin, "serve", "--config", cfgPath)
+	syn.Stdout, syn.Stderr = logf, logf
+	client := &http.Client{Timeout: 10 * time.Second}
+	start := time.Now()
+	if err := syn.Start(); err != nil {
+		return res, err
+	}
+	defer stop(syn)
+	exited := make(chan struct{})
+	go func() { syn.Process.Wait(); close(exited) }()
+	for {
+		if ok(client, base+"/readyz") {
+			break
+		}
+		select {
+		case <-exited:
+			return res, fmt.Errorf("syndicate exited before it was ready (see %s)", logPath)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Since(start) > 5*time.Minute {
+			return res, errors.New("not ready after 5 minutes")
+		}
+	}
+	res.Ready = time.Since(start)
+	pid := syn.Process.Pid
+	if _, res.HWM, err = procstat.Memory(pid); err != nil {
+		return res, err
+	}
+	slugs := []string{"latest"}
+	for k := range plan.Sections {
+		slugs = append(slugs, plan.Section(k))
+	}
+	for _, slug := range slugs {
+		for _, file := range append([]string{""}, render.FeedFormats...) {
+			if url := base + "/" + slug + "/" + file; !ok(client, url) {
+				return res, fmt.Errorf("GET %s did not answer 200", url)
+			}
+		}
+	}
+	res.RSS, _, err = procstat.Memory(pid)
+	return res, err
+}
+
+// ok reports whether GET url answers 200, reading the whole body.
+func ok(client *http.Client, url string) bool {
+	resp, err := client.Get(url)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode == http.StatusOK
+}
+
+// stop ends a process this command started, by its pid: SIGTERM, then
+// SIGKILL after 15 s.
+func stop(c *exec.Cmd) {
+	if c.Process == nil {
+		return
+	}
+	c.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { c.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		c.Process.Kill()
+		<-done
+	}
+}
+
+// median is the median of each figure over rs, taken separately.
+func median(rs []result) result {
+	pick := func(f func(result) int64) int64 {
+		xs := make([]int64, len(rs))
+		for i, r := range rs {
+			xs[i] = f(r)
+		}
+		slices.Sort(xs)
+		return xs[len(xs)/2]
+	}
+	return result{
+		Ready:    time.Duration(pick(func(r result) int64 { return int64(r.Ready) })),
+		HWM:      pick(func(r result) int64 { return r.HWM }),
+		RSS:      pick(func(r result) int64 { return r.RSS }),
+		RedisMem: pick(func(r result) int64 { return r.RedisMem }),
+	}
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitDial(addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nothing listens on %s after %v", addr, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

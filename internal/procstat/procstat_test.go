@@ -1,0 +1,38 @@
+package procstat
+
+import (
+	"os"
+	"testing"
+)
+
+func TestStatusKB(t *testing.T) {
+	status := []byte("Name:\tsyndicate\nVmPeak:\t  999999 kB\nVmHWM:\t  123456 kB\nVmRSS:\t   65432 kB\nThreads:\t7\nVmOdd:\t12 pages\n")
+	for _, tt := range []struct {
+		key  string
+		want int64
+		ok   bool
+	}{
+		{"VmHWM", 123456 * 1024, true},
+		{"VmRSS", 65432 * 1024, true},
+		{"VmSwap", 0, false},  // absent
+		{"Threads", 0, false}, // not in kB
+		{"VmOdd", 0, false},   // another unit
+	} {
+		t.Run(tt.key, func(t *testing.T) {
+			got, err := StatusKB(status, tt.key)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Errorf("StatusKB(%s) = %d, %v; want %d (ok %v)", tt.key, got, err, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestMemoryOfThisProcess(t *testing.T) {
+	rss, hwm, err := Memory(os.Getpid())
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	if rss <= 0 || hwm < rss {
+		t.Errorf("VmRSS %d, VmHWM %d: want 0 < rss <= hwm", rss, hwm)
+	}
+}
