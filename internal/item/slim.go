@@ -22,10 +22,11 @@ import (
 const slimMark = "\x00"
 
 // Slim is it without what placing it does not need, a digest standing for
-// the whole. An item without Origin (a site article) or already slim is
-// returned as it is.
+// the whole. A site article, from the article folder or a first-party
+// source, is returned as it is: its tags and authors make topic feeds
+// over every article, not only those shown. So is an item already slim.
 func Slim(it *Item) Item {
-	if it.Origin == nil || IsSlim(it) {
+	if !it.Aggregated() || IsSlim(it) {
 		return *it
 	}
 	b, err := json.Marshal(it)

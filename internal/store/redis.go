@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"syndicate/internal/document"
 	"time"
@@ -84,7 +85,13 @@ func (r *Redis) ReplaceItems(ctx context.Context, source string, items []item.It
 		if len(values) > 0 {
 			p.HSet(ctx, key, values...)
 		}
-		p.Set(ctx, r.headsKey(source), encodeHeads(items), 0)
+		if slices.ContainsFunc(items, func(it item.Item) bool { return !it.Aggregated() }) {
+			// The site's own items stay whole (item.Slim), which heads
+			// cannot hold: ItemHeads reads them whole.
+			p.Del(ctx, r.headsKey(source))
+		} else {
+			p.Set(ctx, r.headsKey(source), encodeHeads(items), 0)
+		}
 		return nil
 	})
 	if err != nil {

@@ -57,7 +57,7 @@ func TestRedisKeysAreHashTagged(t *testing.T) {
 	r := openRedis(t, url, store.RedisOptions{Prefix: prefix})
 	ctx := context.Background()
 	r.PutDocument(ctx, "middle-east", "atom.xml", document.Document{Body: []byte("x"), ETag: `"x"`})
-	r.ReplaceItems(ctx, "wire", []item.Item{{ID: "a"}})
+	r.ReplaceItems(ctx, "wire", []item.Item{{ID: "a", Origin: &item.Origin{SourceID: "wire"}}})
 	r.PutSourceState(ctx, "wire", store.SourceState{ID: "wire"})
 	keys, err := r.Client().Keys(ctx, prefix+"*").Result()
 	if err != nil {

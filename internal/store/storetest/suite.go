@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"replace items", testReplaceItems},
 		{"items by id", testItemsByID},
 		{"item heads", testItemHeads},
+		{"first-party heads whole", testFirstPartyHeadsWhole},
 		{"sources are separate", testSourcesSeparate},
 		{"documents round-trip", testDocumentsRoundTrip},
 		{"document overwrite", testDocumentOverwrite},
@@ -216,6 +217,28 @@ func testItemHeads(t *testing.T, s store.Store) {
 	}
 	if digest["a"] == digest["c"] {
 		t.Error("items differing in title have the same digest")
+	}
+}
+
+// testFirstPartyHeadsWhole: the items of a first-party source (the
+// site's own articles from a CMS) come back whole from ItemHeads, since
+// their tags and authors make the topic feeds, also after the source
+// held aggregated items.
+func testFirstPartyHeadsWhole(t *testing.T, s store.Store) {
+	s.ReplaceItems(ctx, "cms", []item.Item{sampleItem("before")})
+	a := sampleItem("a")
+	a.Origin = &item.Origin{SourceID: "cms", FirstParty: true}
+	a.Tags = []string{"Iran", "Oil"}
+	a.Authors = []item.Person{{Name: "Leila Haddad"}}
+	if err := s.ReplaceItems(ctx, "cms", []item.Item{a}); err != nil {
+		t.Fatal(err)
+	}
+	heads, err := s.ItemHeads(ctx, "cms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(heads) != 1 || item.IsSlim(&heads[0]) || !item.Equal(&heads[0], &a) {
+		t.Errorf("heads of a first-party source = %+v, want the whole item %+v", heads, a)
 	}
 }
 
