@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -126,6 +127,16 @@ func startCMSSite(t *testing.T, cms *cmsFixture, feed string, st store.Store, wi
 	os.MkdirAll(filepath.Join(dir, "feeds"), 0o755)
 	os.WriteFile(filepath.Join(dir, "feeds", "gulf-ports.md"), []byte(testArticle), 0o644)
 	front := httptest.NewUnstartedServer(nil)
+	if cms.site != "" {
+		// A restarted site keeps its base URL, as a real one does: the
+		// CMS links one item to it.
+		ln, err := net.Listen("tcp", strings.TrimPrefix(cms.site, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		front.Listener.Close()
+		front.Listener = ln
+	}
 	base := "http://" + front.Listener.Addr().String()
 	cms.site = base
 	cms.serve(t, feed)
@@ -188,7 +199,7 @@ func jsonItems(t *testing.T, url string) map[string]jsonItem {
 		for _, it := range f.Items {
 			it.jsonItem.Tags = it.Tags
 			if _, dup := out[it.Title]; dup {
-				t.Errorf("%s lists %q twice", url, it.Title)
+				t.Errorf("%s lists %q twice (again on %s)", url, it.Title, page)
 			}
 			out[it.Title] = it.jsonItem
 		}
@@ -449,6 +460,7 @@ func TestFirstPartySource(t *testing.T) {
 	// The operator withdraws an item already published, by the id the
 	// site publishes it under, and restarts.
 	stop()
+	front.Close()
 	withdrawnID := items[amman].ID
 	a, front, _ = startCMSSite(t, cms, "feed-v2.xml", st, "https://cms.meridian.example/2026/10/29/basra-pipeline", withdrawnID)
 	waitFor(t, front.URL+"/latest/feed.json", manila)

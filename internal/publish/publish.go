@@ -152,14 +152,21 @@ func (p *Publisher) PublishSource(ctx context.Context, source string, items []it
 
 // setSource is PublishSource with p.mu held.
 func (p *Publisher) setSource(ctx context.Context, source string, items []item.Item) error {
-	if firstParty(items) || firstParty(p.external[source]) {
-		p.siteChanged = true // its items are the site's: its tags and authors are topics
-	}
-	p.external[source] = items
+	p.replaceSource(source, items)
 	if !p.published {
 		return nil
 	}
 	return p.republish(ctx)
+}
+
+// replaceSource makes items the items of source, with p.mu held. A
+// first-party source's items are the site's: its tags and authors are
+// topics, made again at the next republish.
+func (p *Publisher) replaceSource(source string, items []item.Item) {
+	if firstParty(items) || firstParty(p.external[source]) {
+		p.siteChanged = true
+	}
+	p.external[source] = items
 }
 
 // mergedItems lists the site's articles first, then each source's items

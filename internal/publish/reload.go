@@ -63,7 +63,7 @@ func (p *Publisher) reload(ctx context.Context, source string, limit int) error 
 			return err
 		}
 	}
-	p.external[source] = slimSource(items)
+	p.replaceSource(source, slimSource(items))
 	return nil
 }
 
