@@ -241,6 +241,7 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 	buf := make([]byte, headBufSize)
 	out := make([]byte, 0, 512)
 	n := 0 // bytes buffered: a partial head, or requests sent ahead (pipelining)
+	writeDeadlineSet := false
 	for requests := 0; ; requests++ {
 		end, lfOnly := headEnd(buf[:n])
 		// As net/http: the first request's head must come within the
@@ -287,7 +288,7 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 			e = l.s.lookupBytes(req.path)
 		}
 		if e == nil {
-			tc.SetReadDeadline(time.Time{})
+			tc.SetDeadline(time.Time{}) // net/http sets its own
 			handed = true
 			l.handOff(c, buf[:n])
 			return
@@ -295,8 +296,13 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 		now := time.Now()
 		// As net/http, whose deadline for writing a response starts once
 		// its request is read; a large document extends it (see serve).
-		if d := cmp.Or(e.writeDeadline, l.writeTimeout); d > 0 {
+		switch d := cmp.Or(e.writeDeadline, l.writeTimeout); {
+		case d > 0:
 			tc.SetWriteDeadline(now.Add(d))
+			writeDeadlineSet = true
+		case writeDeadlineSet: // a large document's, without a server-wide one
+			tc.SetWriteDeadline(time.Time{})
+			writeDeadlineSet = false
 		}
 		var body []byte
 		var file *os.File
