@@ -8,13 +8,16 @@ import (
 	"github.com/andybalholm/brotli/matchfinder"
 )
 
-// brotliLevel of the library's newer encoder (NewWriterV2). See
-// BenchmarkBrotliLevel: on a 50-item feed it takes about as long as the
-// gzip copy compressed whole (gzipLevel) and writes 19% fewer bytes (ratio
-// 0.296 against 0.367); level 5 of the classic encoder saves another 0.4%
-// in two to four times the time. Unlike the gzip copy, the brotli copy is
-// compressed whole on every render (see BenchmarkBrotliCost).
-const brotliLevel = 3
+// brotliLevel of the library's newer encoder (NewWriterV2). Unlike the
+// gzip copy, assembled from cached pieces, the brotli copy is compressed
+// whole on every render, which makes it most of a render's cost: in
+// BenchmarkBrotliCost a 50-item section in three formats took about
+// 2.7 ms without it and 30 ms with it at level 3. BenchmarkBrotliLevel, on
+// the 50-item RSS feed in one run (2 busy cores): gzip 6.1 ms for a ratio
+// of 0.368, level 1 8.2 ms for 0.316, level 3 16.2 ms for 0.296. Level 1
+// halves the cost for 7% more bytes than level 3, still 14% fewer than
+// gzip; sections are re-rendered on every change, so the cost counts.
+const brotliLevel = 1
 
 var brotliWriters = sync.Pool{New: func() any { return brotli.NewWriterV2(nil, brotliLevel) }}
 

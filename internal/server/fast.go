@@ -22,6 +22,10 @@ import (
 // response, which a busy machine disturbs far less than requests per
 // second), net/http alone spent 64.8 µs on the 70 KB latest feed and
 // 36.0 µs on a 304, the fast path 29.8 and 16.2 µs, nginx 27.9 and 14.5.
+// Again after the security and archive work (-only latest, 3 rounds on a
+// machine busy with other builds): net/http 52.0, 42.5, 48.6 and 30.5 µs
+// for identity, gzip, br and 304, the fast path 25.6, 21.3, 20.1 and
+// 10.6, nginx 28.8, 16.0, 17.2 and 11.1.
 //
 // A connection starts on the fast path and stays there while its requests
 // are plain document requests (see parseHead) for documents the server
@@ -43,7 +47,12 @@ const headBufSize = 4096
 // on), it cut the CPU per response of the 163 KB section feed by a
 // quarter to a half (34 against 66 µs, 60 against 79 µs in another run)
 // but cost 10% more on the 70 KB latest feed (24.6 against 22.3 µs),
-// where the extra system call outweighs the copy it saves.
+// where the extra system call outweighs the copy it saves. Tried again
+// from 8 KB on (make loadtest -only latest -compare no-sendfile, 5 rounds
+// of 10 s on a machine busy with other builds): the 70 KB feed cost 32.1
+// against 26.7 µs with sendfile, its 35 KB gzip and 23 KB brotli copies
+// 23.0 against 28.2 and 19.3 against 22.4 µs; no threshold wins for all,
+// and the loadtest's targets are met at this one.
 const sendfileMin = 128 << 10
 
 // Listener is the net.Listener an http.Server serving s is given, so that
@@ -249,6 +258,7 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 	buf := make([]byte, headBufSize)
 	out := make([]byte, 0, 512)
 	n := 0 // bytes buffered: a partial head, or requests sent ahead (pipelining)
+	writeDeadlineSet := false
 	for requests := 0; ; requests++ {
 		end, lfOnly := headEnd(buf[:n])
 		// As net/http: the first request's head must come within the
@@ -295,7 +305,7 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 			e = l.s.lookupBytes(req.path)
 		}
 		if e == nil {
-			tc.SetReadDeadline(time.Time{})
+			tc.SetDeadline(time.Time{}) // net/http sets its own
 			handed = true
 			l.handOff(c, buf[:n])
 			return
@@ -303,8 +313,13 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 		now := time.Now()
 		// As net/http, whose deadline for writing a response starts once
 		// its request is read; a large document extends it (see serve).
-		if d := cmp.Or(e.writeDeadline, l.writeTimeout); d > 0 {
+		switch d := cmp.Or(e.writeDeadline, l.writeTimeout); {
+		case d > 0:
 			tc.SetWriteDeadline(now.Add(d))
+			writeDeadlineSet = true
+		case writeDeadlineSet: // a large document's, without a server-wide one
+			tc.SetWriteDeadline(time.Time{})
+			writeDeadlineSet = false
 		}
 		var body []byte
 		var file *os.File
@@ -335,7 +350,11 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 			// request time to arrive. Reads per 304 response fell from
 			// 1.98 to 1.49 (perf stat), and in make loadtest -compare
 			// no-yield the CPU per 304 from 22.1 to 15.6 µs on one feed
-			// and from 14.7 to 13.8 µs on the other.
+			// and from 14.7 to 13.8 µs on the other. Measured again (see
+			// Listener's figures): 13.8 against 10.6 µs per 304, but on
+			// bodies no gain or a loss within the noise (identity 24.2,
+			// gzip 17.1, br 17.6 µs without yielding against 25.6, 21.3,
+			// 20.1 with it).
 			runtime.Gosched()
 		}
 	}
