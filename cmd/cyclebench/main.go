@@ -38,6 +38,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"syndicate/internal/procstat"
 )
 
 func main() {
@@ -170,7 +172,7 @@ func measureStore(p plan, fx *fixture, store, bin, dir string, rounds int, profi
 	if err := in.waitFinal(p, 0, cycleTimeout, nil); err != nil {
 		return nil, fmt.Errorf("first cycle: %w", err)
 	}
-	hwm, _ := peakRSS(in.syn.Process.Pid)
+	hwm, _ := procstat.PeakRSS(in.syn.Process.Pid)
 	fmt.Printf("%s: store filled (every source due at start, from process start): %.2f s, peak RSS %d MiB\n",
 		store, time.Since(t0).Seconds(), hwm>>20)
 	out := map[string][]result{}
@@ -292,13 +294,13 @@ func (in *instance) cycle(p plan, fx *fixture, gen int) (result, error) {
 		return res, err
 	}
 	pid, rpid := in.syn.Process.Pid, in.redisPid()
-	cpu0, _ := cpuSeconds(pid)
+	cpu0, _ := procstat.CPU(pid)
 	rcpu0 := 0.0
 	if rpid > 0 {
-		rcpu0, _ = cpuSeconds(rpid)
-		resetPeak(rpid)
+		rcpu0, _ = procstat.CPU(rpid)
+		procstat.ResetPeak(rpid)
 	}
-	if err := resetPeak(pid); err != nil {
+	if err := procstat.ResetPeak(pid); err != nil {
 		return res, fmt.Errorf("reset VmHWM: %w", err)
 	}
 	fx.reset()
@@ -331,18 +333,18 @@ func (in *instance) cycle(p plan, fx *fixture, gen int) (result, error) {
 		}
 	}
 	res.Cycle = max(final, res.Polled)
-	cpu1, _ := cpuSeconds(pid)
+	cpu1, _ := procstat.CPU(pid)
 	res.CPU = cpu1 - cpu0
 	if rpid > 0 {
-		rcpu1, _ := cpuSeconds(rpid)
+		rcpu1, _ := procstat.CPU(rpid)
 		res.RedisCPU = rcpu1 - rcpu0
-		res.RedisHWM, _ = peakRSS(rpid)
+		res.RedisHWM, _ = procstat.PeakRSS(rpid)
 	}
 	if n := fx.served.Load(); n != int64(p.Sources) {
 		return res, fmt.Errorf("the fixture answered %d requests, want %d", n, p.Sources)
 	}
 	time.Sleep(time.Second) // renders after the final state would count too
-	res.HWM, _ = peakRSS(pid)
+	res.HWM, _ = procstat.PeakRSS(pid)
 	renders1, err := in.renders()
 	if err != nil {
 		return res, err

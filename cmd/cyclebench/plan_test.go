@@ -113,22 +113,6 @@ func TestMedian(t *testing.T) {
 	}
 }
 
-func TestParseProc(t *testing.T) {
-	// A command name with a space and a ")" must not shift the fields.
-	stat := []byte("4242 (synd icate) x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 1234 567 0 0 20 0 9 0 100 0 0")
-	cpu, err := parseStatCPU(stat)
-	if err != nil || cpu != 18.01 {
-		t.Errorf("parseStatCPU = %v, %v; want 18.01", cpu, err)
-	}
-	status := []byte("Name:\tsyndicate\nVmPeak:\t  900000 kB\nVmHWM:\t  123456 kB\nVmRSS:\t 100000 kB\n")
-	if n, err := parseStatusKB(status, "VmHWM"); err != nil || n != 123456*1024 {
-		t.Errorf("VmHWM = %d, %v", n, err)
-	}
-	if _, err := parseStatusKB(status, "VmSwap"); err == nil {
-		t.Error("a missing key read as a value")
-	}
-}
-
 func TestParseRenderCounts(t *testing.T) {
 	text := `# TYPE syndicate_render_duration_seconds histogram
 syndicate_render_duration_seconds_bucket{section="latest",le="0.001"} 0

@@ -1,8 +1,10 @@
-// Package procstat reads a process's resident memory from /proc (Linux),
-// for the benchmark commands that measure a running syndicate.
+// Package procstat reads a process's resident memory and CPU time from
+// /proc (Linux), for the benchmark commands that measure a running
+// syndicate.
 package procstat
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -41,4 +43,49 @@ func StatusKB(b []byte, key string) (int64, error) {
 		return n * 1024, nil
 	}
 	return 0, fmt.Errorf("procstat: status has no %s", key)
+}
+
+// PeakRSS is process pid's peak resident set size (VmHWM), in bytes.
+func PeakRSS(pid int) (int64, error) {
+	_, hwm, err := Memory(pid)
+	return hwm, err
+}
+
+// ResetPeak makes process pid's VmHWM its current resident size (Linux
+// 4.0 on), so that the next reading is the peak of what follows.
+func ResetPeak(pid int) error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's CPU times: 100
+// on every Linux architecture Go supports.
+const clockTicks = 100
+
+// CPU is the user plus system CPU time process pid has used, in seconds.
+func CPU(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return StatCPU(b)
+}
+
+// StatCPU reads utime and stime, fields 14 and 15 of a stat line,
+// counting after the command name, which may itself hold spaces and ")".
+func StatCPU(b []byte) (float64, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("procstat: stat without a command name")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state), so field n is f[n-3].
+	if len(f) < 13 {
+		return 0, fmt.Errorf("procstat: stat has %d fields after the name", len(f))
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("procstat: stat utime %q stime %q", f[11], f[12])
+	}
+	return float64(u+s) / clockTicks, nil
 }

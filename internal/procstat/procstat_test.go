@@ -36,3 +36,14 @@ func TestMemoryOfThisProcess(t *testing.T) {
 		t.Errorf("VmRSS %d, VmHWM %d: want 0 < rss <= hwm", rss, hwm)
 	}
 }
+
+func TestStatCPU(t *testing.T) {
+	// A command name with a space and a ")" must not shift the fields.
+	stat := []byte("4242 (synd icate) x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 1234 567 0 0 20 0 9 0 100 0 0")
+	if cpu, err := StatCPU(stat); err != nil || cpu != 18.01 {
+		t.Errorf("StatCPU = %v, %v; want 18.01", cpu, err)
+	}
+	if _, err := StatCPU([]byte("4242 no name")); err == nil {
+		t.Error("a stat line without a command name read as a value")
+	}
+}
