@@ -5,7 +5,7 @@ BENCH   ?= .
 # e.g. make loadtest LOADTEST="-duration 3s -rounds 1 -only latest"
 LOADTEST ?=
 
-.PHONY: run test test-short bench cyclebench flatbench build check fuzz lint loadtest
+.PHONY: run test test-short bench cyclebench flatbench build check fuzz loadtest
 
 ## run: serve the sample publication on http://127.0.0.1:8080 (embedded store, no Redis needed)
 run:
