@@ -171,7 +171,7 @@ func WaitReady(ctx context.Context, p *Proc, url string, timeout time.Duration) 
 		if err != nil {
 			return false
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := readyClient.Do(req)
 		if err != nil {
 			return false
 		}
@@ -180,6 +180,10 @@ func WaitReady(ctx context.Context, p *Proc, url string, timeout time.Duration) 
 		return resp.StatusCode == http.StatusOK
 	})
 }
+
+// readyClient bounds each readiness request, so that a server that
+// hangs on one is asked again rather than waited for to the end.
+var readyClient = &http.Client{Timeout: 10 * time.Second}
 
 // pollEvery is how often readiness is checked: flatbench times a start
 // to the first 200 of /readyz, so the step is kept small.
