@@ -44,13 +44,13 @@ import (
 func main() {
 	rounds := flag.Int("rounds", 3, "measured rounds of each scenario per store")
 	stores := flag.String("stores", "memory,redis", "stores to measure, comma-separated")
-	bin := flag.String("bin", "", "syndicate binary to measure; built from ./cmd/syndicate when empty")
 	profiles := flag.String("pprof", "", "directory to write profiles of each store's last all-200 cycle to: CPU over its first 15 s, heap 4 s in and after it")
-	keep := flag.Bool("keep", false, "keep the work directory (config, logs)")
+	var setup benchrun.Setup
+	setup.Flags(flag.CommandLine)
 	flag.DurationVar(&cycleTimeout, "timeout", cycleTimeout, "longest a cycle may take before the run fails")
 	flag.StringVar(&goMemLimit, "gomemlimit", "", "GOMEMLIMIT of the syndicate process (Go's soft memory limit, e.g. 80MiB); empty: none")
 	flag.Parse()
-	if err := run(*rounds, strings.Split(*stores, ","), *bin, *profiles, *keep); err != nil {
+	if err := run(*rounds, strings.Split(*stores, ","), setup, *profiles); err != nil {
 		fmt.Fprintln(os.Stderr, "cyclebench:", err)
 		os.Exit(1)
 	}
@@ -72,17 +72,12 @@ type result struct {
 	Renders       int           // renders of all sections
 }
 
-func run(rounds int, stores []string, bin, profiles string, keep bool) error {
-	work, cleanup, err := benchrun.WorkDir("cyclebench-", keep, os.Stdout)
+func run(rounds int, stores []string, setup benchrun.Setup, profiles string) error {
+	work, bin, cleanup, err := setup.Prepare(context.Background(), "cyclebench-", os.Stdout)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if bin == "" {
-		if bin, err = benchrun.BuildSyndicate(context.Background(), work, os.Stdout); err != nil {
-			return err
-		}
-	}
 	p := defaultPlan()
 	fx, err := startFixture(p)
 	if err != nil {

@@ -37,8 +37,8 @@ import (
 func main() {
 	rounds := flag.Int("rounds", 3, "starts measured per size")
 	sizes := flag.String("items", "1000,10000,100000", "archive sizes to measure, comma-separated")
-	bin := flag.String("bin", "", "syndicate binary to measure; built from ./cmd/syndicate when empty")
-	keep := flag.Bool("keep", false, "keep the work directory (config, logs)")
+	var setup benchrun.Setup
+	setup.Flags(flag.CommandLine)
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
@@ -49,7 +49,7 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	if err := run(ns, *rounds, *bin, *keep); err != nil {
+	if err := run(ns, *rounds, setup); err != nil {
 		fmt.Fprintln(os.Stderr, "flatbench:", err)
 		os.Exit(1)
 	}
@@ -63,17 +63,12 @@ type result struct {
 	RedisMem int64         // redis-server's resident bytes, holding the archive
 }
 
-func run(sizes []int, rounds int, bin string, keep bool) error {
-	work, cleanup, err := benchrun.WorkDir("flatbench-", keep, os.Stdout)
+func run(sizes []int, rounds int, setup benchrun.Setup) error {
+	work, bin, cleanup, err := setup.Prepare(context.Background(), "flatbench-", os.Stdout)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if bin == "" {
-		if bin, err = benchrun.BuildSyndicate(context.Background(), work, os.Stdout); err != nil {
-			return err
-		}
-	}
 	var medians []result
 	for _, n := range sizes {
 		rs, err := measureSize(n, rounds, bin, filepath.Join(work, strconv.Itoa(n)))

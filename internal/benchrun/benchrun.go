@@ -8,6 +8,7 @@ package benchrun
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -35,6 +36,36 @@ func WorkDir(prefix string, keep bool, out io.Writer) (dir string, cleanup func(
 		return dir, func() {}, nil
 	}
 	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// Setup is how a benchmark that measures a syndicate binary begins: its
+// -bin and -keep flags, a work directory and the binary.
+type Setup struct {
+	Bin  string // -bin: the binary to measure; built when empty
+	Keep bool   // -keep: the work directory stays for its logs
+}
+
+// Flags registers -bin and -keep on fs.
+func (s *Setup) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&s.Bin, "bin", "", "syndicate binary to measure; built from ./cmd/syndicate when empty")
+	fs.BoolVar(&s.Keep, "keep", false, "keep the work directory (config, logs)")
+}
+
+// Prepare makes the work directory and returns the binary to measure:
+// -bin, or syndicate built into the directory. cleanup removes the
+// directory unless -keep.
+func (s *Setup) Prepare(ctx context.Context, prefix string, out io.Writer) (work, bin string, cleanup func(), err error) {
+	if work, cleanup, err = WorkDir(prefix, s.Keep, out); err != nil {
+		return "", "", nil, err
+	}
+	bin = s.Bin
+	if bin == "" {
+		if bin, err = BuildSyndicate(ctx, work, out); err != nil {
+			cleanup()
+			return "", "", nil, err
+		}
+	}
+	return work, bin, cleanup, nil
 }
 
 // BuildSyndicate builds ./cmd/syndicate of the module the working

@@ -2,6 +2,7 @@ package benchrun
 
 import (
 	"context"
+	"flag"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -169,5 +170,29 @@ func TestWorkDir(t *testing.T) {
 				t.Errorf("path printed: %v, want %v (%q)", printed, keep, out.String())
 			}
 		})
+	}
+}
+
+// TestSetup: -bin names the binary to measure, so nothing is built, and
+// -keep keeps the work directory.
+func TestSetup(t *testing.T) {
+	var s Setup
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	s.Flags(fs)
+	if err := fs.Parse([]string{"-bin", "/opt/old/syndicate", "-keep"}); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	work, bin, cleanup, err := s.Prepare(context.Background(), "benchrun-setup-", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	cleanup()
+	if bin != "/opt/old/syndicate" || strings.Contains(out.String(), "building") {
+		t.Errorf("bin %q, output %q: want -bin's binary and no build", bin, out.String())
+	}
+	if _, err := os.Stat(work); err != nil {
+		t.Errorf("-keep: the work directory is gone: %v", err)
 	}
 }
