@@ -16,7 +16,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -178,24 +177,13 @@ func startOnce(bin, cfgPath, logPath, base string, plan archivefixture.Plan) (re
 	}
 	for _, slug := range slugs {
 		for _, file := range append([]string{""}, render.FeedFormats...) {
-			if url := base + "/" + slug + "/" + file; !ok(client, url) {
+			if url := base + "/" + slug + "/" + file; !benchrun.OK(context.Background(), client, url) {
 				return res, fmt.Errorf("GET %s did not answer 200", url)
 			}
 		}
 	}
 	res.RSS, _, err = procstat.Memory(pid)
 	return res, err
-}
-
-// ok reports whether GET url answers 200, reading the whole body.
-func ok(client *http.Client, url string) bool {
-	resp, err := client.Get(url)
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode == http.StatusOK
 }
 
 // median is the median of each figure over rs, taken separately.

@@ -198,18 +198,24 @@ func WaitDial(ctx context.Context, p *Proc, addr string, timeout time.Duration) 
 // or timeout passes.
 func WaitReady(ctx context.Context, p *Proc, url string, timeout time.Duration) error {
 	return waitUntil(ctx, p, timeout, "a 200 from "+url, func(ctx context.Context) bool {
-		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-		if err != nil {
-			return false
-		}
-		resp, err := readyClient.Do(req)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		io.Copy(io.Discard, resp.Body)
-		return resp.StatusCode == http.StatusOK
+		return OK(ctx, readyClient, url)
 	})
+}
+
+// OK reports whether GET url answers 200. It reads the whole body, so
+// that the connection is kept for the next request.
+func OK(ctx context.Context, client *http.Client, url string) bool {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode == http.StatusOK
 }
 
 // readyClient bounds each readiness request, so that a server that
