@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -36,22 +35,22 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"syndicate/internal/benchrun"
 	"syndicate/internal/procstat"
 )
 
 func main() {
 	rounds := flag.Int("rounds", 3, "measured rounds of each scenario per store")
 	stores := flag.String("stores", "memory,redis", "stores to measure, comma-separated")
-	bin := flag.String("bin", "", "syndicate binary to measure; built from ./cmd/syndicate when empty")
 	profiles := flag.String("pprof", "", "directory to write profiles of each store's last all-200 cycle to: CPU over its first 15 s, heap 4 s in and after it")
-	keep := flag.Bool("keep", false, "keep the work directory (config, logs)")
+	var setup benchrun.Setup
+	setup.Flags(flag.CommandLine)
 	flag.DurationVar(&cycleTimeout, "timeout", cycleTimeout, "longest a cycle may take before the run fails")
 	flag.StringVar(&goMemLimit, "gomemlimit", "", "GOMEMLIMIT of the syndicate process (Go's soft memory limit, e.g. 80MiB); empty: none")
 	flag.Parse()
-	if err := run(*rounds, strings.Split(*stores, ","), *bin, *profiles, *keep); err != nil {
+	if err := run(*rounds, strings.Split(*stores, ","), setup, *profiles); err != nil {
 		fmt.Fprintln(os.Stderr, "cyclebench:", err)
 		os.Exit(1)
 	}
@@ -73,25 +72,12 @@ type result struct {
 	Renders       int           // renders of all sections
 }
 
-func run(rounds int, stores []string, bin, profiles string, keep bool) error {
-	work, err := os.MkdirTemp("", "cyclebench-")
+func run(rounds int, stores []string, setup benchrun.Setup, profiles string) error {
+	work, bin, cleanup, err := setup.Prepare(context.Background(), "cyclebench-", os.Stdout)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Println("work directory:", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
-	if bin == "" {
-		bin = filepath.Join(work, "syndicate")
-		fmt.Println("building syndicate…")
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/syndicate")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("go build: %w", err)
-		}
-	}
+	defer cleanup()
 	p := defaultPlan()
 	fx, err := startFixture(p)
 	if err != nil {
@@ -136,7 +122,7 @@ func run(rounds int, stores []string, bin, profiles string, keep bool) error {
 
 // instance is the syndicate process under test and its redis-server.
 type instance struct {
-	syn, redis *exec.Cmd
+	syn, redis *benchrun.Proc
 	public     string // base URL of the feeds
 	ops        string // base URL of the operator routes
 	client     *http.Client
@@ -172,7 +158,7 @@ func measureStore(p plan, fx *fixture, store, bin, dir string, rounds int, profi
 	if err := in.waitFinal(p, 0, cycleTimeout, nil); err != nil {
 		return nil, fmt.Errorf("first cycle: %w", err)
 	}
-	hwm, _ := procstat.PeakRSS(in.syn.Process.Pid)
+	hwm, _ := procstat.PeakRSS(in.syn.Pid())
 	fmt.Printf("%s: store filled (every source due at start, from process start): %.2f s, peak RSS %d MiB\n",
 		store, time.Since(t0).Seconds(), hwm>>20)
 	out := map[string][]result{}
@@ -221,16 +207,17 @@ func measureStore(p plan, fx *fixture, store, bin, dir string, rounds int, profi
 
 func start(p plan, fx *fixture, store, bin, dir string) (*instance, error) {
 	in := &instance{client: &http.Client{Timeout: 10 * time.Minute}}
-	e := endpoints{Listen: freeAddr(), OpsListen: freeAddr(), ContentDir: filepath.Join(dir, "feeds"), URL: fx.url}
+	e := endpoints{ContentDir: filepath.Join(dir, "feeds"), URL: fx.url}
+	var err error
+	if e.Listen, err = benchrun.FreeAddr(); err != nil {
+		return nil, err
+	}
+	if e.OpsListen, err = benchrun.FreeAddr(); err != nil {
+		return nil, err
+	}
 	if store == "redis" {
-		addr := freeAddr()
-		_, port, _ := net.SplitHostPort(addr)
-		in.redis = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-		if err := in.redis.Start(); err != nil {
-			return nil, fmt.Errorf("redis-server: %w", err)
-		}
-		if err := waitDial(addr, 10*time.Second); err != nil {
-			in.stop()
+		var addr string
+		if in.redis, addr, err = benchrun.StartRedis(context.Background(), dir); err != nil {
 			return nil, err
 		}
 		e.RedisURL = "redis://" + addr + "/0"
@@ -248,18 +235,18 @@ func start(p plan, fx *fixture, store, bin, dir string) (*instance, error) {
 		return nil, err
 	}
 	defer logf.Close()
-	in.syn = exec.Command(bin, "serve", "--config", cfg)
-	in.syn.Stdout, in.syn.Stderr = logf, logf
-	in.syn.Env = os.Environ()
+	syn := exec.Command(bin, "serve", "--config", cfg)
+	syn.Stdout, syn.Stderr = logf, logf
+	syn.Env = os.Environ()
 	if goMemLimit != "" {
-		in.syn.Env = append(in.syn.Env, "GOMEMLIMIT="+goMemLimit)
+		syn.Env = append(syn.Env, "GOMEMLIMIT="+goMemLimit)
 	}
-	if err := in.syn.Start(); err != nil {
+	if in.syn, err = benchrun.Start(syn); err != nil {
 		in.stop()
 		return nil, err
 	}
 	in.public, in.ops = "http://"+e.Listen, "http://"+e.OpsListen
-	if err := waitDial(e.OpsListen, 30*time.Second); err != nil {
+	if err := benchrun.WaitDial(context.Background(), in.syn, e.OpsListen, 30*time.Second); err != nil {
 		in.stop()
 		return nil, fmt.Errorf("syndicate did not start (see %s): %w", logf.Name(), err)
 	}
@@ -268,20 +255,8 @@ func start(p plan, fx *fixture, store, bin, dir string) (*instance, error) {
 
 // stop ends the processes this instance started, by their pids.
 func (in *instance) stop() {
-	for _, c := range []*exec.Cmd{in.syn, in.redis} {
-		if c == nil || c.Process == nil {
-			continue
-		}
-		c.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { c.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			c.Process.Kill()
-			<-done
-		}
-	}
+	in.syn.Stop()
+	in.redis.Stop()
 }
 
 // cycle asks for one polling cycle of every source and measures it until
@@ -293,7 +268,7 @@ func (in *instance) cycle(p plan, fx *fixture, gen int) (result, error) {
 	if err != nil {
 		return res, err
 	}
-	pid, rpid := in.syn.Process.Pid, in.redisPid()
+	pid, rpid := in.syn.Pid(), in.redisPid()
 	cpu0, _ := procstat.CPU(pid)
 	rcpu0 := 0.0
 	if rpid > 0 {
@@ -361,7 +336,7 @@ func (in *instance) redisPid() int {
 	if in.redis == nil {
 		return 0
 	}
-	return in.redis.Process.Pid
+	return in.redis.Pid()
 }
 
 // poll runs POST /api/v1/poll, which answers when every poll is done.
@@ -507,30 +482,4 @@ func (in *instance) saveProfile(path, file string) error {
 	}
 	_, err = io.Copy(f, resp.Body)
 	return errors.Join(err, f.Close())
-}
-
-// freeAddr is a loopback address nothing listens on right now.
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func waitDial(addr string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("nothing listens on %s after %v", addr, timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -14,11 +14,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,10 +23,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"syndicate/internal/archivefixture"
+	"syndicate/internal/benchrun"
 	"syndicate/internal/config"
 	"syndicate/internal/procstat"
 	"syndicate/internal/render"
@@ -39,8 +36,8 @@ import (
 func main() {
 	rounds := flag.Int("rounds", 3, "starts measured per size")
 	sizes := flag.String("items", "1000,10000,100000", "archive sizes to measure, comma-separated")
-	bin := flag.String("bin", "", "syndicate binary to measure; built from ./cmd/syndicate when empty")
-	keep := flag.Bool("keep", false, "keep the work directory (config, logs)")
+	var setup benchrun.Setup
+	setup.Flags(flag.CommandLine)
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
@@ -51,7 +48,7 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	if err := run(ns, *rounds, *bin, *keep); err != nil {
+	if err := run(ns, *rounds, setup); err != nil {
 		fmt.Fprintln(os.Stderr, "flatbench:", err)
 		os.Exit(1)
 	}
@@ -65,25 +62,12 @@ type result struct {
 	RedisMem int64         // redis-server's resident bytes, holding the archive
 }
 
-func run(sizes []int, rounds int, bin string, keep bool) error {
-	work, err := os.MkdirTemp("", "flatbench-")
+func run(sizes []int, rounds int, setup benchrun.Setup) error {
+	work, bin, cleanup, err := setup.Prepare(context.Background(), "flatbench-", os.Stdout)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Println("work directory:", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
-	if bin == "" {
-		bin = filepath.Join(work, "syndicate")
-		fmt.Println("building syndicate…")
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/syndicate")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("go build: %w", err)
-		}
-	}
+	defer cleanup()
 	var medians []result
 	for _, n := range sizes {
 		rs, err := measureSize(n, rounds, bin, filepath.Join(work, strconv.Itoa(n)))
@@ -116,18 +100,16 @@ func measureSize(n, rounds int, bin, dir string) ([]result, error) {
 	if err := os.WriteFile(filepath.Join(feeds, "harbour-notes.md"), []byte(archivefixture.Article(0)), 0o644); err != nil {
 		return nil, err
 	}
-	redisAddr := freeAddr()
-	_, port, _ := net.SplitHostPort(redisAddr)
-	redis := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := redis.Start(); err != nil {
-		return nil, fmt.Errorf("redis-server: %w", err)
-	}
-	defer stop(redis)
-	if err := waitDial(redisAddr, 10*time.Second); err != nil {
+	redis, redisAddr, err := benchrun.StartRedis(context.Background(), dir)
+	if err != nil {
 		return nil, err
 	}
+	defer redis.Stop()
 	plan := archivefixture.New(n)
-	listen := freeAddr()
+	listen, err := benchrun.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
 	e := archivefixture.Endpoints{BaseURL: "http://" + listen, Listen: listen, RedisURL: "redis://" + redisAddr + "/0", ContentDir: feeds}
 	cfgPath := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfgPath, []byte(plan.Config(e)), 0o644); err != nil {
@@ -147,7 +129,7 @@ func measureSize(n, rounds int, bin, dir string) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	redisRSS, _, _ := procstat.Memory(redis.Process.Pid)
+	redisRSS, _, _ := procstat.Memory(redis.Pid())
 	fmt.Printf("%d items: Redis filled in %.1f s, %.0f MiB resident\n", n, time.Since(t0).Seconds(), mib(redisRSS))
 	var out []result
 	for r := range rounds {
@@ -176,27 +158,16 @@ func startOnce(bin, cfgPath, logPath, base string, plan archivefixture.Plan) (re
 	syn.Stdout, syn.Stderr = logf, logf
 	client := &http.Client{Timeout: 10 * time.Second}
 	start := time.Now()
-	if err := syn.Start(); err != nil {
+	p, err := benchrun.Start(syn)
+	if err != nil {
 		return res, err
 	}
-	defer stop(syn)
-	exited := make(chan struct{})
-	go func() { syn.Process.Wait(); close(exited) }()
-	for {
-		if ok(client, base+"/readyz") {
-			break
-		}
-		select {
-		case <-exited:
-			return res, fmt.Errorf("syndicate exited before it was ready (see %s)", logPath)
-		case <-time.After(5 * time.Millisecond):
-		}
-		if time.Since(start) > 5*time.Minute {
-			return res, errors.New("not ready after 5 minutes")
-		}
+	defer p.Stop()
+	if err := benchrun.WaitReady(context.Background(), p, base+"/readyz", 5*time.Minute); err != nil {
+		return res, fmt.Errorf("%w (see %s)", err, logPath)
 	}
 	res.Ready = time.Since(start)
-	pid := syn.Process.Pid
+	pid := p.Pid()
 	if _, res.HWM, err = procstat.Memory(pid); err != nil {
 		return res, err
 	}
@@ -206,41 +177,13 @@ func startOnce(bin, cfgPath, logPath, base string, plan archivefixture.Plan) (re
 	}
 	for _, slug := range slugs {
 		for _, file := range append([]string{""}, render.FeedFormats...) {
-			if url := base + "/" + slug + "/" + file; !ok(client, url) {
+			if url := base + "/" + slug + "/" + file; !benchrun.OK(context.Background(), client, url) {
 				return res, fmt.Errorf("GET %s did not answer 200", url)
 			}
 		}
 	}
 	res.RSS, _, err = procstat.Memory(pid)
 	return res, err
-}
-
-// ok reports whether GET url answers 200, reading the whole body.
-func ok(client *http.Client, url string) bool {
-	resp, err := client.Get(url)
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode == http.StatusOK
-}
-
-// stop ends a process this command started, by its pid: SIGTERM, then
-// SIGKILL after 15 s.
-func stop(c *exec.Cmd) {
-	if c.Process == nil {
-		return
-	}
-	c.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { c.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		c.Process.Kill()
-		<-done
-	}
 }
 
 // median is the median of each figure over rs, taken separately.
@@ -258,29 +201,5 @@ func median(rs []result) result {
 		HWM:      pick(func(r result) int64 { return r.HWM }),
 		RSS:      pick(func(r result) int64 { return r.RSS }),
 		RedisMem: pick(func(r result) int64 { return r.RedisMem }),
-	}
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func waitDial(addr string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("nothing listens on %s after %v", addr, timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

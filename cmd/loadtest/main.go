@@ -22,6 +22,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"syndicate/internal/benchrun"
 )
 
 type options struct {
@@ -107,24 +109,19 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(filepath.Join(repo, "cmd", "syndicate")); err != nil {
 		return fmt.Errorf("loadtest: run me from the repository root (make loadtest): %w", err)
 	}
-	dir, err := os.MkdirTemp("", "syndicate-loadtest-")
+	dir, cleanup, err := benchrun.WorkDir("syndicate-loadtest-", o.keep, stderr)
 	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
-	if o.keep {
-		fmt.Fprintln(stderr, "loadtest: keeping", dir)
-	} else {
-		defer os.RemoveAll(dir)
-	}
+	defer cleanup()
 	// nginx's worker may run as another user; it must reach the export.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
 
-	bin := filepath.Join(dir, "syndicate")
-	fmt.Fprintln(stderr, "loadtest: building syndicate")
-	if err := command(ctx, stderr, nil, "go", "build", "-o", bin, "./cmd/syndicate"); err != nil {
-		return err
+	bin, err := benchrun.BuildSyndicate(ctx, dir, stderr)
+	if err != nil {
+		return fmt.Errorf("loadtest: %w", err)
 	}
 	config, err := writeSite(repo, filepath.Join(dir, "site"), o.articles)
 	if err != nil {
@@ -247,9 +244,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 // startNginx writes the configuration and starts nginx serving export.
 func startNginx(ctx context.Context, ps *procs, dir, export, cpu string, logs io.Writer) (*server, error) {
-	addr, err := freePort()
+	addr, err := benchrun.FreeAddr()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("loadtest: %w", err)
 	}
 	nginxDir := filepath.Join(dir, "nginx")
 	if err := os.MkdirAll(filepath.Join(nginxDir, "tmp"), 0o755); err != nil {
@@ -266,10 +263,10 @@ func startNginx(ctx context.Context, ps *procs, dir, export, cpu string, logs io
 	if err != nil {
 		return nil, err
 	}
-	if err := waitReady(ctx, ps, cmd, "http://"+addr+"/"); err != nil {
-		return nil, err
+	if err := benchrun.WaitReady(ctx, cmd, "http://"+addr+"/", 30*time.Second); err != nil {
+		return nil, fmt.Errorf("loadtest: %w", err)
 	}
-	worker, err := onlyChild(cmd.Process.Pid)
+	worker, err := onlyChild(cmd.Pid())
 	if err != nil {
 		return nil, err
 	}
@@ -278,23 +275,23 @@ func startNginx(ctx context.Context, ps *procs, dir, export, cpu string, logs io
 
 // startSyndicate starts syndicate serve with the given --fast-path mode.
 func startSyndicate(ctx context.Context, ps *procs, bin, config, mode string, env []string, cpu string, logs io.Writer) (*server, error) {
-	addr, err := freePort()
+	addr, err := benchrun.FreeAddr()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("loadtest: %w", err)
 	}
 	env = append([]string{"GOMAXPROCS=1", "SYNDICATE_LISTEN=" + addr}, env...)
 	cmd, err := ps.start("taskset", env, logs, "-c", cpu, bin, "serve", "--config", config, "--fast-path="+mode)
 	if err != nil {
 		return nil, err
 	}
-	if err := waitReady(ctx, ps, cmd, "http://"+addr+"/readyz"); err != nil {
-		return nil, err
+	if err := benchrun.WaitReady(ctx, cmd, "http://"+addr+"/readyz", 30*time.Second); err != nil {
+		return nil, fmt.Errorf("loadtest: %w", err)
 	}
 	name := "syndicate"
 	if mode != "on" {
 		name += " --fast-path=" + mode
 	}
-	return &server{name: name, pid: cmd.Process.Pid, base: "http://" + addr, etag: map[string]string{}}, nil
+	return &server{name: name, pid: cmd.Pid(), base: "http://" + addr, etag: map[string]string{}}, nil
 }
 
 // verify checks that all servers answer every case with the same status

@@ -37,22 +37,9 @@ type partnersJSON struct {
 }
 
 func (h *handler) partners(w http.ResponseWriter, r *http.Request) {
-	n, err := daysParam(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), reportTimeout)
-	defer cancel()
-	reps, err := h.d.Partners(ctx, n)
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "ops: partners' usage: "+err.Error())
-		return
-	}
-	if reps == nil {
-		reps = []audience.PartnerReport{}
-	}
-	writeJSON(w, http.StatusOK, partnersJSON{Days: n, Partners: reps})
+	serveReport(w, r, "partners' usage", h.d.Partners, func(n int, reps []audience.PartnerReport) any {
+		return partnersJSON{Days: n, Partners: reps}
+	})
 }
 
 // audienceJSON is /api/v1/audience.
@@ -62,6 +49,15 @@ type audienceJSON struct {
 }
 
 func (h *handler) audience(w http.ResponseWriter, r *http.Request) {
+	serveReport(w, r, "audience", h.d.Audience, func(n int, secs []audience.SectionAudience) any {
+		return audienceJSON{Days: n, Sections: secs}
+	})
+}
+
+// serveReport answers a report route: read over ?days= within
+// reportTimeout, then body's JSON, its list [] rather than null when
+// there is nothing to report. what names the report in errors.
+func serveReport[T any](w http.ResponseWriter, r *http.Request, what string, read func(context.Context, int) ([]T, error), body func(days int, list []T) any) {
 	n, err := daysParam(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -69,15 +65,15 @@ func (h *handler) audience(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), reportTimeout)
 	defer cancel()
-	secs, err := h.d.Audience(ctx, n)
+	list, err := read(ctx, n)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "ops: audience: "+err.Error())
+		writeError(w, http.StatusServiceUnavailable, "ops: "+what+": "+err.Error())
 		return
 	}
-	if secs == nil {
-		secs = []audience.SectionAudience{}
+	if list == nil {
+		list = []T{}
 	}
-	writeJSON(w, http.StatusOK, audienceJSON{Days: n, Sections: secs})
+	writeJSON(w, http.StatusOK, body(n, list))
 }
 
 // partnersPanel is the status page's table of partners.

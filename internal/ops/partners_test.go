@@ -77,6 +77,26 @@ func TestPartnersAndAudienceRoutes(t *testing.T) {
 	}
 }
 
+// TestEmptyReports: nothing to report is an empty list, never null, on
+// both report routes.
+func TestEmptyReports(t *testing.T) {
+	e := start(t, ops.Deps{
+		Partners: func(context.Context, int) ([]audience.PartnerReport, error) { return nil, nil },
+		Audience: func(context.Context, int) ([]audience.SectionAudience, error) { return nil, nil },
+	})
+	for _, tc := range []struct{ path, key string }{
+		{"/api/v1/partners?days=7", "partners"},
+		{"/api/v1/audience?days=7", "sections"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			v := getJSON(t, e.URL+tc.path, 200)
+			if list, ok := v[tc.key].([]any); !ok || len(list) != 0 || v["days"] != 7.0 {
+				t.Errorf("%s = %v, want days 7 and an empty %s list", tc.path, v, tc.key)
+			}
+		})
+	}
+}
+
 func TestStatusPanels(t *testing.T) {
 	r := &reports{}
 	e := start(t, ops.Deps{Partners: r.partners, Audience: r.audience})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -39,203 +40,171 @@ func live(day string, now time.Time) bool {
 
 // prune drops what expired; a.mu is held.
 func (a *memoryAudience) prune(now time.Time) {
-	for day := range a.usage {
-		if !live(day, now) {
-			delete(a.usage, day)
-		}
+	dropExpired(a.usage, now)
+	dropExpired(a.subs, now)
+	dropExpired(a.addrs, now)
+	maps.DeleteFunc(a.salts, func(_ string, s salt) bool { return !now.Before(s.expires) })
+}
+
+// dropExpired deletes the days of byDay no longer kept at now.
+func dropExpired[V any](byDay map[string]V, now time.Time) {
+	maps.DeleteFunc(byDay, func(day string, _ V) bool { return !live(day, now) })
+}
+
+// inner is m[k], made first when missing.
+func inner[K comparable, V any](m map[string]map[K]V, k string) map[K]V {
+	in := m[k]
+	if in == nil {
+		in = map[K]V{}
+		m[k] = in
 	}
-	for day := range a.subs {
-		if !live(day, now) {
-			delete(a.subs, day)
-		}
+	return in
+}
+
+// withAudience runs f on the audience, locked, at the time now. A write
+// first drops what has expired, which keeps memory bounded; a read only
+// leaves expired days out of its answer.
+func (m *Memory) withAudience(ctx context.Context, write bool, f func(a *memoryAudience, now time.Time) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	for day := range a.addrs {
-		if !live(day, now) {
-			delete(a.addrs, day)
-		}
+	a := &m.audience
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	if write {
+		a.init()
+		a.prune(now)
 	}
-	for day, s := range a.salts {
-		if !now.Before(s.expires) {
-			delete(a.salts, day)
-		}
-	}
+	return f(a, now)
 }
 
 // AddUsage implements Audience.
 func (m *Memory) AddUsage(ctx context.Context, usage []Usage) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	for _, u := range usage {
 		if _, err := dayExpiry(u.Day); err != nil {
 			return err
 		}
 	}
-	a := &m.audience
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.init()
-	now := time.Now()
-	a.prune(now)
-	for _, u := range usage {
-		if !live(u.Day, now) {
-			continue
+	return m.withAudience(ctx, true, func(a *memoryAudience, now time.Time) error {
+		for _, u := range usage {
+			if !live(u.Day, now) {
+				continue
+			}
+			day := inner(a.usage, u.Day)
+			k := [2]string{u.Partner, u.Section}
+			have := day[k]
+			if have == nil {
+				have = &Usage{Day: u.Day, Partner: u.Partner, Section: u.Section}
+				day[k] = have
+			}
+			have.Requests += u.Requests
+			have.NotModified += u.NotModified
+			have.Bytes += u.Bytes
+			if u.LastSeen.After(have.LastSeen) {
+				have.LastSeen = u.LastSeen
+			}
 		}
-		day := a.usage[u.Day]
-		if day == nil {
-			day = map[[2]string]*Usage{}
-			a.usage[u.Day] = day
-		}
-		k := [2]string{u.Partner, u.Section}
-		have := day[k]
-		if have == nil {
-			have = &Usage{Day: u.Day, Partner: u.Partner, Section: u.Section}
-			day[k] = have
-		}
-		have.Requests += u.Requests
-		have.NotModified += u.NotModified
-		have.Bytes += u.Bytes
-		if u.LastSeen.After(have.LastSeen) {
-			have.LastSeen = u.LastSeen
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // Usage implements Audience.
 func (m *Memory) Usage(ctx context.Context, days []string) ([]Usage, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	a := &m.audience
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := time.Now()
 	var out []Usage
-	for _, day := range days {
-		if !live(day, now) {
-			continue
+	err := m.withAudience(ctx, false, func(a *memoryAudience, now time.Time) error {
+		for _, day := range days {
+			if !live(day, now) {
+				continue
+			}
+			for _, u := range a.usage[day] {
+				out = append(out, *u)
+			}
 		}
-		for _, u := range a.usage[day] {
-			out = append(out, *u)
-		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // SetSubscribers implements Audience.
 func (m *Memory) SetSubscribers(ctx context.Context, counts []SubscriberCount) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	a := &m.audience
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.init()
-	now := time.Now()
-	a.prune(now)
-	for _, c := range counts {
-		if _, err := dayExpiry(c.Day); err != nil {
-			return err
+	return m.withAudience(ctx, true, func(a *memoryAudience, now time.Time) error {
+		for _, c := range counts {
+			if _, err := dayExpiry(c.Day); err != nil {
+				return err
+			}
+			if !live(c.Day, now) {
+				continue
+			}
+			inner(a.subs, c.Day)[[3]string{c.Section, c.Reader, c.Feed}] = c.Subscribers
 		}
-		if !live(c.Day, now) {
-			continue
-		}
-		day := a.subs[c.Day]
-		if day == nil {
-			day = map[[3]string]int64{}
-			a.subs[c.Day] = day
-		}
-		day[[3]string{c.Section, c.Reader, c.Feed}] = c.Subscribers
-	}
-	return nil
+		return nil
+	})
 }
 
 // AddAddresses implements Audience.
 func (m *Memory) AddAddresses(ctx context.Context, day, section string, hashes []string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	if _, err := dayExpiry(day); err != nil {
 		return err
 	}
-	a := &m.audience
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.init()
-	now := time.Now()
-	a.prune(now)
-	if !live(day, now) || len(hashes) == 0 {
+	return m.withAudience(ctx, true, func(a *memoryAudience, now time.Time) error {
+		if !live(day, now) || len(hashes) == 0 {
+			return nil
+		}
+		set := inner(inner(a.addrs, day), section)
+		for _, h := range hashes {
+			set[h] = true
+		}
 		return nil
-	}
-	if a.addrs[day] == nil {
-		a.addrs[day] = map[string]map[string]bool{}
-	}
-	set := a.addrs[day][section]
-	if set == nil {
-		set = map[string]bool{}
-		a.addrs[day][section] = set
-	}
-	for _, h := range hashes {
-		set[h] = true
-	}
-	return nil
+	})
 }
 
 // AudienceDays implements Audience.
 func (m *Memory) AudienceDays(ctx context.Context, days []string) ([]AudienceDay, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	a := &m.audience
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := time.Now()
 	var out []AudienceDay
-	for _, day := range slices.Compact(slices.Sorted(slices.Values(days))) {
-		if !live(day, now) {
-			continue
-		}
-		bySection := map[string]*AudienceDay{}
-		get := func(section string) *AudienceDay {
-			d := bySection[section]
-			if d == nil {
-				d = &AudienceDay{Day: day, Section: section, Readers: map[string]int64{}}
-				bySection[section] = d
+	err := m.withAudience(ctx, false, func(a *memoryAudience, now time.Time) error {
+		for _, day := range slices.Compact(slices.Sorted(slices.Values(days))) {
+			if !live(day, now) {
+				continue
 			}
-			return d
+			bySection := map[string]*AudienceDay{}
+			get := func(section string) *AudienceDay {
+				d := bySection[section]
+				if d == nil {
+					d = &AudienceDay{Day: day, Section: section, Readers: map[string]int64{}}
+					bySection[section] = d
+				}
+				return d
+			}
+			for k, n := range a.subs[day] {
+				get(k[0]).Readers[k[1]] += n
+			}
+			for section, set := range a.addrs[day] {
+				get(section).Addresses = int64(len(set))
+			}
+			for _, d := range bySection {
+				out = append(out, *d)
+			}
 		}
-		for k, n := range a.subs[day] {
-			get(k[0]).Readers[k[1]] += n
-		}
-		for section, set := range a.addrs[day] {
-			get(section).Addresses = int64(len(set))
-		}
-		for _, d := range bySection {
-			out = append(out, *d)
-		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // DaySalt implements Audience.
 func (m *Memory) DaySalt(ctx context.Context, day string, fresh []byte, expires time.Time) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	a := &m.audience
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.init()
-	now := time.Now()
-	a.prune(now)
-	if s, ok := a.salts[day]; ok {
-		return slices.Clone(s.b), nil
-	}
-	if !now.Before(expires) {
-		// Already past: the salt serves this call and is not kept.
-		return slices.Clone(fresh), nil
-	}
-	a.salts[day] = salt{slices.Clone(fresh), expires}
-	return slices.Clone(fresh), nil
+	var out []byte
+	err := m.withAudience(ctx, true, func(a *memoryAudience, now time.Time) error {
+		if s, ok := a.salts[day]; ok {
+			out = slices.Clone(s.b)
+			return nil
+		}
+		out = slices.Clone(fresh)
+		// A salt already past its expiry serves this call and is not kept.
+		if now.Before(expires) {
+			a.salts[day] = salt{slices.Clone(fresh), expires}
+		}
+		return nil
+	})
+	return out, err
 }
