@@ -89,13 +89,18 @@ func (a *App) applyWithdrawals(ctx context.Context, sources []config.Source) err
 		return nil
 	}
 	a.withdrawals.Store(&now)
+	ids := make([]string, len(changed))
+	for i, s := range changed {
+		a.Log.Info("withdrawals reloaded", "source", s.ID, "withdrawn", len(s.Withdrawn), "before", len(old[s.ID].Withdrawn))
+		ids[i] = s.ID
+	}
+	// One publish for every changed list, as for a polling cycle.
+	a.loadSources(ctx, ids)
+	if a.Poller == nil {
+		return nil
+	}
 	var errs []error
 	for _, s := range changed {
-		a.Log.Info("withdrawals reloaded", "source", s.ID, "withdrawn", len(s.Withdrawn), "before", len(old[s.ID].Withdrawn))
-		a.loadSources(ctx, []string{s.ID})
-		if a.Poller == nil {
-			continue
-		}
 		if err := a.Poller.Withdraw(ctx, *s); err != nil {
 			a.Log.Error("withdrawals not applied to the store; the next poll applies them", "source", s.ID, "err", err)
 			errs = append(errs, err)
