@@ -206,6 +206,17 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
+// instanceLog is a logger whose lines the test can read, also written to
+// stderr when FLEET_LOG is set.
+func instanceLog() (*slog.Logger, *syncBuffer) {
+	logs := &syncBuffer{}
+	var out io.Writer = logs
+	if os.Getenv("FLEET_LOG") != "" {
+		out = io.MultiWriter(logs, os.Stderr)
+	}
+	return slog.New(slog.NewTextHandler(out, nil)), logs
+}
+
 // startFleet starts n instances sharing one store, each with its own copy
 // of the articles, as a deployment would have. Fleets are several
 // processes' worth of work on a Redis of their own: -short skips them.
@@ -230,12 +241,8 @@ func startFleet(t *testing.T, n int, s fleetSetup) []*instance {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs := &syncBuffer{}
-		var logOut io.Writer = logs
-		if os.Getenv("FLEET_LOG") != "" {
-			logOut = io.MultiWriter(logs, os.Stderr)
-		}
-		a, err := New(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
+		log, logs := instanceLog()
+		a, err := New(cfg, log)
 		if err != nil {
 			t.Fatal(err)
 		}

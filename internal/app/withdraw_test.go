@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -67,12 +66,8 @@ func startReloadSite(t *testing.T, cms *cmsFixture, base, storeLines string, int
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	var logOut io.Writer = logs
-	if os.Getenv("FLEET_LOG") != "" {
-		logOut = io.MultiWriter(logs, os.Stderr)
-	}
-	a, err := New(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
+	log, logs := instanceLog()
+	a, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
