@@ -22,7 +22,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -468,18 +467,5 @@ func parseRenderCounts(text string) map[string]float64 {
 
 // saveProfile writes what the pprof route at path answers to file.
 func (in *instance) saveProfile(path, file string) error {
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return err
-	}
-	resp, err := in.client.Get(in.ops + path)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	f, err := os.Create(file)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(f, resp.Body)
-	return errors.Join(err, f.Close())
+	return benchrun.SaveProfile(in.client, in.ops+path, file)
 }

@@ -36,6 +36,8 @@ import (
 func main() {
 	rounds := flag.Int("rounds", 3, "starts measured per size")
 	sizes := flag.String("items", "1000,10000,100000", "archive sizes to measure, comma-separated")
+	flag.StringVar(&goMemLimit, "gomemlimit", "", "GOMEMLIMIT of the syndicate process (Go's soft memory limit, e.g. 120MiB); empty: none")
+	flag.StringVar(&profiles, "pprof", "", "directory to write, for each size, the heap profile of its last start once every section was served")
 	var setup benchrun.Setup
 	setup.Flags(flag.CommandLine)
 	flag.Parse()
@@ -53,6 +55,12 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// profiles is where -pprof writes heap profiles; empty: none.
+var profiles string
+
+// goMemLimit is the GOMEMLIMIT syndicate runs with, if any.
+var goMemLimit string
 
 // result is one measured start.
 type result struct {
@@ -76,7 +84,11 @@ func run(sizes []int, rounds int, setup benchrun.Setup) error {
 		}
 		medians = append(medians, median(rs))
 	}
-	fmt.Printf("\nsyndicate serve on Redis holding N items of 100 sources over 50 sections; medians of %d starts\n", rounds)
+	limit := ""
+	if goMemLimit != "" {
+		limit = ", GOMEMLIMIT=" + goMemLimit
+	}
+	fmt.Printf("\nsyndicate serve on Redis holding N items of 100 sources over 50 sections%s; medians of %d starts\n", limit, rounds)
 	fmt.Printf("%8s %9s %8s %9s %8s %9s %8s %10s\n", "items", "ready_s", "x_first", "hwm_MiB", "x_first", "rss_MiB", "x_first", "redis_MiB")
 	for i, m := range medians {
 		first := medians[0]
@@ -111,6 +123,11 @@ func measureSize(n, rounds int, bin, dir string) ([]result, error) {
 		return nil, err
 	}
 	e := archivefixture.Endpoints{BaseURL: "http://" + listen, Listen: listen, RedisURL: "redis://" + redisAddr + "/0", ContentDir: feeds}
+	if profiles != "" {
+		if e.OpsListen, err = benchrun.FreeAddr(); err != nil {
+			return nil, err
+		}
+	}
 	cfgPath := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfgPath, []byte(plan.Config(e)), 0o644); err != nil {
 		return nil, err
@@ -133,7 +150,11 @@ func measureSize(n, rounds int, bin, dir string) ([]result, error) {
 	fmt.Printf("%d items: Redis filled in %.1f s, %.0f MiB resident\n", n, time.Since(t0).Seconds(), mib(redisRSS))
 	var out []result
 	for r := range rounds {
-		res, err := startOnce(bin, cfgPath, filepath.Join(dir, fmt.Sprintf("syndicate-%d.log", r+1)), "http://"+listen, plan)
+		heap := ""
+		if profiles != "" && r == rounds-1 {
+			heap = filepath.Join(profiles, fmt.Sprintf("%d.heap.pprof", n))
+		}
+		res, err := startOnce(bin, cfgPath, filepath.Join(dir, fmt.Sprintf("syndicate-%d.log", r+1)), "http://"+listen, "http://"+e.OpsListen, heap, plan)
 		if err != nil {
 			return nil, fmt.Errorf("start %d: %w", r+1, err)
 		}
@@ -146,8 +167,9 @@ func measureSize(n, rounds int, bin, dir string) ([]result, error) {
 }
 
 // startOnce starts syndicate, times it to /readyz 200, asks for every
-// section's documents once and reads its memory, then stops it.
-func startOnce(bin, cfgPath, logPath, base string, plan archivefixture.Plan) (result, error) {
+// section's documents once and reads its memory, then stops it. When heap
+// is given, the live heap is written there from ops, after the reading.
+func startOnce(bin, cfgPath, logPath, base, ops, heap string, plan archivefixture.Plan) (result, error) {
 	var res result
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -156,6 +178,10 @@ func startOnce(bin, cfgPath, logPath, base string, plan archivefixture.Plan) (re
 	defer logf.Close()
 	syn := exec.Command(bin, "serve", "--config", cfgPath)
 	syn.Stdout, syn.Stderr = logf, logf
+	syn.Env = os.Environ()
+	if goMemLimit != "" {
+		syn.Env = append(syn.Env, "GOMEMLIMIT="+goMemLimit)
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	start := time.Now()
 	p, err := benchrun.Start(syn)
@@ -163,7 +189,12 @@ func startOnce(bin, cfgPath, logPath, base string, plan archivefixture.Plan) (re
 		return res, err
 	}
 	defer p.Stop()
-	if err := benchrun.WaitReady(context.Background(), p, base+"/readyz", 5*time.Minute); err != nil {
+	// With an operator listener, /readyz is served there only.
+	ready := base + "/readyz"
+	if heap != "" {
+		ready = ops + "/readyz"
+	}
+	if err := benchrun.WaitReady(context.Background(), p, ready, 5*time.Minute); err != nil {
 		return res, fmt.Errorf("%w (see %s)", err, logPath)
 	}
 	res.Ready = time.Since(start)
@@ -182,8 +213,10 @@ func startOnce(bin, cfgPath, logPath, base string, plan archivefixture.Plan) (re
 			}
 		}
 	}
-	res.RSS, _, err = procstat.Memory(pid)
-	return res, err
+	if res.RSS, _, err = procstat.Memory(pid); err != nil || heap == "" {
+		return res, err
+	}
+	return res, benchrun.SaveProfile(client, ops+"/debug/pprof/heap?gc=1", heap)
 }
 
 // median is the median of each figure over rs, taken separately.

@@ -135,6 +135,7 @@ func (p Plan) Populate(ctx context.Context, st store.Store) error {
 type Endpoints struct {
 	BaseURL    string // the site's base URL
 	Listen     string // server.listen; empty leaves the default
+	OpsListen  string // server.ops_listen; empty: none
 	RedisURL   string // empty: the memory store
 	Prefix     string // store.prefix; empty leaves the default
 	ContentDir string
@@ -147,8 +148,15 @@ type Endpoints struct {
 func (p Plan) Config(e Endpoints) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[site]\ntitle = \"Flat bench\"\nbase_url = %q\n\n", e.BaseURL)
-	if e.Listen != "" {
-		fmt.Fprintf(&b, "[server]\nlisten = %q\n\n", e.Listen)
+	if e.Listen != "" || e.OpsListen != "" {
+		b.WriteString("[server]\n")
+		if e.Listen != "" {
+			fmt.Fprintf(&b, "listen = %q\n", e.Listen)
+		}
+		if e.OpsListen != "" {
+			fmt.Fprintf(&b, "ops_listen = %q\n", e.OpsListen)
+		}
+		b.WriteString("\n")
 	}
 	if e.RedisURL != "" {
 		fmt.Fprintf(&b, "[store]\nredis_url = %q\n", e.RedisURL)

@@ -244,3 +244,27 @@ func waitUntil(ctx context.Context, p *Proc, timeout time.Duration, what string,
 	}
 	return nil
 }
+
+// SaveProfile writes what the pprof route at url answers to file.
+func SaveProfile(client *http.Client, url, file string) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

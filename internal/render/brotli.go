@@ -29,13 +29,12 @@ var brotliOf = brotliCopy
 // is not assembled from cached pieces as the gzip copy is: the library
 // has no way to end a piece so that another can be appended.
 func brotliCopy(body []byte) []byte {
-	var out bytes.Buffer
-	out.Grow(len(body)/3 + 64)
+	out := scratch.Get().(*bytes.Buffer)
 	w := brotliWriters.Get().(*matchfinder.Writer)
-	w.Reset(&out)
+	w.Reset(out)
 	// Writing to a bytes.Buffer cannot fail.
 	w.Write(body)
 	w.Close()
 	brotliWriters.Put(w)
-	return out.Bytes()
+	return keep(out)
 }

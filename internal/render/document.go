@@ -28,17 +28,16 @@ var gzipWriters = sync.Pool{New: func() any {
 // content type and modification time. RenderedAt is the only field that
 // differs between two calls with the same arguments; it is not served.
 func NewDocument(body []byte, contentType string, lastModified time.Time) document.Document {
-	var gz bytes.Buffer
-	gz.Grow(len(body)/2 + 64)
+	gz := scratch.Get().(*bytes.Buffer)
 	w := gzipWriters.Get().(*gzip.Writer)
-	w.Reset(&gz)
+	w.Reset(gz)
 	// Writing to a bytes.Buffer cannot fail.
 	w.Write(body)
 	w.Close()
 	gzipWriters.Put(w)
 	return document.Document{
 		Body:         body,
-		Gzip:         gz.Bytes(),
+		Gzip:         keep(gz),
 		Brotli:       brotliOf(body),
 		ETag:         etag(body),
 		LastModified: lastModified,
@@ -76,20 +75,31 @@ var flateWriters = sync.Pool{New: func() any {
 // into non-final blocks that end byte-aligned, ready to be followed by any
 // other piece.
 func deflate(parts ...[]byte) []byte {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	var out bytes.Buffer
-	out.Grow(n/2 + 64) // BestSpeed keeps about 37% of feed text
+	out := scratch.Get().(*bytes.Buffer)
 	w := flateWriters.Get().(*flate.Writer)
-	w.Reset(&out) // forgets the previous piece: no match may reach into it
+	w.Reset(out) // forgets the previous piece: no match may reach into it
 	for _, p := range parts {
 		w.Write(p)
 	}
 	w.Flush()
 	flateWriters.Put(w)
-	return out.Bytes()
+	return keep(out)
+}
+
+// Compressed copies are written to a scratch buffer and kept as an exact
+// copy: a buffer grown for its input holds on to a quarter to a half more
+// than the bytes it was given, and cached pieces and documents are held
+// for as long as they are served. At 100,000 archived items the live heap
+// of an instance serving 51 sections held 17 MB of such buffers
+// (make flatbench -pprof).
+var scratch = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// keep returns a copy of what buf holds and gives buf back to scratch.
+func keep(buf *bytes.Buffer) []byte {
+	out := bytes.Clone(buf.Bytes())
+	buf.Reset()
+	scratch.Put(buf)
+	return out
 }
 
 // gzipHeader has no name and a zero mtime so that equal bodies give equal

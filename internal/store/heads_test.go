@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,44 @@ func TestHeadsRoundTrip(t *testing.T) {
 	}
 	if empty, err := decodeHeads(string(encodeHeads(nil))); err != nil || len(empty) != 0 {
 		t.Errorf("no items: %v, %v", empty, err)
+	}
+}
+
+func TestHeadsShareOriginAndSections(t *testing.T) {
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	head := func(id, source string, sections ...string) item.Item {
+		return item.Item{ID: id, ContentHTML: id, Sections: sections, Published: at, Updated: at, Origin: &item.Origin{SourceID: source}}
+	}
+	items := []item.Item{
+		head("a", "wire", "asia"), head("b", "wire", "asia"), head("c", "wire", "asia", "analysis"),
+		head("d", "wire", "asia", "analysis"), head("e", "wire", "asia"), head("f", "other", "asia"),
+	}
+	got, err := decodeHeads(string(encodeHeads(items)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSlice := func(a, b []string) bool { return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0] }
+	for _, c := range []struct {
+		i, j          int
+		origin, filed bool
+	}{
+		{0, 1, true, true},  // one source, filed alike
+		{1, 2, true, false}, // another filing
+		{2, 3, true, true},  // filed alike again
+		{3, 4, true, false}, // a shorter filing
+		{4, 5, false, true}, // another source, so another Origin, filed alike
+	} {
+		if got[c.i].Origin == got[c.j].Origin != c.origin {
+			t.Errorf("heads %s and %s share an Origin: %v, want %v", got[c.i].ID, got[c.j].ID, !c.origin, c.origin)
+		}
+		if sameSlice(got[c.i].Sections, got[c.j].Sections) != c.filed {
+			t.Errorf("heads %s and %s share Sections: %v, want %v", got[c.i].ID, got[c.j].ID, !c.filed, c.filed)
+		}
+	}
+	for i := range items {
+		if !slices.Equal(got[i].Sections, items[i].Sections) || got[i].Origin.SourceID != items[i].Origin.SourceID {
+			t.Errorf("head %s: sections %q of %q, want %q of %q", items[i].ID, got[i].Sections, got[i].Origin.SourceID, items[i].Sections, items[i].Origin.SourceID)
+		}
 	}
 }
 
