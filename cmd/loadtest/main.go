@@ -50,7 +50,7 @@ func main() {
 	flag.IntVar(&o.clientCPU, "client-cpu", 1, "core wrk is pinned to")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (site, export, nginx config)")
 	flag.StringVar(&o.only, "only", "", `measure only the cases whose name contains this, e.g. "latest" or "304"`)
-	flag.Func("compare", "further syndicate instances to measure alongside, by --fast-path mode (see syndicate help), comma-separated: e.g. off,no-yield", func(v string) error {
+	flag.Func("compare", "further syndicate instances to measure alongside, by --fast-path mode (see syndicate help), comma-separated: e.g. off,no-sendfile", func(v string) error {
 		o.compare = append(o.compare, strings.Split(v, ",")...)
 		return nil
 	})

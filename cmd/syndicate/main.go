@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // fastPathModes are serve's --fast-path values: on, off, or on without one
 // of its tricks, for measuring what each buys (see serve).
-var fastPathModes = []string{"on", "off", "no-sendfile", "no-yield", "ordinary-calls"}
+var fastPathModes = []string{"on", "off", "no-sendfile", "ordinary-calls"}
 
 // errShown marks an error whose details were already printed.
 type errShown struct{ n int }

@@ -19,10 +19,9 @@ import (
 
 // serve runs the HTTP server until ctx ends or SIGINT or SIGTERM comes.
 // fastPath "on" puts document requests on the server package's fast path;
-// "no-sendfile", "no-yield", "ordinary-calls" and "off" are the baselines
-// make loadtest measures it against: without sendfile for large bodies,
-// without yielding between requests, without raw system calls, and
-// without the fast path at all.
+// "no-sendfile", "ordinary-calls" and "off" are the baselines make
+// loadtest measures it against: without sendfile for large bodies,
+// without raw system calls, and without the fast path at all.
 func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) error {
 	cfg, err := config.Load(configPath)
 	if err != nil {
@@ -89,7 +88,6 @@ func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) e
 			fast := l.fast.Listener(ln, s)
 			fast.OrdinaryCalls = fastPath == "ordinary-calls"
 			fast.NoSendfile = fastPath == "no-sendfile"
-			fast.NoYield = fastPath == "no-yield"
 			fasts = append(fasts, fast)
 			ln = fast
 		}
