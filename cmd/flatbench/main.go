@@ -154,7 +154,11 @@ func measureSize(n, rounds int, bin, dir string) ([]result, error) {
 		if profiles != "" && r == rounds-1 {
 			heap = filepath.Join(profiles, fmt.Sprintf("%d.heap.pprof", n))
 		}
-		res, err := startOnce(bin, cfgPath, filepath.Join(dir, fmt.Sprintf("syndicate-%d.log", r+1)), "http://"+listen, "http://"+e.OpsListen, heap, plan)
+		ops := ""
+		if e.OpsListen != "" {
+			ops = "http://" + e.OpsListen
+		}
+		res, err := startOnce(bin, cfgPath, filepath.Join(dir, fmt.Sprintf("syndicate-%d.log", r+1)), "http://"+listen, ops, heap, plan)
 		if err != nil {
 			return nil, fmt.Errorf("start %d: %w", r+1, err)
 		}
@@ -167,8 +171,9 @@ func measureSize(n, rounds int, bin, dir string) ([]result, error) {
 }
 
 // startOnce starts syndicate, times it to /readyz 200, asks for every
-// section's documents once and reads its memory, then stops it. When heap
-// is given, the live heap is written there from ops, after the reading.
+// section's documents once and reads its memory, then stops it. ops is
+// the operator listener's URL, if one is configured; when heap is given,
+// the live heap is written there from ops, after the reading.
 func startOnce(bin, cfgPath, logPath, base, ops, heap string, plan archivefixture.Plan) (result, error) {
 	var res result
 	logf, err := os.Create(logPath)
@@ -191,7 +196,7 @@ func startOnce(bin, cfgPath, logPath, base, ops, heap string, plan archivefixtur
 	defer p.Stop()
 	// With an operator listener, /readyz is served there only.
 	ready := base + "/readyz"
-	if heap != "" {
+	if ops != "" {
 		ready = ops + "/readyz"
 	}
 	if err := benchrun.WaitReady(context.Background(), p, ready, 5*time.Minute); err != nil {

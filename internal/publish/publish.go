@@ -199,6 +199,10 @@ func (p *Publisher) shareExternal(merged []item.Item) {
 
 func (p *Publisher) republish(ctx context.Context) error {
 	items := p.mergedItems()
+	// At once, not once published: until then every source's items were
+	// held twice, the whole time the index was built and the sections
+	// rendered (p.merged keeps what the diff below needs).
+	p.shareExternal(items)
 	media := p.media
 	if p.topics == nil || p.siteChanged {
 		p.topics, p.siteChanged = section.NewTopics(p.siteItems(), p.opts.TopicLimit), false
@@ -249,7 +253,6 @@ func (p *Publisher) republish(ctx context.Context) error {
 		return err
 	}
 	p.merged, p.docs, p.index, p.published, p.full = items, docs, ix, true, full
-	p.shareExternal(items)
 	render.FitFragments(feedBytes(docs, ix))
 	articles := articlePages(p.opts.Site.BaseURL, p.site)
 	var prevArticles map[string]*item.Item

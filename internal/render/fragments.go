@@ -13,6 +13,9 @@ import (
 // ones age out. Re-rendering a 50-item section after one edit is 8.6x
 // faster with the cache than without (BenchmarkTricks/edit/without-cache,
 // median of -count 5); a cold render costs the same either way (1.03x).
+// Since every render also compresses a whole brotli copy, which no cache
+// saves, the edit is 2.8x faster (8.3 against 23.2 ms, -count 3), with
+// the cache's entries copies or lent alike.
 
 // cacheKey identifies one item's fragment, or its compressed piece, in one
 // format for one site.
