@@ -344,7 +344,8 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 		// the network poller run first. On an idle machine the p99 of
 		// make loadtest was 5 to 27x nginx's with the yield, 1.0 to 2.5x
 		// without it (-rounds 2 -duration 5s -compare no-yield, every
-		// case), for 0.7 to 1.3x its requests per second.
+		// case, on the build that still had that mode), for 0.7 to 1.3x
+		// its requests per second either way.
 	}
 }
 
