@@ -47,7 +47,6 @@ func main() {
 	var setup benchrun.Setup
 	setup.Flags(flag.CommandLine)
 	flag.DurationVar(&cycleTimeout, "timeout", cycleTimeout, "longest a cycle may take before the run fails")
-	flag.StringVar(&goMemLimit, "gomemlimit", "", "GOMEMLIMIT of the syndicate process (Go's soft memory limit, e.g. 80MiB); empty: none")
 	flag.Parse()
 	if err := run(*rounds, strings.Split(*stores, ","), setup, *profiles); err != nil {
 		fmt.Fprintln(os.Stderr, "cyclebench:", err)
@@ -57,9 +56,6 @@ func main() {
 
 // cycleTimeout bounds each cycle, the first included.
 var cycleTimeout = 10 * time.Minute
-
-// goMemLimit is the GOMEMLIMIT syndicate runs with, if any.
-var goMemLimit string
 
 // result is one measured cycle.
 type result struct {
@@ -236,10 +232,6 @@ func start(p plan, fx *fixture, store, bin, dir string) (*instance, error) {
 	defer logf.Close()
 	syn := exec.Command(bin, "serve", "--config", cfg)
 	syn.Stdout, syn.Stderr = logf, logf
-	syn.Env = os.Environ()
-	if goMemLimit != "" {
-		syn.Env = append(syn.Env, "GOMEMLIMIT="+goMemLimit)
-	}
 	if in.syn, err = benchrun.Start(syn); err != nil {
 		in.stop()
 		return nil, err

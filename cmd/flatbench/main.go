@@ -36,7 +36,6 @@ import (
 func main() {
 	rounds := flag.Int("rounds", 3, "starts measured per size")
 	sizes := flag.String("items", "1000,10000,100000", "archive sizes to measure, comma-separated")
-	flag.StringVar(&goMemLimit, "gomemlimit", "", "GOMEMLIMIT of the syndicate process (Go's soft memory limit, e.g. 120MiB); empty: none")
 	flag.StringVar(&profiles, "pprof", "", "directory to write, for each size, the heap profile of its last start once every section was served")
 	var setup benchrun.Setup
 	setup.Flags(flag.CommandLine)
@@ -58,9 +57,6 @@ func main() {
 
 // profiles is where -pprof writes heap profiles; empty: none.
 var profiles string
-
-// goMemLimit is the GOMEMLIMIT syndicate runs with, if any.
-var goMemLimit string
 
 // result is one measured start.
 type result struct {
@@ -85,8 +81,8 @@ func run(sizes []int, rounds int, setup benchrun.Setup) error {
 		medians = append(medians, median(rs))
 	}
 	limit := ""
-	if goMemLimit != "" {
-		limit = ", GOMEMLIMIT=" + goMemLimit
+	if setup.GoMemLimit != "" {
+		limit = ", GOMEMLIMIT=" + setup.GoMemLimit
 	}
 	fmt.Printf("\nsyndicate serve on Redis holding N items of 100 sources over 50 sections%s; medians of %d starts\n", limit, rounds)
 	fmt.Printf("%8s %9s %8s %9s %8s %9s %8s %10s\n", "items", "ready_s", "x_first", "hwm_MiB", "x_first", "rss_MiB", "x_first", "redis_MiB")
@@ -183,10 +179,6 @@ func startOnce(bin, cfgPath, logPath, base, ops, heap string, plan archivefixtur
 	defer logf.Close()
 	syn := exec.Command(bin, "serve", "--config", cfgPath)
 	syn.Stdout, syn.Stderr = logf, logf
-	syn.Env = os.Environ()
-	if goMemLimit != "" {
-		syn.Env = append(syn.Env, "GOMEMLIMIT="+goMemLimit)
-	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	start := time.Now()
 	p, err := benchrun.Start(syn)

@@ -39,22 +39,31 @@ func WorkDir(prefix string, keep bool, out io.Writer) (dir string, cleanup func(
 }
 
 // Setup is how a benchmark that measures a syndicate binary begins: its
-// -bin and -keep flags, a work directory and the binary.
+// -bin, -keep and -gomemlimit flags, a work directory and the binary.
 type Setup struct {
-	Bin  string // -bin: the binary to measure; built when empty
-	Keep bool   // -keep: the work directory stays for its logs
+	Bin        string // -bin: the binary to measure; built when empty
+	Keep       bool   // -keep: the work directory stays for its logs
+	GoMemLimit string // -gomemlimit: GOMEMLIMIT of every process started; empty: none
 }
 
-// Flags registers -bin and -keep on fs.
+// Flags registers -bin, -keep and -gomemlimit on fs.
 func (s *Setup) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.Bin, "bin", "", "syndicate binary to measure; built from ./cmd/syndicate when empty")
 	fs.BoolVar(&s.Keep, "keep", false, "keep the work directory (config, logs)")
+	fs.StringVar(&s.GoMemLimit, "gomemlimit", "", "GOMEMLIMIT of the syndicate processes measured (Go's soft memory limit, e.g. 120MiB); empty: none")
 }
 
 // Prepare makes the work directory and returns the binary to measure:
 // -bin, or syndicate built into the directory. cleanup removes the
-// directory unless -keep.
+// directory unless -keep. With -gomemlimit, GOMEMLIMIT is set in the
+// environment, which every process the benchmark starts inherits (Go
+// read this process's own at start, so it is not limited).
 func (s *Setup) Prepare(ctx context.Context, prefix string, out io.Writer) (work, bin string, cleanup func(), err error) {
+	if s.GoMemLimit != "" {
+		if err := os.Setenv("GOMEMLIMIT", s.GoMemLimit); err != nil {
+			return "", "", nil, err
+		}
+	}
 	if work, cleanup, err = WorkDir(prefix, s.Keep, out); err != nil {
 		return "", "", nil, err
 	}
