@@ -27,10 +27,8 @@ import (
 
 	"syndicate/internal/archivefixture"
 	"syndicate/internal/benchrun"
-	"syndicate/internal/config"
 	"syndicate/internal/procstat"
 	"syndicate/internal/render"
-	"syndicate/internal/store"
 )
 
 func main() {
@@ -125,23 +123,12 @@ func measureSize(n, rounds int, bin, dir string) ([]result, error) {
 		}
 	}
 	cfgPath := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfgPath, []byte(plan.Config(e)), 0o644); err != nil {
-		return nil, err
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return nil, err
-	}
-	st, err := store.Open(cfg.Store)
-	if err != nil {
-		return nil, err
-	}
 	t0 := time.Now()
-	err = plan.Populate(context.Background(), st)
-	st.Close()
+	_, st, err := plan.Open(context.Background(), e, cfgPath)
 	if err != nil {
 		return nil, err
 	}
+	st.Close()
 	redisRSS, _, _ := procstat.Memory(redis.Pid())
 	fmt.Printf("%d items: Redis filled in %.1f s, %.0f MiB resident\n", n, time.Since(t0).Seconds(), mib(redisRSS))
 	var out []result

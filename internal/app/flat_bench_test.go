@@ -13,10 +13,8 @@ import (
 	"testing"
 
 	"syndicate/internal/archivefixture"
-	"syndicate/internal/config"
 	"syndicate/internal/content"
 	"syndicate/internal/redistest"
-	"syndicate/internal/store"
 )
 
 // discard is a ResponseWriter that keeps nothing, so that the request
@@ -72,20 +70,13 @@ func benchFlat(b *testing.B, kind string, n int) {
 	if kind == "redis" {
 		e.RedisURL, e.Prefix = redistest.Start(b), redistest.Prefix(b)
 	}
-	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(plan.Config(e)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(cfg.Store)
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	cfg, st, err := plan.Open(ctx, e, filepath.Join(dir, "config.toml"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	ctx, cancel := context.WithCancel(context.Background())
-	b.Cleanup(cancel)
-	if err := plan.Populate(ctx, st); err != nil {
-		b.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	start := func(ctx context.Context) *App {
 		a := newApp(cfg, log, st)

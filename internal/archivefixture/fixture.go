@@ -9,9 +9,11 @@ package archivefixture
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
+	"syndicate/internal/config"
 	"syndicate/internal/item"
 	"syndicate/internal/store"
 )
@@ -108,6 +110,28 @@ func body(k, size int) string {
 			pick(k+n, places), pick(k*3+n, nouns), pick(k+2*n, verbs), (k*7+n)%97, pick(k+n*5, nouns), pick(k*2+n, places), (k+n*13)%1000, (k*31+n)%211)
 	}
 	return b.String()
+}
+
+// Open writes the instance's config.toml for e to path, loads it, opens
+// the store it names and fills it with the archive (Populate). The caller
+// closes the store.
+func (p Plan) Open(ctx context.Context, e Endpoints, path string) (*config.Config, store.Store, error) {
+	if err := os.WriteFile(path, []byte(p.Config(e)), 0o644); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.Populate(ctx, st); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return cfg, st, nil
 }
 
 // Populate writes every source's items into st, and a state per source

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"syndicate/internal/archivefixture"
-	"syndicate/internal/config"
 	"syndicate/internal/document"
 	"syndicate/internal/item"
 	"syndicate/internal/redistest"
@@ -100,19 +99,12 @@ func flatPublisher(b *testing.B, kind string, n int) *Publisher {
 	if kind == "redis" {
 		e.RedisURL, e.Prefix = redistest.Start(b), redistest.Prefix(b)
 	}
-	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(plan.Config(e)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(cfg.Store)
+	ctx := context.Background()
+	cfg, st, err := plan.Open(ctx, e, filepath.Join(dir, "config.toml"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	ctx := context.Background()
-	if err := plan.Populate(ctx, st); err != nil {
-		b.Fatal(err)
-	}
 	limits := map[string]int{}
 	var sources []string
 	for _, src := range cfg.Sources {
