@@ -107,19 +107,29 @@ func serveArticles(t *testing.T, articles map[string]string, configFor func(base
 	if err != nil {
 		t.Fatal(err)
 	}
+	a, _, cancel := startApp(t, cfg, log)
+	t.Cleanup(cancel)
+	front.Config.Handler = a.Handler()
+	front.Start()
+	t.Cleanup(front.Close)
+	return a, front, dir
+}
+
+// startApp makes an App of cfg logging to log and starts it; cancel stops
+// its background work (polling, watching), which the caller ties to its
+// own teardown.
+func startApp(t testing.TB, cfg *config.Config, log *slog.Logger) (*App, context.Context, context.CancelFunc) {
+	t.Helper()
 	a, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 	if _, err := a.Start(ctx); err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	front.Config.Handler = a.Handler()
-	front.Start()
-	t.Cleanup(front.Close)
-	return a, front, dir
+	return a, ctx, cancel
 }
 
 func fetch(t *testing.T, url string) []byte {

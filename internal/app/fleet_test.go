@@ -242,14 +242,7 @@ func startFleet(t *testing.T, n int, s fleetSetup) []*instance {
 			t.Fatal(err)
 		}
 		log, logs := instanceLog()
-		a, err := New(cfg, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		if _, err := a.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
+		a, _, cancel := startApp(t, cfg, log)
 		srv := httptest.NewServer(a.Handler())
 		var once sync.Once
 		stop := func() { once.Do(func() { srv.Close(); cancel(); a.Close() }) }

@@ -109,15 +109,8 @@ func startWatched(t *testing.T, interval time.Duration) *partnerApp {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	a, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	a, ctx, cancel := startApp(t, cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	t.Cleanup(cancel)
-	if _, err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	p := &partnerApp{app: a, url: base, cfgPath: path, logs: logs, hup: make(chan os.Signal, 1)}
 	go a.WatchConfig(ctx, p.hup, interval)
 	srv := &http.Server{Handler: a.Handler()}

@@ -67,14 +67,7 @@ func startReloadSite(t *testing.T, cms *cmsFixture, base, storeLines string, int
 		t.Fatal(err)
 	}
 	log, logs := instanceLog()
-	a, err := New(cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	a, ctx, cancel := startApp(t, cfg, log)
 	s := &reloadSite{app: a, url: "http://" + ln.Addr().String(), base: base, cfgPath: path, hup: make(chan os.Signal, 1), logs: logs}
 	go a.WatchConfig(ctx, s.hup, interval)
 	srv := &http.Server{Handler: a.Handler()}
