@@ -1,11 +1,9 @@
 package render
 
 import (
-	"bytes"
 	"sync"
 
 	"github.com/andybalholm/brotli"
-	"github.com/andybalholm/brotli/matchfinder"
 )
 
 // brotliLevel of the library's newer encoder (NewWriterV2). Unlike the
@@ -28,13 +26,4 @@ var brotliOf = brotliCopy
 // brotliCopy compresses a whole document for clients that accept br. It
 // is not assembled from cached pieces as the gzip copy is: the library
 // has no way to end a piece so that another can be appended.
-func brotliCopy(body []byte) []byte {
-	out := scratch.Get().(*bytes.Buffer)
-	w := brotliWriters.Get().(*matchfinder.Writer)
-	w.Reset(out)
-	// Writing to a bytes.Buffer cannot fail.
-	w.Write(body)
-	w.Close()
-	brotliWriters.Put(w)
-	return keep(out)
-}
+func brotliCopy(body []byte) []byte { return compressed(&brotliWriters, body) }

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/crc32"
+	"io"
 	"sync"
 	"syndicate/internal/document"
 	"time"
@@ -28,16 +29,9 @@ var gzipWriters = sync.Pool{New: func() any {
 // content type and modification time. RenderedAt is the only field that
 // differs between two calls with the same arguments; it is not served.
 func NewDocument(body []byte, contentType string, lastModified time.Time) document.Document {
-	gz := scratch.Get().(*bytes.Buffer)
-	w := gzipWriters.Get().(*gzip.Writer)
-	w.Reset(gz)
-	// Writing to a bytes.Buffer cannot fail.
-	w.Write(body)
-	w.Close()
-	gzipWriters.Put(w)
 	return document.Document{
 		Body:         body,
-		Gzip:         keep(gz),
+		Gzip:         compressed(&gzipWriters, body),
 		Brotli:       brotliOf(body),
 		ETag:         etag(body),
 		LastModified: lastModified,
@@ -100,6 +94,24 @@ func keep(buf *bytes.Buffer) []byte {
 	buf.Reset()
 	scratch.Put(buf)
 	return out
+}
+
+// pooledWriter is a compressor that writers pools hold: gzip's, brotli's.
+type pooledWriter interface {
+	io.WriteCloser
+	Reset(io.Writer)
+}
+
+// compressed is body compressed whole by a writer from writers.
+func compressed(writers *sync.Pool, body []byte) []byte {
+	out := scratch.Get().(*bytes.Buffer)
+	w := writers.Get().(pooledWriter)
+	w.Reset(out)
+	// Writing to a bytes.Buffer cannot fail.
+	w.Write(body)
+	w.Close()
+	writers.Put(w)
+	return keep(out)
 }
 
 // gzipHeader has no name and a zero mtime so that equal bodies give equal
