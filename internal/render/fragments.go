@@ -74,9 +74,6 @@ type cacheEntry struct {
 func (c *fragmentCache) lend(name string, entries []cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.lent == nil {
-		c.lent, c.lenders = map[cacheKey]lentEntry{}, map[string]*lender{}
-	}
 	l := &lender{keys: make([]cacheKey, len(entries))}
 	for i, e := range entries {
 		l.keys[i] = e.key
@@ -127,7 +124,7 @@ func (c *fragmentCache) setLimit(n int) {
 }
 
 func newFragmentCache(limit int) *fragmentCache {
-	return &fragmentCache{cur: map[cacheKey][]byte{}, limit: limit}
+	return &fragmentCache{cur: map[cacheKey][]byte{}, limit: limit, lent: map[cacheKey]lentEntry{}, lenders: map[string]*lender{}}
 }
 
 // entrySize counts the capacity, which is what the entry holds on to, and
@@ -171,6 +168,6 @@ func (c *fragmentCache) putLocked(k cacheKey, f []byte) {
 func (c *fragmentCache) reset() {
 	c.mu.Lock()
 	c.cur, c.prev, c.curBytes = map[cacheKey][]byte{}, nil, 0
-	c.lent, c.lenders = nil, nil
+	c.lent, c.lenders = map[cacheKey]lentEntry{}, map[string]*lender{}
 	c.mu.Unlock()
 }
