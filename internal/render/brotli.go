@@ -1,9 +1,10 @@
 package render
 
 import (
-	"sync"
+	"bytes"
 
 	"github.com/andybalholm/brotli"
+	"github.com/andybalholm/brotli/matchfinder"
 )
 
 // brotliLevel of the library's newer encoder (NewWriterV2). Unlike the
@@ -17,7 +18,7 @@ import (
 // gzip; sections are re-rendered on every change, so the cost counts.
 const brotliLevel = 1
 
-var brotliWriters = sync.Pool{New: func() any { return brotli.NewWriterV2(nil, brotliLevel) }}
+var brotliWriters = newCompressors(func() *matchfinder.Writer { return brotli.NewWriterV2(nil, brotliLevel) })
 
 // brotliOf makes the brotli copy of every document; BenchmarkBrotliCost
 // swaps it for a stub to measure rendering without it.
@@ -26,4 +27,8 @@ var brotliOf = brotliCopy
 // brotliCopy compresses a whole document for clients that accept br. It
 // is not assembled from cached pieces as the gzip copy is: the library
 // has no way to end a piece so that another can be appended.
-func brotliCopy(body []byte) []byte { return compressed(&brotliWriters, body) }
+func brotliCopy(body []byte) []byte {
+	out := scratch.Get().(*bytes.Buffer)
+	compressInto(out, brotliWriters, body)
+	return keep(out)
+}

@@ -20,18 +20,13 @@ import (
 // the time: see BenchmarkGzipLevel, and English prose measures alike.
 const gzipLevel = gzip.BestSpeed
 
-var gzipWriters = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzipLevel) // the level is a valid constant
-	return w
-}}
-
 // NewDocument wraps a rendered body with its gzip and brotli copies, strong ETag,
 // content type and modification time. RenderedAt is the only field that
 // differs between two calls with the same arguments; it is not served.
 func NewDocument(body []byte, contentType string, lastModified time.Time) document.Document {
 	return document.Document{
 		Body:         body,
-		Gzip:         compressed(&gzipWriters, body),
+		Gzip:         gzipCopy(body),
 		Brotli:       brotliOf(body),
 		ETag:         etag(body),
 		LastModified: lastModified,
@@ -60,23 +55,23 @@ func etag(body []byte) string {
 // gzip copies are a quarter larger (431 kB against 348 kB), since no piece
 // can refer back into another.
 
-var flateWriters = sync.Pool{New: func() any {
-	w, _ := flate.NewWriter(nil, gzipLevel)
+var flateWriters = newCompressors(func() *flate.Writer {
+	w, _ := flate.NewWriter(nil, gzipLevel) // the level is a valid constant
 	return w
-}}
+})
 
 // deflate compresses the concatenation of parts from an empty history
 // into non-final blocks that end byte-aligned, ready to be followed by any
 // other piece.
 func deflate(parts ...[]byte) []byte {
 	out := scratch.Get().(*bytes.Buffer)
-	w := flateWriters.Get().(*flate.Writer)
+	w := flateWriters.get()
 	w.Reset(out) // forgets the previous piece: no match may reach into it
 	for _, p := range parts {
 		w.Write(p)
 	}
 	w.Flush()
-	flateWriters.Put(w)
+	flateWriters.put(w)
 	return keep(out)
 }
 
@@ -96,21 +91,67 @@ func keep(buf *bytes.Buffer) []byte {
 	return out
 }
 
-// pooledWriter is a compressor that writers pools hold: gzip's, brotli's.
-type pooledWriter interface {
+// compressors keeps one idle compressor of a kind for the next render. A
+// compressor holds its tables whatever it is given: compress/flate's
+// writer about 650 kB at any level, brotli's about 1.3 MB. A sync.Pool
+// kept one per P and the previous GC's too, 11 MB of the live heap during
+// a refresh cycle (make cyclebench -pprof). Renders of the current
+// documents run one at a time (the Publisher's lock), so one of each
+// serves them; a render that finds it taken (one on demand alongside)
+// makes its own, dropped afterwards.
+type compressors[W any] struct {
+	idle  chan W
+	fresh func() W
+}
+
+func newCompressors[W any](fresh func() W) *compressors[W] {
+	return &compressors[W]{idle: make(chan W, 1), fresh: fresh}
+}
+
+func (c *compressors[W]) get() W {
+	select {
+	case w := <-c.idle:
+		return w
+	default:
+		return c.fresh()
+	}
+}
+
+func (c *compressors[W]) put(w W) {
+	select {
+	case c.idle <- w:
+	default:
+	}
+}
+
+// streamWriter is a compressor that ends its stream on Close: flate's,
+// brotli's.
+type streamWriter interface {
 	io.WriteCloser
 	Reset(io.Writer)
 }
 
-// compressed is body compressed whole by a writer from writers.
-func compressed(writers *sync.Pool, body []byte) []byte {
-	out := scratch.Get().(*bytes.Buffer)
-	w := writers.Get().(pooledWriter)
+// compressInto appends body, compressed whole by one of writers, to out.
+func compressInto[W streamWriter](out *bytes.Buffer, writers *compressors[W], body []byte) {
+	w := writers.get()
 	w.Reset(out)
 	// Writing to a bytes.Buffer cannot fail.
 	w.Write(body)
 	w.Close()
-	writers.Put(w)
+	writers.put(w)
+}
+
+// gzipCopy is body compressed whole into a gzip stream, by the flate
+// writers deflate uses rather than gzip's own, which would keep a second
+// set of tables: the header is gzipHeader, as compress/gzip writes it.
+func gzipCopy(body []byte) []byte {
+	out := scratch.Get().(*bytes.Buffer)
+	out.Write(gzipHeader)
+	compressInto(out, flateWriters, body)
+	var trailer [8]byte
+	binary.LittleEndian.PutUint32(trailer[:4], crc32.ChecksumIEEE(body))
+	binary.LittleEndian.PutUint32(trailer[4:], uint32(len(body)))
+	out.Write(trailer[:])
 	return keep(out)
 }
 

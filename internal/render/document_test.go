@@ -59,6 +59,13 @@ func TestNewDocument(t *testing.T) {
 			if d.ContentType != rssType || !d.LastModified.Equal(modified) {
 				t.Errorf("content type %q, last modified %v", d.ContentType, d.LastModified)
 			}
+			var want bytes.Buffer
+			w, _ := gzip.NewWriterLevel(&want, gzipLevel)
+			w.Write(tt.body)
+			w.Close()
+			if !bytes.Equal(d.Gzip, want.Bytes()) {
+				t.Errorf("gzip copy differs from compress/gzip's at the same level")
+			}
 			again := NewDocument(bytes.Clone(tt.body), rssType, modified)
 			if again.ETag != d.ETag || !bytes.Equal(again.Gzip, d.Gzip) {
 				t.Errorf("same body, different ETag or gzip bytes")
@@ -218,5 +225,25 @@ func TestGzipIndependentOfCache(t *testing.T) {
 		if !bytes.Equal(warm[format].Gzip, cold[format].Gzip) || warm[format].ETag != cold[format].ETag {
 			t.Errorf("%s: warm and cold renders differ", format)
 		}
+	}
+}
+
+// TestCompressorsKeepOne checks that compressors lend one idle writer
+// and keep no more than one: renders that overlap get writers of their
+// own, which are dropped once given back.
+func TestCompressorsKeepOne(t *testing.T) {
+	made := 0
+	c := newCompressors(func() *int { made++; return new(int) })
+	a, b := c.get(), c.get()
+	if a == b || made != 2 {
+		t.Fatalf("overlapping gets share a writer or made %d", made)
+	}
+	c.put(a)
+	c.put(b)
+	if got := c.get(); got != a {
+		t.Errorf("the idle writer was not lent again")
+	}
+	if got := c.get(); got == a || got == b || made != 3 {
+		t.Errorf("a second idle writer was kept (made %d)", made)
 	}
 }
