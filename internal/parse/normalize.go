@@ -215,14 +215,15 @@ func (n *normalizer) entry(i int, gi *gofeed.Item) (e Entry, ok bool) {
 
 	body, isText := n.content(i, gi)
 
+	// One rune more than a summary keeps tells truncate it was cut.
 	var summary string
 	switch {
 	case gi.Description != "" && gi.Description != body:
-		summary = sanitize.PlainText(gi.Description)
+		summary = sanitize.PlainTextStart(gi.Description, maxSummary+1)
 	case isText:
 		summary = sanitize.Collapse(body)
 	default:
-		summary = sanitize.PlainText(body)
+		summary = sanitize.PlainTextStart(body, maxSummary+1)
 	}
 	summary = truncate(summary, maxSummary)
 

@@ -33,3 +33,27 @@ func BenchmarkPlainText(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPlainTextStart takes the summaries of a feed's worth of
+// article bodies, the start of their text only, against PlainText of each
+// whole body in the same run.
+func BenchmarkPlainTextStart(b *testing.B) {
+	var bodies []string
+	for i := range 50 {
+		bodies = append(bodies, feedtest.Article(i))
+	}
+	b.Run("whole", func(b *testing.B) {
+		for b.Loop() {
+			for _, s := range bodies {
+				firstRunes(PlainText(s), 501)
+			}
+		}
+	})
+	b.Run("start", func(b *testing.B) {
+		for b.Loop() {
+			for _, s := range bodies {
+				PlainTextStart(s, 501)
+			}
+		}
+	})
+}

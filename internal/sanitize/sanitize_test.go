@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -323,4 +324,57 @@ func TestPlainTextFromTree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlainTextStart checks that the start of a long body's text is the
+// start of its whole text, where a prefix is cut inside a word, an entity,
+// a tag, a comment or a multi-byte character, and where a table could
+// move later content before it.
+func TestPlainTextStart(t *testing.T) {
+	long := strings.Repeat("<p>Gulf shipping insurers raise war-risk premiums again.</p>\n", 40)
+	tests := []struct{ name, in string }{
+		{"short", "<p>Talks resume in Doha &amp; Muscat</p>"},
+		{"paragraphs", long},
+		{"cut entity", strings.Repeat("a&CounterClockwiseContourIntegral; ", 120)},
+		{"cut tag", strings.Repeat(`x <a href="https://example.com/a/very/long/path?with=query&and=more">link</a> `, 60)},
+		{"open comment", "<p>before</p><!-- " + long + " -->after " + long},
+		{"script", "<script>" + long + "</script>" + long},
+		{"multibyte", strings.Repeat("<p>Ankara’s envoy meets Athens’ — «again» 外交</p>", 80)},
+		{"fostered", "<table><tr><td>cell</td></tr>" + long + "</table>"},
+		{"fostered after a cell", "<table><tr><td>" + strings.Repeat("cell text ", 40) + "</td></tr>" + long + "</table>"},
+		{"late table", long + "<table>fostered<tr><td>cell</td></tr></table>"},
+		{"no text", strings.Repeat("<img src=x>", 500) + "text at last"},
+		{"unescaped only", strings.Repeat("Tom &amp; Jerry ", 200)},
+	}
+	for _, tt := range tests {
+		for _, runes := range []int{1, 80, 501} {
+			t.Run(fmt.Sprintf("%s/%d", tt.name, runes), func(t *testing.T) {
+				want := firstRunes(PlainText(tt.in), runes)
+				if got := PlainTextStart(tt.in, runes); got != want {
+					t.Errorf("PlainTextStart = %q\nwant %q", got, want)
+				}
+			})
+		}
+	}
+}
+
+// FuzzPlainTextStart checks PlainTextStart against PlainText on
+// whatever markup, repeated past the length from which a prefix is
+// parsed.
+func FuzzPlainTextStart(f *testing.F) {
+	for _, s := range htmlSeeds {
+		f.Add(s, uint8(40))
+	}
+	f.Add("<table><tr><td>a</td></tr>b", uint8(3))
+	f.Add("<b>x<p>y</b>z &amp", uint8(200))
+	f.Fuzz(func(t *testing.T, in string, n uint8) {
+		if in == "" {
+			return
+		}
+		runes := int(n)%120 + 1
+		s := strings.Repeat(in, 4*(runes+textTail)/len(in)+2)
+		if got, want := PlainTextStart(s, runes), firstRunes(PlainText(s), runes); got != want {
+			t.Fatalf("PlainTextStart(%q, %d) = %q, want %q", s, runes, got, want)
+		}
+	})
 }
