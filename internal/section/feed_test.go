@@ -119,7 +119,7 @@ func TestDocsListsEveryDocument(t *testing.T) {
 	}
 	topics := NewTopics(items, 2)
 	topics.Authors[0].Limit = 50
-	ix := NewIndex(items, []config.Section{{Slug: "latest", Limit: 3}, {Slug: "asia", Limit: 50}}, topics)
+	ix := NewIndex(refs(items), []config.Section{{Slug: "latest", Limit: 3}, {Slug: "asia", Limit: 50}}, topics)
 	var got []string
 	for d := range ix.Docs() {
 		got = append(got, d.Dir())

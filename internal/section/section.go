@@ -23,7 +23,7 @@ type Index struct {
 
 // NewIndex makes the sections' feeds from items, in the priority order
 // Sections takes, and joins them with topics.
-func NewIndex(items []item.Item, sections []config.Section, topics *Topics) *Index {
+func NewIndex(items []*item.Item, sections []config.Section, topics *Topics) *Index {
 	ix := &Index{Sections: Sections(items, sections), Topics: topics}
 	ix.byKey = make(map[Key]*Feed, len(ix.Sections)+len(topics.Tags)+len(topics.Authors))
 	for _, list := range [][]*Feed{ix.Sections, topics.Tags, topics.Authors} {
@@ -78,7 +78,7 @@ func (ix *Index) Docs() iter.Seq[Doc] {
 // link to the show. A link several items of one source share is not an
 // item's own, so it makes no duplicate anywhere. Items are shared, not
 // copied: callers must not modify them.
-func Sections(items []item.Item, sections []config.Section) []*Feed {
+func Sections(items []*item.Item, sections []config.Section) []*Feed {
 	feeds := make([]*Feed, len(sections))
 	bySlug := make(map[string]*Feed, len(sections))
 	seen := make(map[string]*taken, len(sections))
@@ -102,7 +102,7 @@ func Sections(items []item.Item, sections []config.Section) []*Feed {
 			return
 		}
 		t := seen[slug]
-		it := &items[i]
+		it := items[i]
 		src := sourceOf(it)
 		if t.ids[it.ID] {
 			return
@@ -139,18 +139,18 @@ type taken struct {
 
 // ownLinks is the canonical link of each item that is its own: "" for an
 // item without one, and for a link other items of its source share.
-func ownLinks(items []item.Item) []string {
+func ownLinks(items []*item.Item) []string {
 	type sourceLink struct{ source, link string }
 	links := make([]string, len(items))
 	count := make(map[sourceLink]int, len(items))
-	for i := range items {
-		if l := item.CanonicalLink(items[i].URL); l != "" {
+	for i, it := range items {
+		if l := item.CanonicalLink(it.URL); l != "" {
 			links[i] = l
-			count[sourceLink{sourceOf(&items[i]), l}]++
+			count[sourceLink{sourceOf(it), l}]++
 		}
 	}
 	for i, l := range links {
-		if l != "" && count[sourceLink{sourceOf(&items[i]), l}] > 1 {
+		if l != "" && count[sourceLink{sourceOf(items[i]), l}] > 1 {
 			links[i] = ""
 		}
 	}
@@ -180,14 +180,13 @@ func sortNewest(list []*item.Item) {
 // Changed returns every version that differs between before and after:
 // items added, removed or changed, in their old version and their new.
 // equal decides whether two versions of an item render the same.
-func Changed(before, after []item.Item, equal func(a, b *item.Item) bool) []*item.Item {
+func Changed(before, after []*item.Item, equal func(a, b *item.Item) bool) []*item.Item {
 	old := make(map[string]*item.Item, len(before))
-	for i := range before {
-		old[identity(&before[i])] = &before[i]
+	for _, it := range before {
+		old[identity(it)] = it
 	}
 	var changed []*item.Item
-	for i := range after {
-		it := &after[i]
+	for _, it := range after {
 		prev, ok := old[identity(it)]
 		delete(old, identity(it))
 		if ok && equal(prev, it) {

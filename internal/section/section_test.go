@@ -34,7 +34,7 @@ func TestSections(t *testing.T) {
 		{Slug: "middle-east", Limit: 50},
 		{Slug: "washington", Limit: 50},
 	}
-	feeds := Sections(items, sections)
+	feeds := Sections(refs(items), sections)
 	want := map[string][2][]string{ // current, all
 		config.LatestSlug: {{"e", "b", "d"}, {"e", "b", "d", "c", "a"}},
 		"asia":            {{"b", "d", "a"}, {"b", "d", "a"}},
@@ -69,7 +69,7 @@ func TestSectionsDeduplicate(t *testing.T) {
 		{ID: "w1", URL: "https://other.example/x", Published: at(4), Sections: []string{"asia"}, Origin: partner},
 		{ID: "p2", URL: "https://site.example/articles/own", Published: at(5), Sections: []string{"asia"}, Origin: partner},
 	}
-	for _, f := range Sections(items, []config.Section{{Slug: config.LatestSlug, Limit: 50}, {Slug: "asia", Limit: 50}}) {
+	for _, f := range Sections(refs(items), []config.Section{{Slug: config.LatestSlug, Limit: 50}, {Slug: "asia", Limit: 50}}) {
 		if g := ids(f.Items); !reflect.DeepEqual(g, []string{"w1", "own"}) {
 			t.Errorf("%s = %v, want [w1 own]: same link or id from a later source is a duplicate", f.Slug, g)
 		}
@@ -102,7 +102,7 @@ func TestChanged(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, it := range Changed(base, tt.after, sameTitle) {
+			for _, it := range Changed(refs(base), refs(tt.after), sameTitle) {
 				got = append(got, it.Title)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
@@ -134,7 +134,7 @@ func TestSectionsKeepItemsOfOneSource(t *testing.T) {
 		{ID: "wire/2", URL: "https://blog.example/2026/11/26.html#other", Published: at(8), Origin: wire},
 		{ID: "wire/3", URL: "https://show.example/", Published: at(9), Origin: wire},
 	}
-	got := Sections(items, []config.Section{{Slug: config.LatestSlug, Limit: 50}})
+	got := Sections(refs(items), []config.Section{{Slug: config.LatestSlug, Limit: 50}})
 	want := []string{"wire/3", "wire/2", "pod/3", "pod/2", "pod/1", "blog/3", "blog/2", "blog/1"}
 	if g := ids(got[0].Items); !reflect.DeepEqual(g, want) {
 		t.Errorf("latest = %v, want %v", g, want)
@@ -152,4 +152,13 @@ func TestKeysOf(t *testing.T) {
 	if got := KeysOf(&wired); !reflect.DeepEqual(got, want[:2]) {
 		t.Errorf("aggregated item: %v, want only its sections %v: topics are the site's own", got, want[:2])
 	}
+}
+
+// refs points at each of items, as the Publisher hands them over.
+func refs(items []item.Item) []*item.Item {
+	out := make([]*item.Item, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
 }

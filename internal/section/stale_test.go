@@ -29,7 +29,7 @@ func diffSite() []item.Item {
 var diffSections = []config.Section{{Slug: "latest", Limit: 4}, {Slug: "asia", Limit: 50}}
 
 func diffIndex(items []item.Item) *Index {
-	return NewIndex(items, diffSections, NewTopics(items, 4))
+	return NewIndex(refs(items), diffSections, NewTopics(items, 4))
 }
 
 func TestDiff(t *testing.T) {
@@ -84,7 +84,7 @@ func TestDiff(t *testing.T) {
 			before := diffSite()
 			after := tt.edit(diffSite())
 			bIx, aIx := diffIndex(before), diffIndex(after)
-			got := Diff(bIx, aIx, Changed(before, after, item.Equal))
+			got := Diff(bIx, aIx, Changed(refs(before), refs(after), item.Equal))
 			if !reflect.DeepEqual(got.Feeds, tt.feeds) {
 				t.Errorf("feeds = %v, want %v", got.Feeds, tt.feeds)
 			}
