@@ -35,7 +35,17 @@ func Slim(it *Item) Item {
 		// would still tell edits apart.
 		b = []byte(it.Title + "\x00" + it.Summary + "\x00" + it.ContentHTML)
 	}
-	sum := sha256.Sum256(b)
+	return SlimEncoded(it, b)
+}
+
+// SlimEncoded is Slim for a whole item whose JSON encoding (json.Marshal)
+// the caller has made already, as a store writing it has: the digest is
+// of those bytes, and the item is not encoded twice.
+func SlimEncoded(it *Item, encoded []byte) Item {
+	if !it.Aggregated() || IsSlim(it) {
+		return *it
+	}
+	sum := sha256.Sum256(encoded)
 	return Item{
 		ID:          it.ID,
 		URL:         it.URL,

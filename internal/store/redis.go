@@ -72,12 +72,14 @@ func (r *Redis) ReplaceItems(ctx context.Context, source string, items []item.It
 	ctx, cancel := r.ctx(ctx)
 	defer cancel()
 	values := make([]any, 0, 2*len(items))
+	heads := make([]item.Item, len(items))
 	for i := range items {
 		b, err := json.Marshal(&items[i])
 		if err != nil {
 			return fmt.Errorf("store: redis: encode item %s of %s: %w", items[i].ID, source, err)
 		}
 		values = append(values, items[i].ID, b)
+		heads[i] = item.SlimEncoded(&items[i], b)
 	}
 	key := r.itemsKey(source)
 	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -90,7 +92,7 @@ func (r *Redis) ReplaceItems(ctx context.Context, source string, items []item.It
 			// cannot hold: ItemHeads reads them whole.
 			p.Del(ctx, r.headsKey(source))
 		} else {
-			p.Set(ctx, r.headsKey(source), encodeHeads(items), 0)
+			p.Set(ctx, r.headsKey(source), encodeHeads(heads), 0)
 		}
 		return nil
 	})
