@@ -372,7 +372,7 @@ func FuzzPlainTextStart(f *testing.F) {
 			return
 		}
 		runes := int(n)%120 + 1
-		s := strings.Repeat(in, 4*(runes+textTail)/len(in)+2)
+		s := strings.Repeat(in, 2*(runes+textTail)/len(in)+2)
 		if got, want := PlainTextStart(s, runes), firstRunes(PlainText(s), runes); got != want {
 			t.Fatalf("PlainTextStart(%q, %d) = %q, want %q", s, runes, got, want)
 		}
