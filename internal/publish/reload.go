@@ -110,24 +110,35 @@ func (p *Publisher) reseed(ctx context.Context, source string, limit int) ([]ite
 // limit: what the store would hold had it kept everything. Where both have
 // an item, the stored version (the newer edit) wins.
 // stored is the caller's to give: it is sorted and returned when held
-// adds nothing to it, which saves a copy of every item at start-up.
+// adds nothing to it, which saves a copy of every item at start-up. What
+// it returns is exactly as long as it holds, since the Publisher keeps it
+// until the source changes again: grown by appending and then cut, the
+// items of a thousand sources that each replaced all theirs took 15 MB
+// more than they held (make cyclebench -pprof).
 func union(stored, held []item.Item, limit int) []item.Item {
-	out := stored
 	have := make(map[string]bool, len(stored))
 	for i := range stored {
 		have[stored[i].ID] = true
 	}
-	for _, it := range held {
-		if !have[it.ID] {
-			if len(out) == len(stored) {
-				out = slices.Clip(stored)
+	missing := 0
+	for i := range held {
+		if !have[held[i].ID] {
+			missing++
+		}
+	}
+	out := stored
+	if missing > 0 {
+		out = make([]item.Item, 0, len(stored)+missing)
+		out = append(out, stored...)
+		for _, it := range held {
+			if !have[it.ID] {
+				out = append(out, it)
 			}
-			out = append(out, it)
 		}
 	}
 	item.SortNewest(out)
 	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+		out = slices.Clone(out[:limit])
 	}
 	return out
 }

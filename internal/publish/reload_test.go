@@ -41,11 +41,19 @@ func TestUnion(t *testing.T) {
 		{"each lacks one", []item.Item{wireItem("c", 3)}, []item.Item{wireItem("a", 1)}, 0, "c,a"},
 		{"limit keeps the newest", []item.Item{wireItem("c", 3)}, []item.Item{wireItem("a", 1), wireItem("b", 2)}, 2, "c,b"},
 		{"nothing anywhere", nil, nil, 5, ""},
+		{"every item replaced", []item.Item{wireItem("c", 3), wireItem("d", 4)}, []item.Item{wireItem("a", 1), wireItem("b", 2)}, 2, "d,c"},
+		{"store over the limit", []item.Item{wireItem("a", 1), wireItem("b", 2), wireItem("c", 3)}, nil, 2, "c,b"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := idsOf(union(tt.stored, tt.held, tt.limit)); got != tt.want {
-				t.Errorf("union = %s, want %s", got, tt.want)
+			got := union(tt.stored, tt.held, tt.limit)
+			if ids := idsOf(got); ids != tt.want {
+				t.Errorf("union = %s, want %s", ids, tt.want)
+			}
+			// The Publisher holds what union returns: no room for items
+			// it left out.
+			if cap(got) != len(got) {
+				t.Errorf("union returned %d items with room for %d", len(got), cap(got))
 			}
 		})
 	}
