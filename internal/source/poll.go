@@ -86,7 +86,7 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 			break
 		}
 		if stored == nil && storeErr == nil {
-			stored, storeErr = p.items(ctx, src.ID)
+			stored, storeErr = p.heads(ctx, src.ID)
 		}
 		r.err = p.update(ctx, src, now, res, stored, storeErr, &r)
 		release()
@@ -133,7 +133,54 @@ func (p *Poller) items(ctx context.Context, id string) ([]item.Item, error) {
 	return items, err
 }
 
+// heads reads the stored items of source id as heads (item.Slim): what a
+// new body is merged with needs their dates and digests, and the text of
+// only those it may keep (see whole). On 1,000 sources each replacing its
+// 20 items, decoding them whole was 9% of a cycle's CPU time (make
+// cyclebench -pprof).
+func (p *Poller) heads(ctx context.Context, id string) ([]item.Item, error) {
+	items, err := p.store.ItemHeads(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return items, err
+}
+
+// whole is items with every head read whole from the store; a head the
+// store no longer holds is left out, as the store has let it go.
+func (p *Poller) whole(ctx context.Context, id string, items []item.Item) ([]item.Item, error) {
+	var ids []string
+	for i := range items {
+		if item.IsSlim(&items[i]) {
+			ids = append(ids, items[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return items, nil
+	}
+	read, err := p.store.ItemsByID(ctx, id, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]item.Item, len(read))
+	for _, it := range read {
+		byID[it.ID] = it
+	}
+	out := make([]item.Item, 0, len(items))
+	for _, it := range items {
+		if item.IsSlim(&it) {
+			var ok bool
+			if it, ok = byID[it.ID]; !ok {
+				continue
+			}
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
 // update turns a new body into the source's items and stores them.
+// stored may hold heads (see heads).
 func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, res *fetch.Response, stored []item.Item, storeErr error, r *result) error {
 	if storeErr != nil {
 		return storeFailed(storeErr)
@@ -147,7 +194,11 @@ func (p *Poller) update(ctx context.Context, src *config.Source, now time.Time, 
 		return err
 	}
 	r.feed = parsed.feed
-	final := retain(parsed, stored, src, parsed.origin)
+	kept, err := p.whole(ctx, src.ID, mayKeep(freshItems(parsed, src.MaxItems), stored, src.MaxItems))
+	if err != nil {
+		return storeFailed(err)
+	}
+	final := retain(parsed, kept, src, parsed.origin)
 	for i := range final {
 		if prev[final[i].ID] == nil {
 			r.newItems++

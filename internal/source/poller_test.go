@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"syndicate/internal/config"
+	"syndicate/internal/item"
 	"syndicate/internal/store"
 )
 
@@ -407,5 +408,68 @@ func TestPollOnceUnknownSource(t *testing.T) {
 	h.start(fastFetch())
 	if err := h.poll("nope"); err == nil || !strings.Contains(err.Error(), `unknown source "nope"`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestChangedBodySameItems: a body that changed around the same items
+// (a rebuilt feed) stores nothing, and an edit of one item is stored,
+// both decided against the stored heads, not the whole items.
+func TestChangedBodySameItems(t *testing.T) {
+	h := newHarness(t)
+	entries := []rssEntry{
+		{guid: "2", title: "two", date: day(2), desc: "Port talks resume."},
+		{guid: "1", title: "one", date: day(1), desc: "Grain corridor reopens."},
+	}
+	h.srv.serve("/feed", "application/rss+xml", rssDoc(entries...))
+	h.start(fastFetch(), h.src("t", "/feed"))
+	h.mustPoll("t")
+	replaces := h.st.replaces()
+
+	h.clock.Advance(time.Hour)
+	h.srv.serve("/feed", "application/rss+xml", append(rssDoc(entries...), "<!-- rebuilt -->"...))
+	h.mustPoll("t")
+	if h.st.replaces() != replaces || h.changes() != 1 {
+		t.Errorf("same items in a new body stored again (%d replaces) or reported (%d changes)", h.st.replaces()-replaces, h.changes())
+	}
+
+	h.clock.Advance(time.Hour)
+	entries[1].desc = "Grain corridor reopens after inspection."
+	h.srv.serve("/feed", "application/rss+xml", rssDoc(entries...))
+	h.mustPoll("t")
+	if h.st.replaces() != replaces+1 || h.changes() != 2 {
+		t.Fatalf("an edit made %d replaces and %d changes, want 1 and 2", h.st.replaces()-replaces, h.changes())
+	}
+	if got := h.items("t")[1].Summary; got != "Grain corridor reopens after inspection." {
+		t.Errorf("stored summary %q", got)
+	}
+}
+
+func TestMayKeep(t *testing.T) {
+	at := func(id string, d int) item.Item {
+		tm := time.Date(2026, 10, d, 9, 0, 0, 0, time.UTC)
+		return item.Item{ID: id, Published: tm, Updated: tm}
+	}
+	tests := []struct {
+		name          string
+		fresh, stored []item.Item
+		max           int
+		want          []string
+	}{
+		{"every item replaced", []item.Item{at("d", 4), at("c", 3)}, []item.Item{at("b", 2), at("a", 1)}, 2, nil},
+		{"room for the old ones", []item.Item{at("d", 4), at("c", 3)}, []item.Item{at("b", 2), at("a", 1)}, 3, []string{"b", "a"}},
+		{"one still in the feed", []item.Item{at("c", 3), at("b", 2)}, []item.Item{at("b", 2), at("a", 1)}, 3, []string{"a"}},
+		{"newer than the feed's", []item.Item{at("b", 2), at("a", 1)}, []item.Item{at("c", 3)}, 2, []string{"c"}},
+		{"nothing stored", []item.Item{at("a", 1)}, nil, 2, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, it := range mayKeep(tt.fresh, tt.stored, tt.max) {
+				got = append(got, it.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("mayKeep = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -17,19 +17,7 @@ import (
 // the store may share them with readers.
 func retain(p *parsed, stored []item.Item, src *config.Source, origin item.Origin) []item.Item {
 	max := src.MaxItems
-	var fresh []item.Item
-	if p != nil {
-		fresh = p.items
-		if p.allDated {
-			item.SortNewest(fresh)
-		}
-		// With undated items the feed's own order is the only recency we
-		// know; cutting by date instead would let items beyond max_items
-		// come back as "new" on every poll and push the others out.
-		if len(fresh) > max {
-			fresh = fresh[:max]
-		}
-	}
+	fresh := freshItems(p, max)
 	out := make([]item.Item, 0, len(fresh)+len(stored))
 	out = append(out, fresh...)
 	have := make(map[string]bool, len(fresh))
@@ -60,18 +48,76 @@ func retain(p *parsed, stored []item.Item, src *config.Source, origin item.Origi
 	return out
 }
 
-// sameItems reports whether two sets of items would render the same.
-func sameItems(a, b []item.Item) bool {
-	if len(a) != len(b) {
+// freshItems are the items of a poll that retain takes, all of them
+// kept: the newest max, or the first max as listed when some are undated.
+func freshItems(p *parsed, max int) []item.Item {
+	if p == nil {
+		return nil
+	}
+	fresh := p.items
+	if p.allDated {
+		item.SortNewest(fresh)
+	}
+	// With undated items the feed's own order is the only recency we
+	// know; cutting by date instead would let items beyond max_items
+	// come back as "new" on every poll and push the others out.
+	if len(fresh) > max {
+		fresh = fresh[:max]
+	}
+	return fresh
+}
+
+// mayKeep lists the stored items that retain could keep besides fresh:
+// those fresh does not hold with fewer than max fresh items newer than
+// them. Any other is pushed out whatever the filters say, so a poll need
+// not read its text: when a feed's items all change, none.
+func mayKeep(fresh, stored []item.Item, max int) []item.Item {
+	in := make(map[string]bool, len(fresh))
+	for i := range fresh {
+		in[fresh[i].ID] = true
+	}
+	var out []item.Item
+	for i := range stored {
+		if in[stored[i].ID] {
+			continue
+		}
+		newer := 0
+		for j := range fresh {
+			if item.Newer(&fresh[j], &stored[i]) {
+				newer++
+			}
+		}
+		if newer < max {
+			out = append(out, stored[i])
+		}
+	}
+	return out
+}
+
+// sameItems reports whether items would render as stored does. stored
+// may hold heads (item.Slim, as store.Store's ItemHeads reads them),
+// which stand for the whole item by its digest.
+func sameItems(items, stored []item.Item) bool {
+	if len(items) != len(stored) {
 		return false
 	}
-	byID := make(map[string]*item.Item, len(b))
-	for i := range b {
-		byID[b[i].ID] = &b[i]
+	byID := make(map[string]*item.Item, len(stored))
+	for i := range stored {
+		byID[stored[i].ID] = &stored[i]
 	}
-	for i := range a {
-		o, ok := byID[a[i].ID]
-		if !ok || !item.Equal(&a[i], o) {
+	// Ids first: digests are dearer, and a new id settles it.
+	for i := range items {
+		if byID[items[i].ID] == nil {
+			return false
+		}
+	}
+	for i := range items {
+		it, o := &items[i], byID[items[i].ID]
+		if item.IsSlim(o) {
+			head := item.Slim(it)
+			it = &head
+		}
+		if !item.Equal(it, o) {
 			return false
 		}
 	}
