@@ -80,9 +80,13 @@ func (p *Publisher) hydrated(ctx context.Context, items []*item.Item, full, keep
 			p.storeError("items")
 			errs = append(errs, err)
 		}
+		// Each item on its own: an item kept in the slice the store
+		// answered with would keep every other item read with it, long
+		// after a later publish stopped showing them (3 MB of text after
+		// a refresh cycle, make cyclebench -pprof).
 		byID := make(map[string]*item.Item, len(stored))
-		for j := range stored {
-			byID[stored[j].ID] = &stored[j]
+		for _, it := range stored {
+			byID[it.ID] = &it
 		}
 		for _, i := range idx {
 			// The store may hold a newer version than the slim one, when
