@@ -99,3 +99,30 @@ func TestReloadSourceLeavesGoneOut(t *testing.T) {
 		t.Errorf("store re-seeded with %d items", len(held))
 	}
 }
+
+// TestReseedLeavesGoneOut: where the store lacks an item this instance
+// publishes, so that it is re-seeded, an item taken down that another
+// instance wrote back to the store stays out of both.
+func TestReseedLeavesGoneOut(t *testing.T) {
+	ctx := context.Background()
+	st := store.NewMemory()
+	p := New(Options{Site: testSite, Sections: testSections, Store: st, StoreTimeout: testStoreTimeout, Sources: []string{"cms"},
+		Gone: func(source string, it *item.Item) bool { return source == "cms" && it.ID == "https://cms.example/?p=2" }})
+	p.Publish(ctx, nil, nil)
+	one, two, three := cmsItem("1", "Kept story", 1), cmsItem("2", "Deleted story", 2), cmsItem("3", "Another kept story", 3)
+	p.PublishSource(ctx, "cms", []item.Item{one, three})
+	// Another instance, still holding the deleted item, wrote the store.
+	st.ReplaceItems(ctx, "cms", []item.Item{two, three})
+	if err := p.ReloadSource(ctx, "cms", 0); err != nil {
+		t.Fatal(err)
+	}
+	if latest := string(p.Documents()["/latest/atom.xml"].Body); strings.Contains(latest, "Deleted story") || !strings.Contains(latest, "Kept story") {
+		t.Errorf("latest after reload:\n%s", latest)
+	}
+	held, _ := st.Items(ctx, "cms")
+	for _, it := range held {
+		if it.ID == two.ID {
+			t.Errorf("store re-seeded with the deleted item")
+		}
+	}
+}

@@ -80,6 +80,10 @@ func (p *Publisher) reseed(ctx context.Context, source string, limit int) ([]ite
 		p.storeError("items")
 		return nil, fmt.Errorf("publish: load items of %s: %w", source, err)
 	}
+	if p.opts.Gone != nil {
+		// Another instance may have written one back.
+		stored = p.withoutGone(source, stored)
+	}
 	items := union(stored, p.external[source], limit)
 	seed := make([]item.Item, 0, len(items))
 	for i := range items {
