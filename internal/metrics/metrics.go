@@ -24,46 +24,21 @@ import (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	fetches           *prometheus.CounterVec
-	fetchDuration     *prometheus.HistogramVec
-	sourceItems       *prometheus.GaugeVec
-	consecutiveErrors *prometheus.GaugeVec
-	lastSuccess       *prometheus.GaugeVec
-	feedRequests      *prometheus.CounterVec
-	renderDuration    *prometheus.HistogramVec
-	storeErrors       *prometheus.CounterVec
-	storeUp           prometheus.Gauge
-	websub            websubMetrics
-	partners          partnerMetrics
+	sources        *sourceCollector
+	feedRequests   *prometheus.CounterVec
+	renderDuration *prometheus.HistogramVec
+	storeErrors    *prometheus.CounterVec
+	storeUp        prometheus.Gauge
+	websub         websubMetrics
+	partners       partnerMetrics
 }
 
 // New returns a Metrics whose registry also carries the Go runtime and
 // process collectors.
 func New() *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "syndicate_source_fetch_total",
-			Help: "Polls of external sources, by source and result (ok, not_modified, unchanged, error, gone).",
-		}, []string{"source", "result"}),
-		fetchDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "syndicate_source_fetch_duration_seconds",
-			Help: "Time a poll of an external source took, request and processing.",
-			// Up to the default fetch timeout of 30s, where slow upstreams end.
-			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30},
-		}, []string{"source"}),
-		sourceItems: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "syndicate_source_items",
-			Help: "Items held for an external source after its last poll.",
-		}, []string{"source"}),
-		consecutiveErrors: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "syndicate_source_consecutive_errors",
-			Help: "Polls of an external source that failed in a row; 0 after a success.",
-		}, []string{"source"}),
-		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "syndicate_source_last_success_timestamp_seconds",
-			Help: "Unix time of an external source's last successful poll.",
-		}, []string{"source"}),
+		reg:     prometheus.NewRegistry(),
+		sources: newSourceCollector(),
 		feedRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "syndicate_feed_requests_total",
 			Help: "Requests for section feeds, by section, format and HTTP status code.",
@@ -89,7 +64,7 @@ func New() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.fetches, m.fetchDuration, m.sourceItems, m.consecutiveErrors, m.lastSuccess,
+		m.sources,
 		m.feedRequests, m.renderDuration, m.storeErrors, m.storeUp,
 	)
 	m.reg.MustRegister(m.websub.collectors()...)
@@ -112,25 +87,7 @@ func (m *Metrics) Handler() http.Handler {
 
 // ObservePoll records one poll p of a source and the state st the poll
 // left behind.
-func (m *Metrics) ObservePoll(st store.SourceState, p store.Poll) {
-	id := st.ID
-	// Every result series exists from a source's first poll, so that
-	// rate() and alerts on errors see a 0 rather than no data.
-	result := store.OutcomeError
-	for _, r := range store.Outcomes {
-		m.fetches.WithLabelValues(id, r)
-		if r == p.Outcome {
-			result = r // anything unknown counts as an error: the label set stays fixed
-		}
-	}
-	m.fetches.WithLabelValues(id, result).Inc()
-	m.fetchDuration.WithLabelValues(id).Observe(float64(p.DurationMS) / 1000)
-	m.sourceItems.WithLabelValues(id).Set(float64(st.Items))
-	m.consecutiveErrors.WithLabelValues(id).Set(float64(st.ConsecutiveErrors))
-	if !st.LastSuccess.IsZero() {
-		m.lastSuccess.WithLabelValues(id).Set(float64(st.LastSuccess.UnixNano()) / 1e9)
-	}
-}
+func (m *Metrics) ObservePoll(st store.SourceState, p store.Poll) { m.sources.observe(st, p) }
 
 // ObserveRender records that rendering section took d.
 func (m *Metrics) ObserveRender(section string, d time.Duration) {

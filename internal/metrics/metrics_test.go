@@ -1,10 +1,12 @@
 package metrics
 
 import (
+	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 	"time"
 
@@ -77,6 +79,16 @@ func TestScrape(t *testing.T) {
 		if fetch == nil || fetch.GetHistogram().GetSampleCount() != 2 || math.Abs(fetch.GetHistogram().GetSampleSum()-0.3) > 1e-9 {
 			t.Errorf("fetch duration of wire: %v, want 2 samples summing to 0.3s", fetch)
 		}
+		// Buckets are cumulative and their bounds inclusive: 50ms and
+		// 250ms fall in le=0.05 and le=0.25.
+		for _, b := range []struct {
+			bound float64
+			want  uint64
+		}{{.05, 1}, {.1, 1}, {.25, 2}, {30, 2}} {
+			if got := bucketCount(fetch, b.bound); got != b.want {
+				t.Errorf("wire's fetch duration le=%v: %d, want %d", b.bound, got, b.want)
+			}
+		}
 		render := find(families["syndicate_render_duration_seconds"], map[string]string{"section": "asia"})
 		if render == nil || render.GetHistogram().GetSampleCount() != 2 {
 			t.Errorf("render duration of asia: %v, want 2 samples", render)
@@ -106,6 +118,35 @@ func TestScrape(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSourceSeriesAreCompact holds the per-source series to a few hundred
+// bytes a source: a fleet polls thousands, and client_golang's vectors
+// took 3.7 kB a source.
+func TestSourceSeriesAreCompact(t *testing.T) {
+	const sources = 1000
+	ids := make([]string, sources)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("source-%04d", i)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m := New()
+	for _, id := range ids {
+		for _, outcome := range store.Outcomes {
+			m.ObservePoll(store.SourceState{ID: id, Items: 20, LastSuccess: time.Now()},
+				store.Poll{Outcome: outcome, DurationMS: 120})
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perSource := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / sources
+	t.Logf("%d bytes of heap per source", perSource)
+	if perSource > 1000 {
+		t.Errorf("%d bytes of heap per source, want under 1000", perSource)
+	}
+	runtime.KeepAlive(m)
 }
 
 // TestRegistriesAreSeparate guards against the global registry: two
@@ -174,4 +215,15 @@ func value(f *dto.MetricFamily, labels map[string]string) (float64, bool) {
 		return m.GetGauge().GetValue(), true
 	}
 	return 0, false
+}
+
+// bucketCount is the cumulative count of histogram m's bucket with the
+// upper bound le.
+func bucketCount(m *dto.Metric, le float64) uint64 {
+	for _, b := range m.GetHistogram().GetBucket() {
+		if b.GetUpperBound() == le {
+			return b.GetCumulativeCount()
+		}
+	}
+	return 0
 }
