@@ -48,6 +48,7 @@ func Open(cfg config.Store) (Store, error) {
 		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	fastFailUniversal(opts, cfg.Timeout.Duration)
+	smallBuffers(opts)
 	client := redis.NewUniversalClient(opts)
 	return NewRedis(client, RedisOptions{Prefix: cfg.Prefix, Timeout: cfg.Timeout.Duration}), nil
 }
@@ -69,6 +70,19 @@ func fastFailUniversal(o *redis.UniversalOptions, timeout time.Duration) {
 	o.DialerRetries = 1
 	o.DialerRetryTimeout = 20 * time.Millisecond
 	o.ContextTimeoutEnabled = true
+}
+
+// smallBuffers trims go-redis's per-connection buffers. Its defaults (32
+// KiB each way, 128 KiB on the pipeline pool's connections) held 2.7 MB of
+// an idle instance's 46 MB live heap with 1,000 sources (heap profile of
+// make cyclebench), for commands that are mostly small. A reply or command
+// larger than its buffer goes straight between socket and caller, so only
+// the number of reads and writes of a long pipeline grows.
+func smallBuffers(o *redis.UniversalOptions) {
+	o.ReadBufferSize = 8 << 10
+	o.WriteBufferSize = 8 << 10
+	o.PipelineReadBufferSize = 32 << 10
+	o.PipelineWriteBufferSize = 32 << 10
 }
 
 // RouteLogs sends go-redis's own messages (one per failed dial while Redis
