@@ -61,10 +61,10 @@ func BenchmarkNewTopics(b *testing.B) {
 	b.ReportMetric(ratios[len(ratios)/2], "ratio")
 }
 
-// BenchmarkSections builds the sections of the refresh benchmark's
-// archive (make cyclebench): 20,000 items of 1,000 sources over 10
-// sections and "latest", each with its own link.
-func BenchmarkSections(b *testing.B) {
+// cycleArchive is the archive of the refresh benchmark (make cyclebench):
+// 20,000 items of 1,000 sources over 10 sections and "latest", each with
+// its own link.
+func cycleArchive() ([]*item.Item, []config.Section) {
 	const sources, perSource = 1000, 20
 	sections := []config.Section{{Slug: config.LatestSlug, Limit: 50}}
 	for k := range 10 {
@@ -84,8 +84,30 @@ func BenchmarkSections(b *testing.B) {
 			})
 		}
 	}
+	return items, sections
+}
+
+// BenchmarkSections builds the sections of cycleArchive.
+func BenchmarkSections(b *testing.B) {
+	items, sections := cycleArchive()
 	b.ReportAllocs()
 	for b.Loop() {
 		Sections(items, sections)
+	}
+}
+
+// BenchmarkChanged compares cycleArchive with itself, one item in
+// twenty edited: what a publish does after a batch of polls.
+func BenchmarkChanged(b *testing.B) {
+	before, _ := cycleArchive()
+	after := slices.Clone(before)
+	for i := 0; i < len(after); i += 20 {
+		edited := *after[i]
+		edited.Updated = edited.Updated.Add(time.Minute)
+		after[i] = &edited
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Changed(before, after, item.Equal)
 	}
 }
