@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"syndicate/internal/config"
 	"syndicate/internal/item"
 )
 
@@ -59,55 +58,4 @@ func BenchmarkNewTopics(b *testing.B) {
 	b.ReportMetric(float64(fewTime.Milliseconds())/n, "ms-10tags")
 	b.ReportMetric(float64(manyTime.Milliseconds())/n, "ms-10ktags")
 	b.ReportMetric(ratios[len(ratios)/2], "ratio")
-}
-
-// cycleArchive is the archive of the refresh benchmark (make cyclebench):
-// 20,000 items of 1,000 sources over 10 sections and "latest", each with
-// its own link.
-func cycleArchive() ([]*item.Item, []config.Section) {
-	const sources, perSource = 1000, 20
-	sections := []config.Section{{Slug: config.LatestSlug, Limit: 50}}
-	for k := range 10 {
-		sections = append(sections, config.Section{Slug: fmt.Sprintf("desk%02d", k), Limit: 50})
-	}
-	newest := time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC)
-	items := make([]*item.Item, 0, sources*perSource)
-	for s := range sources {
-		origin := &item.Origin{SourceID: fmt.Sprintf("wire%04d", s)}
-		for j := range perSource {
-			t := newest.Add(-time.Duration(s*perSource+j) * time.Minute)
-			items = append(items, &item.Item{
-				ID:        fmt.Sprintf("wire-%d-i%d", s, j),
-				URL:       fmt.Sprintf("http://127.0.0.%d:8080/s/%d/items/%d.html?utm_source=x", 2+s%100, s, j),
-				Sections:  []string{sections[1+s%10].Slug},
-				Published: t, Updated: t, Origin: origin,
-			})
-		}
-	}
-	return items, sections
-}
-
-// BenchmarkSections builds the sections of cycleArchive.
-func BenchmarkSections(b *testing.B) {
-	items, sections := cycleArchive()
-	b.ReportAllocs()
-	for b.Loop() {
-		Sections(items, sections)
-	}
-}
-
-// BenchmarkChanged compares cycleArchive with itself, one item in
-// twenty edited: what a publish does after a batch of polls.
-func BenchmarkChanged(b *testing.B) {
-	before, _ := cycleArchive()
-	after := slices.Clone(before)
-	for i := 0; i < len(after); i += 20 {
-		edited := *after[i]
-		edited.Updated = edited.Updated.Add(time.Minute)
-		after[i] = &edited
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		Changed(before, after, item.Equal)
-	}
 }

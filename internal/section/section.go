@@ -82,25 +82,18 @@ func Sections(items []*item.Item, sections []config.Section) []*Feed {
 	feeds := make([]*Feed, len(sections))
 	bySlug := make(map[string]*Feed, len(sections))
 	seen := make(map[string]*taken, len(sections))
-	// Each section's maps and list are made at the size of what is filed
-	// under it, an upper bound, so that none grows: at 100,000 items,
-	// growing them was over a quarter of building the sections in a CPU
-	// profile of BenchmarkFlat's edit; at 20,000 (BenchmarkSections),
-	// sizing every section, not only "latest", allocates 0.76x the bytes.
-	filed := map[string]int{config.LatestSlug: len(items)}
-	for _, it := range items {
-		for _, slug := range it.Sections {
-			if slug != config.LatestSlug {
-				filed[slug]++
-			}
-		}
-	}
 	for i, s := range sections {
-		n := filed[s.Slug]
-		feeds[i] = &Feed{Key: Key{KindSection, s.Slug}, Name: s.Title, Description: s.Description, Limit: s.Limit,
-			Items: make([]*item.Item, 0, n)}
+		feeds[i] = &Feed{Key: Key{KindSection, s.Slug}, Name: s.Title, Description: s.Description, Limit: s.Limit}
 		bySlug[s.Slug] = feeds[i]
-		seen[s.Slug] = &taken{ids: make(map[string]bool, n), links: make(map[string]string, n)}
+		// "latest" takes nearly every item: sized for them, its maps
+		// never grow (at 100,000 items, growing them was over a quarter
+		// of building the sections in a CPU profile of BenchmarkFlat's
+		// edit).
+		size := 0
+		if s.Slug == config.LatestSlug {
+			size = len(items)
+		}
+		seen[s.Slug] = &taken{ids: make(map[string]bool, size), links: make(map[string]string, size)}
 	}
 	links := ownLinks(items)
 	add := func(slug string, i int) {
@@ -188,15 +181,14 @@ func sortNewest(list []*item.Item) {
 // items added, removed or changed, in their old version and their new.
 // equal decides whether two versions of an item render the same.
 func Changed(before, after []*item.Item, equal func(a, b *item.Item) bool) []*item.Item {
-	old := make(map[itemKey]*item.Item, len(before))
+	old := make(map[string]*item.Item, len(before))
 	for _, it := range before {
 		old[identity(it)] = it
 	}
 	var changed []*item.Item
 	for _, it := range after {
-		key := identity(it)
-		prev, ok := old[key]
-		delete(old, key)
+		prev, ok := old[identity(it)]
+		delete(old, identity(it))
 		if ok && equal(prev, it) {
 			continue
 		}
@@ -211,13 +203,14 @@ func Changed(before, after []*item.Item, equal func(a, b *item.Item) bool) []*it
 	return changed
 }
 
-// itemKey tells items apart across sources, which may reuse each other's
-// ids. A pair rather than one joined string: Changed keys every item of
-// every publish, and joining made a string of each (BenchmarkChanged:
-// 20,000 allocations against 75, 0.8x the time).
-type itemKey struct{ source, id string }
-
-func identity(it *item.Item) itemKey { return itemKey{sourceOf(it), it.ID} }
+// identity tells items apart across sources, which may reuse each
+// other's ids.
+func identity(it *item.Item) string {
+	if it.Origin == nil {
+		return it.ID
+	}
+	return it.Origin.SourceID + "\x00" + it.ID
+}
 
 // KeysOf lists the feeds an item belongs to by what it says: "latest",
 // its sections, and for the site's own articles (Markdown or first-party)
