@@ -70,6 +70,7 @@ type Listener struct {
 	s                                        *Server
 	idleTimeout, headerTimeout, writeTimeout time.Duration
 
+	dates   dateCache
 	start   sync.Once
 	handoff chan net.Conn
 	errs    chan error
@@ -252,7 +253,7 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 	buf := make([]byte, headBufSize)
 	out := make([]byte, 0, 512)
 	n := 0 // bytes buffered: a partial head, or requests sent ahead (pipelining)
-	writeDeadlineSet := false
+	dl := connDeadlines{tc: tc}
 	for requests := 0; ; requests++ {
 		end, lfOnly := headEnd(buf[:n])
 		// As net/http: the first request's head must come within the
@@ -260,9 +261,9 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 		// and the header timeout from its first byte on.
 		if end < 0 {
 			if requests == 0 || n > 0 {
-				tc.SetReadDeadline(deadline(l.headerTimeout))
+				dl.setRead(time.Now(), l.headerTimeout)
 			} else {
-				tc.SetReadDeadline(deadline(l.idleTimeout))
+				dl.setRead(time.Now(), l.idleTimeout)
 				// Between requests the connection idles: the limit may
 				// close it to make room, as it closes net/http's.
 				if lc != nil {
@@ -290,7 +291,7 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 				break // not a GET or HEAD: no need to wait for the rest
 			}
 			if end < 0 && n == m && requests > 0 {
-				tc.SetReadDeadline(deadline(l.headerTimeout))
+				dl.setRead(time.Now(), l.headerTimeout)
 			}
 		}
 		var e *entry
@@ -307,14 +308,7 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 		now := time.Now()
 		// As net/http, whose deadline for writing a response starts once
 		// its request is read; a large document extends it (see serve).
-		switch d := cmp.Or(e.writeDeadline, l.writeTimeout); {
-		case d > 0:
-			tc.SetWriteDeadline(now.Add(d))
-			writeDeadlineSet = true
-		case writeDeadlineSet: // a large document's, without a server-wide one
-			tc.SetWriteDeadline(time.Time{})
-			writeDeadlineSet = false
-		}
+		dl.setWrite(now, cmp.Or(e.writeDeadline, l.writeTimeout))
 		var body []byte
 		var file *os.File
 		var status int
@@ -359,13 +353,6 @@ func maybeFast(b []byte) bool {
 	return false
 }
 
-func deadline(d time.Duration) time.Time {
-	if d <= 0 {
-		return time.Time{}
-	}
-	return time.Now().Add(d)
-}
-
 // response appends the status line and headers of the answer to req to
 // out, and returns them with the body to send after them and the status.
 func (l *Listener) response(out []byte, e *entry, req *fastRequest, now time.Time) (head, body []byte, file *os.File, status int) {
@@ -383,7 +370,7 @@ func (l *Listener) response(out []byte, e *entry, req *fastRequest, now time.Tim
 		out = append(out, "Connection: close\r\n"...)
 	}
 	out = append(out, "Date: "...)
-	out = now.UTC().AppendFormat(out, http.TimeFormat)
+	out = l.dates.appendDate(out, now)
 	return append(out, "\r\n\r\n"...), body, file, status
 }
 
