@@ -50,8 +50,15 @@ const headBufSize = 4096
 // 64 KB: the 70 KB latest feed 17.9 against 20.6 µs, the 70 KB gzip copy
 // of the section feed 19.0 against 21.8, the 163 KB feed 27.7 against
 // 42.0; with writev below 128 KB the two 70 KB bodies had 0.91x and 0.76x
-// nginx's requests per second, with sendfile 1.17x and 0.95x.
-const sendfileMin = 64 << 10
+// nginx's requests per second, with sendfile 1.17x and 0.95x. Later, on
+// another idle machine, at 16 KB (-only gzip, then -only br, -rounds 3
+// -compare no-sendfile): the 35 KB gzip and 25 KB brotli copies of the
+// latest feed had 0.99x and 1.02x nginx's requests per second with
+// sendfile, 0.77x and 0.84x with writev, for the same CPU per response
+// (12.8 against 12.4 µs, 12.9 against 12.0): with writev the server's
+// core sat idle a fifth of the time, waiting on the socket. The 42 KB
+// brotli copy of the section feed: 0.95x against 0.85x.
+const sendfileMin = 16 << 10
 
 // Listener is the net.Listener an http.Server serving s is given, so that
 // document requests skip net/http. Shut it down with Shutdown as well as
