@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -369,5 +370,22 @@ func TestServeOpsListener(t *testing.T) {
 		t.Errorf("an 80 KiB header: %v %v, want 431", resp, err)
 	} else {
 		resp.Body.Close()
+	}
+}
+
+func TestApplyMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	t.Setenv("GOMEMLIMIT", "")
+
+	if _, set := applyMemoryLimit(0); set || debug.SetMemoryLimit(-1) != before {
+		t.Fatalf("memory_limit 0 changed the limit to %d", debug.SetMemoryLimit(-1))
+	}
+	if limit, set := applyMemoryLimit(96 << 20); !set || limit != 96<<20 || debug.SetMemoryLimit(-1) != 96<<20 {
+		t.Fatalf("memory_limit 96 MiB: set %v, limit now %d", set, debug.SetMemoryLimit(-1))
+	}
+	t.Setenv("GOMEMLIMIT", "200MiB")
+	if _, set := applyMemoryLimit(64 << 20); set || debug.SetMemoryLimit(-1) != 96<<20 {
+		t.Fatalf("with GOMEMLIMIT set, memory_limit changed the limit to %d", debug.SetMemoryLimit(-1))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -28,6 +29,9 @@ func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) e
 		return err
 	}
 	log := cfg.Log.NewLogger(logOut)
+	if limit, set := applyMemoryLimit(cfg.Server.MemoryLimit); set {
+		log.Info("soft memory limit", "bytes", limit, "from", "server.memory_limit")
+	}
 	app.Version = Version()
 	a, err := app.New(cfg, log)
 	if err != nil {
@@ -122,6 +126,18 @@ func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) e
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// applyMemoryLimit makes limit, when positive, the runtime's soft memory
+// limit and reports whether it did. GOMEMLIMIT, which the runtime has
+// read already, wins: the environment is how a container's limit is
+// usually passed down.
+func applyMemoryLimit(limit int64) (int64, bool) {
+	if limit <= 0 || os.Getenv("GOMEMLIMIT") != "" {
+		return 0, false
+	}
+	debug.SetMemoryLimit(limit)
+	return limit, true
 }
 
 // loopback reports whether addr listens on this machine only.

@@ -72,6 +72,11 @@ type Server struct {
 	// MaxConnections caps the connections open at once on each listener;
 	// one more is answered 503 and closed.
 	MaxConnections int `toml:"max_connections"`
+	// MemoryLimit, when positive, is the Go runtime's soft memory limit
+	// in bytes (runtime/debug.SetMemoryLimit): past it the collector
+	// runs more often rather than let the heap double what is live.
+	// GOMEMLIMIT, when set, wins.
+	MemoryLimit int64 `toml:"memory_limit"`
 }
 
 // Store selects the store. With neither redis_url nor redis_addrs set it

@@ -82,6 +82,8 @@ func TestParseErrors(t *testing.T) {
 		{"fetch tiny parse_memory", "[fetch]\nparse_memory = 1000\n", "c.toml:2: fetch.parse_memory"},
 		{"bad ops_listen", "[server]\nops_listen = \"9090\"\n", "c.toml:2: server.ops_listen"},
 		{"ops_listen is listen", "[server]\nlisten = \"127.0.0.1:9090\"\nops_listen = \"127.0.0.1:9090\"\n", "c.toml:3: server.ops_listen is server.listen"},
+		{"negative memory limit", "[server]\nmemory_limit = -1\n", "c.toml:2: server.memory_limit"},
+		{"tiny memory limit", "[server]\nmemory_limit = 1048576\n", "c.toml:2: server.memory_limit must be 0 (none) or at least"},
 		{"no connections", "[server]\nmax_connections = 0\n", "c.toml:2: server.max_connections"},
 		{"source bad public_url", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\npublic_url = \"a.example/feed\"\n", "c.toml:5: source \"wire\": public_url"},
 		{"redis url and addrs", "[store]\nredis_url = \"redis://127.0.0.1:6379\"\nredis_addrs = [\"127.0.0.1:7000\"]\n", "c.toml:3: store: set redis_url or redis_addrs"},
@@ -235,7 +237,7 @@ func TestEveryDefaultApplied(t *testing.T) {
 		"Site.Description": true, "Sections[1].Description": true,
 		"Store.RedisURL": true, "Store.RedisAddrs": true, "Store.RedisMasterName": true,
 		"Store.RedisUsername": true, "Store.RedisPassword": true, "Store.RedisDB": true, "Store.RedisTLS": true,
-		"Server.OpsListen": true, "Server.OpsToken": true,
+		"Server.OpsListen": true, "Server.OpsToken": true, "Server.MemoryLimit": true,
 		"Fetch.AllowPrivate": true, "Sources[0].AllowPrivate": true, "Sources[0].PublicURL": true,
 		"Fetch.UserAgent":  true, // the poller's own names the version, which config does not know
 		"Sources[0].Title": true, "Sources[0].Include": true, "Sources[0].Exclude": true,

@@ -13,6 +13,10 @@ const (
 	// keep-alive connections, the most it lets in, hold about 17 MiB (see
 	// BenchmarkIdleConnections in internal/server).
 	DefaultMaxConnections = 2000
+	// MinMemoryLimit is the least server.memory_limit: the binary and an
+	// instance of the sample site idle at about 20 MiB, and a limit
+	// below what is live makes the collector run all the time.
+	MinMemoryLimit = 32 << 20
 )
 
 // Defaults is the configuration an empty file yields. Load also fills what
