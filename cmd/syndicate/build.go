@@ -86,12 +86,16 @@ func writeDocument(file string, doc document.Document) (int, error) {
 	n := 0
 	for _, f := range []struct {
 		suffix string
-		body   []byte
-	}{{"", doc.Body}, {".gz", doc.Gzip}, {".br", doc.Brotli}} {
-		if f.suffix != "" && f.body == nil {
+		part   document.Part
+	}{{"", document.PartBody}, {".gz", document.PartGzip}, {".br", document.PartBrotli}} {
+		body, err := doc.Read(f.part)
+		if err != nil {
+			return n, fmt.Errorf("build: %s: %w", file, err)
+		}
+		if f.suffix != "" && body == nil {
 			continue
 		}
-		if err := os.WriteFile(file+f.suffix, f.body, 0o644); err != nil {
+		if err := os.WriteFile(file+f.suffix, body, 0o644); err != nil {
 			return n, fmt.Errorf("build: %w", err)
 		}
 		n++

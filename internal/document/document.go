@@ -7,6 +7,8 @@ import "time"
 
 // Document is one rendered feed or page, ready to serve.
 type Document struct {
+	// Body and its compressed copies; a part Seal moved into a file is
+	// nil here (see Len, File and Read).
 	Body         []byte
 	Gzip         []byte // gzip copy of Body, made once per render
 	Brotli       []byte // brotli copy of Body, made once per render; nil when none was made
@@ -18,4 +20,8 @@ type Document struct {
 	// instance of a fleet holding the same input can take the stored
 	// bytes instead of rendering them again.
 	Input string
+
+	// sealed holds the parts Seal moved into in-memory files; nil while
+	// every part is on the heap.
+	sealed *sealed
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"syndicate/internal/document"
 	"syndicate/internal/store"
 )
 
@@ -66,6 +67,10 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.sources,
 		m.feedRequests, m.renderDuration, m.storeErrors, m.storeUp,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "syndicate_document_file_bytes",
+			Help: "Bytes of documents held in in-memory files, sent from there with sendfile: memory in use that the process's resident set does not count.",
+		}, func() float64 { return float64(document.FileBytes()) }),
 	)
 	m.reg.MustRegister(m.websub.collectors()...)
 	m.reg.MustRegister(m.partners.collectors()...)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"syndicate/internal/document"
 	"syndicate/internal/store"
 )
 
@@ -42,7 +43,13 @@ func TestScrape(t *testing.T) {
 		t.Error("FeedRequestCounter returned a different counter for the same labels")
 	}
 
+	sealed := document.Document{Body: make([]byte, document.FileMin)}.Seal()
+
 	families := scrape(t, m.Handler())
+	if got := families["syndicate_document_file_bytes"].GetMetric()[0].GetGauge().GetValue(); runtime.GOOS == "linux" && got < document.FileMin {
+		t.Errorf("syndicate_document_file_bytes = %v with a sealed document of %d bytes held", got, document.FileMin)
+	}
+	runtime.KeepAlive(sealed)
 
 	tests := []struct {
 		name   string

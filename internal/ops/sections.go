@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"syndicate/internal/config"
+	"syndicate/internal/document"
 	"syndicate/internal/publish"
 	"syndicate/internal/render"
 	"syndicate/internal/store"
@@ -66,7 +67,7 @@ func PublisherSections(p *publish.Publisher, sections []config.Section) func() [
 			}
 			for _, format := range render.FeedFormats {
 				if d, ok := docs["/"+sec.Slug+"/"+format]; ok {
-					info.Formats[format] = FormatInfo{Bytes: len(d.Body), GzipBytes: len(d.Gzip), ETag: d.ETag}
+					info.Formats[format] = FormatInfo{Bytes: d.Len(document.PartBody), GzipBytes: d.Len(document.PartGzip), ETag: d.ETag}
 				}
 			}
 			out = append(out, info)

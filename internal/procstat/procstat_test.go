@@ -2,7 +2,10 @@ package procstat
 
 import (
 	"os"
+	"runtime"
 	"testing"
+
+	"syndicate/internal/document"
 )
 
 func TestStatusKB(t *testing.T) {
@@ -46,4 +49,20 @@ func TestStatCPU(t *testing.T) {
 	if _, err := StatCPU([]byte("4242 no name")); err == nil {
 		t.Error("a stat line without a command name read as a value")
 	}
+}
+
+func TestMemFileBytesOfThisProcess(t *testing.T) {
+	before, err := MemFileBytes(os.Getpid())
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	doc := document.Document{Body: make([]byte, 3*document.FileMin)}.Seal()
+	if doc.File(document.PartBody) == nil {
+		t.Skip("no in-memory files here")
+	}
+	after, err := MemFileBytes(os.Getpid())
+	if err != nil || after-before != 3*document.FileMin {
+		t.Errorf("MemFileBytes grew by %d (%v) with a %d-byte file open", after-before, err, 3*document.FileMin)
+	}
+	runtime.KeepAlive(doc)
 }

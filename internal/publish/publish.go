@@ -266,7 +266,7 @@ func feedBytes(docs map[string]document.Document, ix *section.Index) int {
 	for _, f := range ix.Sections {
 		for _, format := range render.FeedFormats {
 			d := docs["/"+f.Slug+"/"+format]
-			n += len(d.Body) + len(d.Gzip)
+			n += d.Len(document.PartBody) + d.Len(document.PartGzip)
 		}
 	}
 	return n
@@ -288,11 +288,13 @@ func (p *Publisher) renderSection(ctx context.Context, docs map[string]document.
 	}
 
 	base := section.Doc{Key: section.Key{Kind: sec.Kind, Slug: sec.Slug}}.Dir()
-	docs[base] = page
+	// Sealed, the documents' bytes are held once, in the files the
+	// server sends them from (see render.Seal).
+	docs[base] = render.Seal(page)
 	var bytes int
 	for format, doc := range feeds {
-		docs[base+format] = doc
-		bytes += len(doc.Body)
+		docs[base+format] = render.Seal(doc)
+		bytes += doc.Len(document.PartBody)
 	}
 	prev := p.stats[sec.Slug]
 	st := SectionStats{Items: len(sec.Items), RenderedAt: start, Duration: elapsed, Renders: prev.Renders, Adopted: prev.Adopted}

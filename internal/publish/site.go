@@ -18,12 +18,12 @@ func (p *Publisher) renderSiteWide(docs map[string]document.Document, all []rend
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	docs["/"] = index
+	docs["/"] = render.Seal(index)
 	opml, err := render.OPML(p.opts.Site, all)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	docs["/opml.xml"] = opml
+	docs["/opml.xml"] = render.Seal(opml)
 	if _, ok := docs[render.StylesheetPath]; !ok {
 		docs[render.StylesheetPath] = render.Stylesheet()
 	}

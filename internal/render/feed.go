@@ -199,7 +199,7 @@ func (c *channel) document(j *job) document.Document {
 	packed = append(packed, j.tailPacked)
 	doc := joinDocument(j.body(), packed, j.contentType, c.lastModified)
 	if c.lends() {
-		c.cache.lend(c.siteKey+"\x00"+c.dir+j.name, c.views(j, doc, packed))
+		c.cache.lend(c.siteKey+"\x00"+c.dir+j.name, doc, c.views(j, packed))
 	}
 	return doc
 }
@@ -213,10 +213,10 @@ func (c *channel) lends() bool {
 	return c.sec.Kind == section.KindSection && !c.archived() && !c.summary
 }
 
-// views are the cache entries of j's items as views of doc: each item's
-// fragment in doc.Body and its compressed piece in doc.Gzip, laid out as
-// joinDocument concatenated them.
-func (c *channel) views(j *job, doc document.Document, packed [][]byte) []cacheEntry {
+// views are the cache entries of j's items as views of its document:
+// each item's fragment in its body and its compressed piece in its gzip
+// copy, laid out as joinDocument concatenated them.
+func (c *channel) views(j *job, packed [][]byte) []cacheEntry {
 	out := make([]cacheEntry, 0, 2*len(j.frags))
 	at, packedAt := len(j.head), len(gzipHeader)+len(packed[0])
 	for i, e := range c.entries {
@@ -225,14 +225,14 @@ func (c *channel) views(j *job, doc document.Document, packed [][]byte) []cacheE
 			at += len(comma)
 		}
 		n := len(j.frags[i])
-		out = append(out, cacheEntry{key, doc.Body[at : at+n : at+n]})
+		out = append(out, cacheEntry{key, document.PartBody, at, n})
 		at += n
 		key.kind |= packedPiece
 		if j.commas && i > 0 {
 			key.kind |= afterComma
 		}
 		n = len(packed[1+i])
-		out = append(out, cacheEntry{key, doc.Gzip[packedAt : packedAt+n : packedAt+n]})
+		out = append(out, cacheEntry{key, document.PartGzip, packedAt, n})
 		packedAt += n
 	}
 	return out

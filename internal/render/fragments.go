@@ -1,8 +1,10 @@
 package render
 
 import (
+	"runtime"
 	"sync"
 
+	"syndicate/internal/document"
 	"syndicate/internal/item"
 )
 
@@ -53,31 +55,56 @@ type fragmentCache struct {
 	lenders map[string]*lender
 }
 
-// A lender is one rendered document whose bytes back cache entries.
-type lender struct{ keys []cacheKey }
-
-type lentEntry struct {
-	b    []byte
-	from *lender
+// A lender is one rendered document whose bytes back cache entries:
+// doc is the document as rendered, then as sealed (see Seal), whose
+// files the entries are read back from.
+type lender struct {
+	keys []cacheKey
+	doc  document.Document
 }
 
-// cacheEntry is one entry to lend.
+// lentEntry is n bytes at off in part of its lender's document.
+type lentEntry struct {
+	from   *lender
+	part   document.Part
+	off, n int
+}
+
+// bytes returns the entry's bytes: a view of its lender's document, or a
+// copy read from the file the document was sealed into.
+func (e lentEntry) bytes() []byte {
+	doc := e.from.doc
+	f := doc.File(e.part)
+	if f == nil {
+		return doc.Heap(e.part)[e.off : e.off+e.n : e.off+e.n]
+	}
+	b := make([]byte, e.n)
+	_, err := f.ReadAt(b, int64(e.off))
+	runtime.KeepAlive(doc) // its files stay open until here
+	if err != nil {
+		return nil // the fragment is made again
+	}
+	return b
+}
+
+// cacheEntry is one entry to lend: n bytes at off in part.
 type cacheEntry struct {
-	key cacheKey
-	b   []byte
+	key    cacheKey
+	part   document.Part
+	off, n int
 }
 
 // lend makes entries, views of the document called name, the cached
 // bytes of their keys, in place of any copies. Entries lent by the
 // previous document of that name and not lent again since are dropped,
 // so that the cache never keeps a replaced document alive.
-func (c *fragmentCache) lend(name string, entries []cacheEntry) {
+func (c *fragmentCache) lend(name string, doc document.Document, entries []cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l := &lender{keys: make([]cacheKey, len(entries))}
+	l := &lender{keys: make([]cacheKey, len(entries)), doc: doc}
 	for i, e := range entries {
 		l.keys[i] = e.key
-		c.lent[e.key] = lentEntry{e.b, l}
+		c.lent[e.key] = lentEntry{from: l, part: e.part, off: e.off, n: e.n}
 		if b, ok := c.cur[e.key]; ok {
 			c.curBytes -= entrySize(b)
 			delete(c.cur, e.key)
@@ -92,6 +119,31 @@ func (c *fragmentCache) lend(name string, entries []cacheEntry) {
 		}
 	}
 	c.lenders[name] = l
+}
+
+// Seal seals doc (document.Document.Seal), and points the cache entries
+// that view its bytes at the files they are now in: the publisher seals
+// every document it keeps, so that none is held on the heap beside its
+// file.
+func Seal(doc document.Document) document.Document {
+	sealed := doc.Seal()
+	fragments.sealed(doc, sealed)
+	return sealed
+}
+
+// sealed makes the lender of doc, if any, read from sealed.
+func (c *fragmentCache) sealed(doc, sealed document.Document) {
+	if len(doc.Body) == 0 || sealed.File(document.PartBody) == nil && sealed.File(document.PartGzip) == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range c.lenders {
+		if len(l.doc.Body) > 0 && &l.doc.Body[0] == &doc.Body[0] {
+			l.doc = sealed
+			return
+		}
+	}
 }
 
 // fragmentLimit holds a 1000-item section of 3-5 KB articles in one
@@ -133,10 +185,12 @@ func entrySize(b []byte) int { return cap(b) + 64 }
 
 func (c *fragmentCache) get(k cacheKey) ([]byte, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if e, ok := c.lent[k]; ok {
-		return e.b, true
+		c.mu.Unlock()
+		b := e.bytes()
+		return b, b != nil
 	}
+	defer c.mu.Unlock()
 	if f, ok := c.cur[k]; ok {
 		return f, true
 	}

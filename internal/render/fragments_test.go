@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"testing"
 	"unsafe"
 
@@ -99,19 +100,12 @@ func TestFragmentsLentByCurrentDocuments(t *testing.T) {
 		}
 		return c, docs
 	}
-	items := func(from, to int) []*item.Item {
-		var out []*item.Item
-		for i := from; i < to; i++ {
-			out = append(out, benchItem(i))
-		}
-		return out
-	}
 
-	_, first := render(Section{Slug: "asia", Title: "Asia", Items: items(0, 10)})
+	_, first := render(Section{Slug: "asia", Title: "Asia", Items: itemRange(0, 10)})
 	if held := cache.held(); held != 0 {
 		t.Errorf("after a section's render the cache holds %d bytes of copies, want none", held)
 	}
-	c, second := render(Section{Slug: "asia", Title: "Asia", Items: items(5, 15)}) // five items stay, five leave
+	c, second := render(Section{Slug: "asia", Title: "Asia", Items: itemRange(5, 15)}) // five items stay, five leave
 	if held := cache.held(); held != 0 {
 		t.Errorf("after a re-render the cache holds %d bytes of copies, want none", held)
 	}
@@ -119,32 +113,88 @@ func TestFragmentsLentByCurrentDocuments(t *testing.T) {
 		t.Errorf("%d entries lent, want %d: two per item and format of the latest render", len(cache.lent), 2*len(FeedFormats)*len(c.entries))
 	}
 	for k, e := range cache.lent {
-		if !within(e.b, second) {
+		if !within(e.bytes(), second) {
 			t.Errorf("entry %v views bytes outside the latest documents", k.sum)
 		}
-		if within(e.b, first) {
+		if within(e.bytes(), first) {
 			t.Errorf("entry %v keeps a replaced document alive", k.sum)
 		}
 	}
 	// What is lent is what a cold render writes: the same documents again.
-	cold := newChannel(fixtureSite(), Section{Slug: "asia", Title: "Asia", Items: items(5, 15)})
-	cold.cache = newFragmentCache(fragmentLimit)
-	again, err := cold.render(FeedFormats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, format := range FeedFormats {
-		if !bytes.Equal(again[i].Body, second[i].Body) || !bytes.Equal(again[i].Gzip, second[i].Gzip) {
-			t.Errorf("%s: a render from lent entries differs from a cold one", format)
-		}
-	}
+	sameAsCold(t, Section{Slug: "asia", Title: "Asia", Items: itemRange(5, 15)}, second)
 
 	lent := len(cache.lent)
-	render(Section{Kind: section.KindTag, Slug: "shipping", Title: "Shipping", Items: items(20, 25)})
+	render(Section{Kind: section.KindTag, Slug: "shipping", Title: "Shipping", Items: itemRange(20, 25)})
 	if len(cache.lent) != lent {
 		t.Errorf("a tag feed's render lent %d entries", len(cache.lent)-lent)
 	}
 	if cache.held() == 0 {
 		t.Error("a tag feed's items were not cached as copies")
+	}
+}
+
+// Once the publisher seals a section's documents, the entries they lent
+// are read back from the files they are in, and no heap copy of a sealed
+// part is kept: a re-render from them writes what a cold render does.
+func TestSealedDocumentsLendFromTheirFiles(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("documents are sealed into in-memory files on Linux only")
+	}
+	cache := newFragmentCache(fragmentLimit)
+	render := func(sec Section) []document.Document {
+		t.Helper()
+		c := newChannel(fixtureSite(), sec)
+		c.cache = cache
+		docs, err := c.render(FeedFormats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return docs
+	}
+
+	first := render(Section{Slug: "asia", Title: "Asia", Items: itemRange(0, 20)})
+	for _, doc := range first {
+		sealed := doc.Seal()
+		if sealed.File(document.PartBody) == nil {
+			t.Fatalf("a %d-byte body was not sealed", len(doc.Body))
+		}
+		cache.sealed(doc, sealed)
+	}
+	for name, l := range cache.lenders {
+		if l.doc.Body != nil {
+			t.Errorf("%q: the cache holds the sealed body on the heap", name)
+		}
+	}
+	for k, e := range cache.lent {
+		if b := e.bytes(); e.part == document.PartBody && (len(b) != e.n || within(b, first)) {
+			t.Errorf("entry %v: %d bytes, viewing the heap copy: %v", k.sum, len(b), within(b, first))
+		}
+	}
+	sec := Section{Slug: "asia", Title: "Asia", Items: itemRange(10, 30)} // ten items stay
+	sameAsCold(t, sec, render(sec))
+}
+
+func itemRange(from, to int) []*item.Item {
+	var out []*item.Item
+	for i := from; i < to; i++ {
+		out = append(out, benchItem(i))
+	}
+	return out
+}
+
+// sameAsCold checks that docs, rendered through a cache, are what a
+// render of sec through an empty one writes.
+func sameAsCold(t *testing.T, sec Section, docs []document.Document) {
+	t.Helper()
+	cold := newChannel(fixtureSite(), sec)
+	cold.cache = newFragmentCache(fragmentLimit)
+	want, err := cold.render(FeedFormats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, format := range FeedFormats {
+		if !bytes.Equal(docs[i].Body, want[i].Body) || !bytes.Equal(docs[i].Gzip, want[i].Gzip) {
+			t.Errorf("%s: a render through the cache differs from a cold one", format)
+		}
 	}
 }

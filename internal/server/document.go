@@ -2,10 +2,12 @@ package server
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syndicate/internal/document"
 	"time"
 )
@@ -22,13 +24,18 @@ const (
 // representation is one encoding of a document with the headers that
 // differ between encodings.
 type representation struct {
+	// body is the representation's bytes when they are on the heap; file
+	// holds them instead when the document is sealed and they are at
+	// least document.FileMin long (Linux only), for sendfile.
 	body     []byte
+	file     *os.File
+	size     int
 	etag     []string
 	length   []string
 	encoding []string // nil for identity
-	// file holds body in memory for sendfile when body is at least
-	// sendfileMin long (Linux only; nil otherwise).
-	file *os.File
+	// copied is body read from file once, for the fast path's no-sendfile
+	// baseline, which writes every body from memory.
+	copied atomic.Pointer[[]byte]
 
 	// wire200 and wire304 are the status line and headers as net/http
 	// writes them for this representation, up to the Date header, which
@@ -80,6 +87,9 @@ var (
 // take: every document, given by Update or rendered on demand, is
 // prepared here, so that both answer with the same headers.
 func (s *Server) newEntry(path string, doc document.Document) *entry {
+	// A publisher's documents come sealed; those rendered on demand are
+	// sealed here, so that only the in-memory file holds a large body.
+	doc = doc.Seal()
 	e := &entry{
 		doc:          doc,
 		lastModified: doc.LastModified.UTC().Truncate(time.Second),
@@ -89,7 +99,7 @@ func (s *Server) newEntry(path string, doc document.Document) *entry {
 	if !doc.LastModified.IsZero() {
 		e.lastModifiedHeader = []string{e.lastModified.Format(http.TimeFormat)}
 	}
-	e.writeDeadline = writeDeadlineOf(len(doc.Body))
+	e.writeDeadline = writeDeadlineOf(doc.Len(document.PartBody))
 	e.id = docID(path)
 	if e.feed = isFeedType(doc.ContentType); e.feed {
 		e.audience = audienceOf(path)
@@ -106,21 +116,21 @@ func (s *Server) newEntry(path string, doc document.Document) *entry {
 			e.notModified = s.opts.FeedCounter(section, format, http.StatusNotModified)
 		}
 	}
-	for coding, body := range [numCodings][]byte{doc.Body, doc.Gzip, doc.Brotli} {
-		if body == nil && coding != codingIdentity {
+	for coding, part := range codingParts {
+		body, file := doc.Heap(part), doc.File(part)
+		if body == nil && file == nil && coding != codingIdentity {
 			continue
 		}
 		rep := &representation{
 			body:     body,
+			file:     file,
+			size:     doc.Len(part),
 			etag:     []string{strings.TrimSuffix(doc.ETag, `"`) + etagSuffixes[coding] + `"`},
-			length:   []string{strconv.Itoa(len(body))},
+			length:   []string{strconv.Itoa(doc.Len(part))},
 			encoding: codingHeaders[coding],
 		}
 		if coding == codingIdentity {
 			rep.etag = []string{doc.ETag}
-		}
-		if len(body) >= sendfileMin {
-			rep.file = memfdCopy(body)
 		}
 		rep.wire200 = wireHeader(http.StatusOK, func(h http.Header) { e.setHeaders(h, rep, false) })
 		rep.wire304 = wireHeader(http.StatusNotModified, func(h http.Header) { e.setHeaders(h, rep, true) })
@@ -138,19 +148,36 @@ func writeDeadlineOf(size int) time.Duration {
 	return writeTimeout + time.Duration(size/slowReader)*time.Second
 }
 
-// size is the memory the entry holds: every representation's bytes, and
-// their in-memory files.
+// size is the memory the entry holds: every representation's bytes, on
+// the heap or in their in-memory files.
 func (e *entry) size() int {
 	n := 0
 	for _, rep := range e.reps {
 		if rep != nil {
-			n += len(rep.body)
-			if rep.file != nil {
-				n += len(rep.body)
-			}
+			n += rep.size
 		}
 	}
 	return n
+}
+
+// codingParts are the document parts of the codings.
+var codingParts = [numCodings]document.Part{codingIdentity: document.PartBody, codingGzip: document.PartGzip, codingBrotli: document.PartBrotli}
+
+// inMemory is the representation's bytes on the heap: body, or a copy of
+// file read once and kept.
+func (rep *representation) inMemory() []byte {
+	if rep.file == nil {
+		return rep.body
+	}
+	if b := rep.copied.Load(); b != nil {
+		return *b
+	}
+	b := make([]byte, rep.size)
+	if _, err := rep.file.ReadAt(b, 0); err != nil && err != io.EOF {
+		return nil
+	}
+	rep.copied.Store(&b)
+	return b
 }
 
 // wireHeader is the status line and the headers set by fill as net/http
@@ -235,6 +262,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, e *entry, private
 	}
 	if r.Method == http.MethodHead {
 		return http.StatusOK, 0
+	}
+	if rep.file != nil {
+		// net/http copies it through a buffer: the fast path is the one
+		// that sends files whole.
+		copied, _ := io.Copy(w, io.NewSectionReader(rep.file, 0, int64(rep.size)))
+		return http.StatusOK, int(copied)
 	}
 	n, _ = w.Write(rep.body)
 	return http.StatusOK, n

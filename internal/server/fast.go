@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,26 +39,6 @@ import (
 // (large cookies, say) is handed to net/http, which allows more.
 const headBufSize = 4096
 
-// sendfileMin is the body size from which the fast path sends a body with
-// sendfile from an in-memory file rather than copying it with writev.
-// Measured with make loadtest -compare no-sendfile, on a machine busy with
-// other builds: from 32 KB on, the CPU per response of the 163 KB section
-// feed fell by a quarter to a half (34 against 66 µs), the 35 KB gzip and
-// 23 KB brotli copies of the latest feed cost more (28.2 against 23.0,
-// 22.4 against 19.3 µs). On an idle machine (-rounds 3 -duration 5s), at
-// 64 KB: the 70 KB latest feed 17.9 against 20.6 µs, the 70 KB gzip copy
-// of the section feed 19.0 against 21.8, the 163 KB feed 27.7 against
-// 42.0; with writev below 128 KB the two 70 KB bodies had 0.91x and 0.76x
-// nginx's requests per second, with sendfile 1.17x and 0.95x. Later, on
-// another idle machine, at 16 KB (-only gzip, then -only br, -rounds 3
-// -compare no-sendfile): the 35 KB gzip and 25 KB brotli copies of the
-// latest feed had 0.99x and 1.02x nginx's requests per second with
-// sendfile, 0.77x and 0.84x with writev, for the same CPU per response
-// (12.8 against 12.4 µs, 12.9 against 12.0): with writev the server's
-// core sat idle a fifth of the time, waiting on the socket. The 42 KB
-// brotli copy of the section feed: 0.95x against 0.85x.
-const sendfileMin = 16 << 10
-
 // Listener is the net.Listener an http.Server serving s is given, so that
 // document requests skip net/http. Shut it down with Shutdown as well as
 // the http.Server's, which does not know the fast path's connections.
@@ -70,7 +49,7 @@ type Listener struct {
 	OrdinaryCalls bool
 	// NoSendfile, set before the first Accept, makes the fast path write
 	// every body with writev, even the large ones it would send with
-	// sendfile (see sendfileMin): the baseline for measuring that.
+	// sendfile (see document.FileMin): the baseline for measuring that.
 	NoSendfile bool
 
 	ln                                       net.Listener
@@ -316,21 +295,26 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 		// As net/http, whose deadline for writing a response starts once
 		// its request is read; a large document extends it (see serve).
 		dl.setWrite(now, cmp.Or(e.writeDeadline, l.writeTimeout))
-		var body []byte
-		var file *os.File
+		var rep *representation
 		var status int
-		out, body, file, status = l.response(out[:0], e, &req, now)
-		if file != nil && !l.NoSendfile {
-			if err := raw.SendFile(out, file, len(body)); err != nil {
-				return
-			}
-		} else if err := raw.Write(out, body); err != nil {
+		out, rep, status = l.response(out[:0], e, &req, now)
+		size := 0
+		switch {
+		case rep == nil:
+			err = raw.Write(out, nil)
+		case rep.file != nil && !l.NoSendfile:
+			size, err = rep.size, raw.SendFile(out, rep.file, rep.size)
+		default:
+			body := rep.inMemory()
+			size, err = len(body), raw.Write(out, body)
+		}
+		if err != nil {
 			return
 		}
 		if e.audience != "" && l.s.opts.Observer != nil {
 			// The strings view the connection's buffer: the hook copies
 			// what it keeps.
-			l.s.opts.Observer.Observe(Hit{Path: byteString(req.path), Doc: e.id, Section: e.audience, Status: status, Bytes: len(body),
+			l.s.opts.Observer.Observe(Hit{Path: byteString(req.path), Doc: e.id, Section: e.audience, Status: status, Bytes: size,
 				UserAgent: byteString(req.userAgent), Remote: remote})
 		}
 		n = copy(buf, buf[end:n])
@@ -361,8 +345,9 @@ func maybeFast(b []byte) bool {
 }
 
 // response appends the status line and headers of the answer to req to
-// out, and returns them with the body to send after them and the status.
-func (l *Listener) response(out []byte, e *entry, req *fastRequest, now time.Time) (head, body []byte, file *os.File, status int) {
+// out, and returns them with the representation whose body follows them
+// (nil for none) and the status.
+func (l *Listener) response(out []byte, e *entry, req *fastRequest, now time.Time) (head []byte, body *representation, status int) {
 	rep, notModified := e.negotiate(byteString(req.acceptEncoding), byteString(req.ifNoneMatch), byteString(req.ifModifiedSince))
 	status = http.StatusOK
 	switch {
@@ -371,14 +356,14 @@ func (l *Listener) response(out []byte, e *entry, req *fastRequest, now time.Tim
 	case req.head:
 		out = append(out, rep.wire200...)
 	default:
-		out, body, file = append(out, rep.wire200...), rep.body, rep.file
+		out, body = append(out, rep.wire200...), rep
 	}
 	if l.shutting.Load() {
 		out = append(out, "Connection: close\r\n"...)
 	}
 	out = append(out, "Date: "...)
 	out = l.dates.appendDate(out, now)
-	return append(out, "\r\n\r\n"...), body, file, status
+	return append(out, "\r\n\r\n"...), body, status
 }
 
 // byteString views b as a string without copying, for the negotiation

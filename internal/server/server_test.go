@@ -38,8 +38,9 @@ func startServer(t testing.TB, s *Server, mode string, configure func(*httptest.
 		configure(ts)
 	}
 	var fast *Listener
-	if mode == "fast" {
+	if mode == "fast" || mode == "fast, no sendfile" {
 		fast = s.Listener(ts.Listener, ts.Config)
+		fast.NoSendfile = mode == "fast, no sendfile"
 		ts.Listener = fast
 	}
 	ts.Start()

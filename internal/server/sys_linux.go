@@ -141,22 +141,6 @@ func (r *rawIO) write(fd uintptr) bool {
 	return true
 }
 
-// memfdCopy puts b in an in-memory file for sendfile, or returns nil if
-// the kernel cannot make one (the body is then written as it is). The
-// file is closed when the representation holding it is collected.
-func memfdCopy(b []byte) *os.File {
-	fd, err := unix.MemfdCreate("document", unix.MFD_CLOEXEC)
-	if err != nil {
-		return nil
-	}
-	f := os.NewFile(uintptr(fd), "document")
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return nil
-	}
-	return f
-}
-
 // SendFile writes head, then the first size bytes of f, with the header
 // sent as MSG_MORE so that it leaves in the same segment as the body's
 // start.

@@ -12,9 +12,6 @@ import (
 // Elsewhere than Linux the fast path uses the ordinary calls; the raw
 // ones and the reason for them are in sys_linux.go.
 
-// memfdCopy makes no file, so SendFile is never called.
-func memfdCopy([]byte) *os.File { return nil }
-
 func (r *rawIO) SendFile([]byte, *os.File, int) error { return errors.ErrUnsupported }
 
 type rawIO struct{ rc syscall.RawConn }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"syndicate/internal/document"
@@ -105,6 +106,10 @@ func (m *Memory) ItemsByID(ctx context.Context, source string, ids []string) ([]
 func (m *Memory) PutDocument(ctx context.Context, section, format string, doc document.Document) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	doc, err := doc.Opened() // a sealed document's parts, read back
+	if err != nil {
+		return fmt.Errorf("store: document %s/%s: %w", section, format, err)
 	}
 	doc.Body = slices.Clone(doc.Body)
 	doc.Gzip = slices.Clone(doc.Gzip)

@@ -181,9 +181,13 @@ func (r *Redis) ItemsByID(ctx context.Context, source string, ids []string) ([]i
 
 // PutDocument implements Store.
 func (r *Redis) PutDocument(ctx context.Context, section, format string, doc document.Document) error {
+	doc, err := doc.Opened() // a sealed document's parts, read back
+	if err != nil {
+		return fmt.Errorf("store: document %s/%s: %w", section, format, err)
+	}
 	ctx, cancel := r.ctx(ctx)
 	defer cancel()
-	err := r.client.HSet(ctx, r.docKey(section, format),
+	err = r.client.HSet(ctx, r.docKey(section, format),
 		"body", doc.Body,
 		"gzip", doc.Gzip,
 		"etag", doc.ETag,

@@ -157,7 +157,11 @@ func (h *Hub) settle(ctx context.Context, log *slog.Logger, d store.Delivery, ca
 // the topic's content type, Link headers naming the hubs and the topic,
 // and, for a subscriber that gave a secret, X-Hub-Signature.
 func (h *Hub) post(ctx context.Context, d store.Delivery, doc document.Document) (int, error) {
-	req, err := http.NewRequestWithContext(netguard.WithPolicy(ctx, h.policy), http.MethodPost, d.Callback, bytes.NewReader(doc.Body))
+	body, err := doc.Read(document.PartBody)
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(netguard.WithPolicy(ctx, h.policy), http.MethodPost, d.Callback, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
@@ -165,7 +169,7 @@ func (h *Hub) post(ctx context.Context, d store.Delivery, doc document.Document)
 	req.Header["Link"] = LinkHeader(h.hubs, d.Topic)
 	req.Header.Set("User-Agent", h.opts.UserAgent)
 	if d.Secret != "" {
-		req.Header.Set("X-Hub-Signature", Signature(d.Secret, doc.Body))
+		req.Header.Set("X-Hub-Signature", Signature(d.Secret, body))
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {

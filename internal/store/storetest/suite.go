@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"sources are separate", testSourcesSeparate},
 		{"documents round-trip", testDocumentsRoundTrip},
 		{"document overwrite", testDocumentOverwrite},
+		{"sealed document stored whole", testSealedDocument},
 		{"documents are independent", testDocumentsIndependent},
 		{"returned values are copies", testNoAliasing},
 		{"source state round-trip", testSourceState},
@@ -293,6 +294,24 @@ func testDocumentOverwrite(t *testing.T, s store.Store) {
 	if string(got.Body) != "<feed>second</feed>" || len(got.Gzip) != 0 || got.ETag != `"2"` ||
 		got.ContentType != "" || !got.LastModified.IsZero() || !got.RenderedAt.IsZero() || got.Input != "" {
 		t.Errorf("after overwrite: %+v", got)
+	}
+}
+
+// A document whose parts were sealed into in-memory files (as the
+// publisher keeps them) is stored with its bytes, not its empty fields.
+func testSealedDocument(t *testing.T, s store.Store) {
+	doc := sampleDoc("<feed>" + strings.Repeat("sealed ", document.FileMin/7+1) + "</feed>")
+	doc.Gzip = bytes.Repeat([]byte{0x1f}, document.FileMin)
+	sealed := doc.Seal()
+	if err := s.PutDocument(ctx, "asia", "atom.xml", sealed); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Document(ctx, "asia", "atom.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameDoc(got, doc) {
+		t.Errorf("stored a sealed document as %d body and %d gzip bytes, want %d and %d", len(got.Body), len(got.Gzip), len(doc.Body), len(doc.Gzip))
 	}
 }
 
