@@ -155,6 +155,18 @@ var tricks = []struct {
 		c.cache = newFragmentCache(fragmentLimit)
 		return c.render(FeedFormats)
 	}},
+	// Not a trick taken out but the publisher's way: every document
+	// sealed once rendered, so that the next render reads the fragments
+	// it reuses back from the documents' files. Its "speedup" is what
+	// that costs (below 1).
+	{"sealed", func(c *channel) ([]document.Document, error) {
+		docs, err := c.render(FeedFormats)
+		for i, doc := range docs {
+			docs[i] = doc.Seal()
+			c.cache.sealed(doc, docs[i])
+		}
+		return docs, err
+	}},
 	// The whole body compressed each render, as NewDocument does for pages.
 	{"without-splice", func(c *channel) ([]document.Document, error) {
 		docs := make([]document.Document, len(FeedFormats))
@@ -240,7 +252,7 @@ func (r *trickRun) ms() float64 {
 func (r *trickRun) gzipKB() float64 {
 	size := 0
 	for _, d := range r.docs {
-		size += len(d.Gzip)
+		size += d.Len(document.PartGzip)
 	}
 	return float64(size) / 1000
 }
@@ -261,8 +273,12 @@ func TestTricksRenderTheSame(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, format := range FeedFormats {
-				checkDocument(t, docs[i])
-				if !bytes.Equal(docs[i].Body, want[format].Body) || docs[i].ETag != want[format].ETag {
+				doc, err := docs[i].Opened()
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkDocument(t, doc)
+				if !bytes.Equal(doc.Body, want[format].Body) || doc.ETag != want[format].ETag {
 					t.Errorf("%s differs from Feeds", format)
 				}
 			}
