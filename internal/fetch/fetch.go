@@ -61,6 +61,10 @@ type Request struct {
 	// source's allow_private does; [fetch] allow_private allows them for
 	// every request.
 	AllowPrivate bool
+	// BeforeBody, when set, is called once a 2xx answer's headers are in,
+	// before its body is read; an error ends the fetch. Until the body is
+	// read it waits in the connection, not in memory.
+	BeforeBody func(ctx context.Context) error
 }
 
 // Response is what one GET brought back.
@@ -218,7 +222,13 @@ func (c *Client) Get(ctx context.Context, r Request, now time.Time) (*Response, 
 		e.RetryAfter = res.RetryAfter
 		return nil, e
 	}
-	body, err := c.readBody(resp)
+	if r.BeforeBody != nil {
+		err = r.BeforeBody(ctx)
+	}
+	var body []byte
+	if err == nil {
+		body, err = c.readBody(resp)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, failf("timeout", "no response within %v", c.timeout)

@@ -350,3 +350,43 @@ func TestRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+// BeforeBody runs between a 2xx answer's headers and its body, and only
+// then; an error from it ends the fetch.
+func TestBeforeBody(t *testing.T) {
+	srv, _ := server(t, map[string]http.HandlerFunc{
+		"/feed":      func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(feed)) },
+		"/unchanged": func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotModified) },
+	})
+	refuse := errors.New("no slot")
+	for _, tt := range []struct {
+		name, path string
+		hook       error
+		wantCalls  int
+		wantBody   bool
+	}{
+		{"200", "/feed", nil, 1, true},
+		{"304", "/unchanged", nil, 0, false},
+		{"hook fails", "/feed", refuse, 1, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			res, err := New(testConfig(), "Syndicate/test").Get(t.Context(), Request{URL: srv.URL + tt.path, BeforeBody: func(ctx context.Context) error {
+				calls++
+				return tt.hook
+			}}, t0)
+			if calls != tt.wantCalls {
+				t.Errorf("BeforeBody called %d times, want %d", calls, tt.wantCalls)
+			}
+			if tt.hook != nil {
+				if err == nil {
+					t.Error("a failing BeforeBody did not end the fetch")
+				}
+				return
+			}
+			if err != nil || (string(res.Body) == feed) != tt.wantBody {
+				t.Errorf("Get = %q, %v", res.Body, err)
+			}
+		})
+	}
+}

@@ -21,12 +21,12 @@ import (
 // st then remembers. A discovered feed that is no longer there (404, 410,
 // or a page in its place) is forgotten, so that the next poll asks the
 // page again.
-func (p *Poller) fetchFeed(ctx context.Context, src *config.Source, st *store.SourceState, etag, lastMod string, now time.Time) (*fetch.Response, error) {
+func (p *Poller) fetchFeed(ctx context.Context, src *config.Source, st *store.SourceState, etag, lastMod string, now time.Time, body *bodyTurn) (*fetch.Response, error) {
 	target := src.URL
 	if st.DiscoveredURL != "" {
 		target = st.DiscoveredURL
 	}
-	res, err := p.fetcher.Get(ctx, fetch.Request{URL: target, ETag: etag, LastModified: lastMod, AllowPrivate: src.AllowPrivate}, now)
+	res, err := p.fetcher.Get(ctx, fetch.Request{URL: target, ETag: etag, LastModified: lastMod, AllowPrivate: src.AllowPrivate, BeforeBody: body.wait}, now)
 	if target != src.URL {
 		var fe *fetch.Error
 		if errors.As(err, &fe) && fe.Status == 404 || err == nil && res.Status == 410 ||
@@ -49,7 +49,7 @@ func (p *Poller) fetchFeed(ctx context.Context, src *config.Source, st *store.So
 		return res, fmt.Errorf("discover: %s is an HTML page that advertises no feed", redact.URL(res.FinalURL))
 	}
 	page := res.FinalURL
-	res, err = p.fetcher.Get(ctx, fetch.Request{URL: feed.URL, AllowPrivate: src.AllowPrivate}, now)
+	res, err = p.fetcher.Get(ctx, fetch.Request{URL: feed.URL, AllowPrivate: src.AllowPrivate, BeforeBody: body.wait}, now)
 	if err != nil {
 		return res, err
 	}
@@ -69,7 +69,9 @@ func Categories(ctx context.Context, f config.Fetch, userAgent string, src *conf
 	p := NewPoller(Options{Sources: []config.Source{*src}, Fetch: f, UserAgent: userAgent})
 	now := p.now()
 	var st store.SourceState
-	res, err := p.fetchFeed(ctx, src, &st, "", "", now)
+	body := &bodyTurn{bodies: p.bodies}
+	defer body.done()
+	res, err := p.fetchFeed(ctx, src, &st, "", "", now, body)
 	if err != nil {
 		return nil, fmt.Errorf("source: %s: %w", src.ID, err)
 	}

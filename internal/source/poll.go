@@ -57,7 +57,9 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 	}
 
 	r := result{items: -1}
-	res, err := p.fetchFeed(ctx, src, &st, etag, lastMod, now)
+	body := &bodyTurn{bodies: p.bodies}
+	defer body.done()
+	res, err := p.fetchFeed(ctx, src, &st, etag, lastMod, now, body)
 	if ctx.Err() != nil {
 		// Shutting down: this poll says nothing about the upstream.
 		return st, fmt.Errorf("source: %s: %w", src.ID, ctx.Err())
@@ -81,6 +83,7 @@ func (p *Poller) pollNow(ctx context.Context, src *config.Source, st store.Sourc
 		// The stored items are read, merged and written back within the
 		// processing slot too: a poll waiting for one holds only its body.
 		release, err := p.processSlot(ctx)
+		body.done()
 		if err != nil {
 			r.err = err
 			break

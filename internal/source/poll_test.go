@@ -544,3 +544,47 @@ func TestPollStoppedWaitingForParseMemory(t *testing.T) {
 		t.Errorf("a poll stopped by shutdown was recorded %d times", n)
 	}
 }
+
+// Body slots: a poll that reads a body holds one until its body gets a
+// processing slot; past the slots a poll waits, but never past bodyWait,
+// and not past its context.
+func TestBodyTurns(t *testing.T) {
+	bodies := make(chan struct{}, 2)
+	first, second, third := &bodyTurn{bodies: bodies}, &bodyTurn{bodies: bodies}, &bodyTurn{bodies: bodies}
+	for _, turn := range []*bodyTurn{first, second, first} { // a second fetch of one poll holds one slot
+		if err := turn.wait(t.Context()); err != nil || !turn.held {
+			t.Fatalf("wait with a slot free: held %v, %v", turn.held, err)
+		}
+	}
+	if len(bodies) != 2 {
+		t.Fatalf("%d slots held, want 2", len(bodies))
+	}
+
+	freed := make(chan error, 1)
+	go func() { freed <- third.wait(t.Context()) }()
+	select {
+	case <-freed:
+		t.Fatal("a third body was read with both slots held")
+	case <-time.After(50 * time.Millisecond):
+	}
+	first.done()
+	first.done() // handing back twice frees one slot
+	if err := <-freed; err != nil || !third.held || len(bodies) != 2 {
+		t.Fatalf("after a slot was handed back: held %v, %d held, %v", third.held, len(bodies), err)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := (&bodyTurn{bodies: bodies}).wait(ctx); err == nil {
+		t.Error("wait on a canceled context returned no error")
+	}
+	start := time.Now()
+	late := &bodyTurn{bodies: bodies}
+	if err := late.wait(t.Context()); err != nil || late.held || time.Since(start) < bodyWait {
+		t.Errorf("with no slot freed: held %v after %v, %v; want the body read unheld after %v", late.held, time.Since(start), err, bodyWait)
+	}
+	late.done()
+	if len(bodies) != 2 {
+		t.Errorf("handing back a slot not held freed one: %d held", len(bodies))
+	}
+}
