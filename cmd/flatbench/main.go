@@ -61,6 +61,7 @@ type result struct {
 	Ready    time.Duration // process start until /readyz answers 200
 	HWM      int64         // peak resident bytes until then
 	RSS      int64         // resident bytes once every section was served
+	Files    int64         // bytes of its documents' in-memory files then, which RSS does not count
 	RedisMem int64         // redis-server's resident bytes, holding the archive
 }
 
@@ -83,13 +84,13 @@ func run(sizes []int, rounds int, setup benchrun.Setup) error {
 		limit = ", GOMEMLIMIT=" + setup.GoMemLimit
 	}
 	fmt.Printf("\nsyndicate serve on Redis holding N items of 100 sources over 50 sections%s; medians of %d starts\n", limit, rounds)
-	fmt.Printf("%8s %9s %8s %9s %8s %9s %8s %10s\n", "items", "ready_s", "x_first", "hwm_MiB", "x_first", "rss_MiB", "x_first", "redis_MiB")
+	fmt.Printf("%8s %9s %8s %9s %8s %9s %8s %10s %10s\n", "items", "ready_s", "x_first", "hwm_MiB", "x_first", "rss_MiB", "x_first", "files_MiB", "redis_MiB")
 	for i, m := range medians {
 		first := medians[0]
-		fmt.Printf("%8d %9.2f %8.2f %9.0f %8.2f %9.0f %8.2f %10.0f\n", sizes[i],
+		fmt.Printf("%8d %9.2f %8.2f %9.0f %8.2f %9.0f %8.2f %10.0f %10.0f\n", sizes[i],
 			m.Ready.Seconds(), m.Ready.Seconds()/first.Ready.Seconds(),
 			mib(m.HWM), float64(m.HWM)/float64(first.HWM),
-			mib(m.RSS), float64(m.RSS)/float64(first.RSS), mib(m.RedisMem))
+			mib(m.RSS), float64(m.RSS)/float64(first.RSS), mib(m.Files), mib(m.RedisMem))
 	}
 	return nil
 }
@@ -197,6 +198,7 @@ func startOnce(bin, cfgPath, logPath, base, ops, heap string, plan archivefixtur
 			}
 		}
 	}
+	res.Files, _ = procstat.MemFileBytes(pid)
 	if res.RSS, _, err = procstat.Memory(pid); err != nil || heap == "" {
 		return res, err
 	}
@@ -217,6 +219,7 @@ func median(rs []result) result {
 		Ready:    time.Duration(pick(func(r result) int64 { return int64(r.Ready) })),
 		HWM:      pick(func(r result) int64 { return r.HWM }),
 		RSS:      pick(func(r result) int64 { return r.RSS }),
+		Files:    pick(func(r result) int64 { return r.Files }),
 		RedisMem: pick(func(r result) int64 { return r.RedisMem }),
 	}
 }
