@@ -90,16 +90,7 @@ func within(b []byte, docs []document.Document) bool {
 // items that left it. Other documents (a tag feed here) lend nothing.
 func TestFragmentsLentByCurrentDocuments(t *testing.T) {
 	cache := newFragmentCache(fragmentLimit)
-	render := func(sec Section) (*channel, []document.Document) {
-		t.Helper()
-		c := newChannel(fixtureSite(), sec)
-		c.cache = cache
-		docs, err := c.render(FeedFormats)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c, docs
-	}
+	render := func(sec Section) (*channel, []document.Document) { return renderThrough(t, cache, sec) }
 
 	_, first := render(Section{Slug: "asia", Title: "Asia", Items: itemRange(0, 10)})
 	if held := cache.held(); held != 0 {
@@ -142,13 +133,7 @@ func TestSealedDocumentsLendFromTheirFiles(t *testing.T) {
 	}
 	cache := newFragmentCache(fragmentLimit)
 	render := func(sec Section) []document.Document {
-		t.Helper()
-		c := newChannel(fixtureSite(), sec)
-		c.cache = cache
-		docs, err := c.render(FeedFormats)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, docs := renderThrough(t, cache, sec)
 		return docs
 	}
 
@@ -172,6 +157,18 @@ func TestSealedDocumentsLendFromTheirFiles(t *testing.T) {
 	}
 	sec := Section{Slug: "asia", Title: "Asia", Items: itemRange(10, 30)} // ten items stay
 	sameAsCold(t, sec, render(sec))
+}
+
+// renderThrough renders sec's feeds through cache.
+func renderThrough(t *testing.T, cache *fragmentCache, sec Section) (*channel, []document.Document) {
+	t.Helper()
+	c := newChannel(fixtureSite(), sec)
+	c.cache = cache
+	docs, err := c.render(FeedFormats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, docs
 }
 
 func itemRange(from, to int) []*item.Item {
