@@ -116,7 +116,7 @@ func (d Document) Len(p Part) int {
 	if f := d.File(p); f != nil {
 		return d.sealed.sizes[p]
 	}
-	return len(*d.part(p))
+	return len(d.Heap(p))
 }
 
 // File is the in-memory file holding part p, or nil where p is on the
@@ -132,14 +132,23 @@ func (d Document) File(p Part) *os.File {
 // Read returns the bytes of part p: the field itself where p is on the
 // heap, else a copy read from its file.
 func (d Document) Read(p Part) ([]byte, error) {
+	if d.File(p) == nil {
+		return d.Heap(p), nil
+	}
+	return d.Slice(p, 0, d.Len(p))
+}
+
+// Slice returns n bytes of part p from off: a view of the field where p
+// is on the heap, else a copy read from its file.
+func (d Document) Slice(p Part, off, n int) ([]byte, error) {
 	f := d.File(p)
 	if f == nil {
-		return *d.part(p), nil
+		return d.Heap(p)[off : off+n : off+n], nil
 	}
-	b := make([]byte, d.sealed.sizes[p])
-	_, err := f.ReadAt(b, 0)
-	runtime.KeepAlive(d.sealed)
-	if err != nil && err != io.EOF {
+	b := make([]byte, n)
+	_, err := f.ReadAt(b, int64(off))
+	runtime.KeepAlive(d.sealed) // its files stay open until here
+	if err != nil && !(err == io.EOF && off+n == d.sealed.sizes[p]) {
 		return nil, fmt.Errorf("document: reading a sealed part: %w", err)
 	}
 	return b, nil

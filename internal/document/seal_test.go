@@ -7,7 +7,15 @@ import (
 	"time"
 )
 
-func filled(n int, c byte) []byte { return bytes.Repeat([]byte{c}, n) }
+// filled is n bytes from c on, varied so that a slice read from the
+// wrong place shows.
+func filled(n int, c byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = c + byte(i%26)
+	}
+	return b
+}
 
 func TestSeal(t *testing.T) {
 	if runtime.GOOS != "linux" {
@@ -40,6 +48,12 @@ func TestSeal(t *testing.T) {
 			got, err := sealed.Read(tt.part)
 			if err != nil || !bytes.Equal(got, tt.want) {
 				t.Errorf("Read = %d bytes, %v; want the %d bytes sealed", len(got), err, len(tt.want))
+			}
+			for _, span := range [][2]int{{3, 10}, {len(tt.want) - 7, 7}} {
+				got, err := sealed.Slice(tt.part, span[0], span[1])
+				if want := tt.want[span[0] : span[0]+span[1]]; err != nil || !bytes.Equal(got, want) {
+					t.Errorf("Slice(%d, %d) = %q, %v; want %q", span[0], span[1], got, err, want)
+				}
 			}
 		})
 	}

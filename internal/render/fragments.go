@@ -1,7 +1,6 @@
 package render
 
 import (
-	"runtime"
 	"sync"
 
 	"syndicate/internal/document"
@@ -73,14 +72,7 @@ type lentEntry struct {
 // bytes returns the entry's bytes: a view of its lender's document, or a
 // copy read from the file the document was sealed into.
 func (e lentEntry) bytes() []byte {
-	doc := e.from.doc
-	f := doc.File(e.part)
-	if f == nil {
-		return doc.Heap(e.part)[e.off : e.off+e.n : e.off+e.n]
-	}
-	b := make([]byte, e.n)
-	_, err := f.ReadAt(b, int64(e.off))
-	runtime.KeepAlive(doc) // its files stay open until here
+	b, err := e.from.doc.Slice(e.part, e.off, e.n)
 	if err != nil {
 		return nil // the fragment is made again
 	}

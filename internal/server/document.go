@@ -29,6 +29,7 @@ type representation struct {
 	// least document.FileMin long (Linux only), for sendfile.
 	body     []byte
 	file     *os.File
+	part     document.Part
 	size     int
 	etag     []string
 	length   []string
@@ -124,6 +125,7 @@ func (s *Server) newEntry(path string, doc document.Document) *entry {
 		rep := &representation{
 			body:     body,
 			file:     file,
+			part:     part,
 			size:     doc.Len(part),
 			etag:     []string{strings.TrimSuffix(doc.ETag, `"`) + etagSuffixes[coding] + `"`},
 			length:   []string{strconv.Itoa(doc.Len(part))},
@@ -163,17 +165,17 @@ func (e *entry) size() int {
 // codingParts are the document parts of the codings.
 var codingParts = [numCodings]document.Part{codingIdentity: document.PartBody, codingGzip: document.PartGzip, codingBrotli: document.PartBrotli}
 
-// inMemory is the representation's bytes on the heap: body, or a copy of
-// file read once and kept.
-func (rep *representation) inMemory() []byte {
+// inMemory is the representation of doc's bytes on the heap: body, or a
+// copy of file read once and kept.
+func (rep *representation) inMemory(doc document.Document) []byte {
 	if rep.file == nil {
 		return rep.body
 	}
 	if b := rep.copied.Load(); b != nil {
 		return *b
 	}
-	b := make([]byte, rep.size)
-	if _, err := rep.file.ReadAt(b, 0); err != nil && err != io.EOF {
+	b, err := doc.Read(rep.part)
+	if err != nil {
 		return nil
 	}
 	rep.copied.Store(&b)

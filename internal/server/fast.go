@@ -305,7 +305,7 @@ func (l *Listener) serveConn(c net.Conn, tc *net.TCPConn, lc *limitedConn) {
 		case rep.file != nil && !l.NoSendfile:
 			size, err = rep.size, raw.SendFile(out, rep.file, rep.size)
 		default:
-			body := rep.inMemory()
+			body := rep.inMemory(e.doc)
 			size, err = len(body), raw.Write(out, body)
 		}
 		if err != nil {
