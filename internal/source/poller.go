@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
-	"sync"
 	"time"
 
 	"syndicate/internal/config"
@@ -57,26 +54,49 @@ func (p *Poller) PollAll(ctx context.Context) (sources, failed int) {
 
 // all polls every source in mode, as concurrently as the bounds allow,
 // and returns each poll's failure, in source order.
+// Polls start as the launcher lets them, in source order where their
+// hosts allow.
 func (p *Poller) all(ctx context.Context, mode pollMode) []error {
 	errs := make([]error, len(p.sources))
-	var wg sync.WaitGroup
-	for i, src := range p.sources {
-		wg.Go(func() { _, errs[i] = p.poll(ctx, src, mode) })
+	finished := make(chan string) // the host of a finished poll
+	l := p.newLauncher()
+	waiting := make([]int, len(p.sources))
+	for i := range waiting {
+		waiting[i] = i
 	}
-	wg.Wait()
+	for len(waiting) > 0 || l.running > 0 {
+		held := waiting[:0]
+		for _, i := range waiting {
+			src := p.sources[i]
+			if l.full() || !l.start(p.host[src.ID]) {
+				held = append(held, i)
+				continue
+			}
+			go func() {
+				_, errs[i] = p.poll(ctx, src, mode)
+				finished <- p.host[src.ID]
+			}()
+		}
+		waiting = held
+		if l.running > 0 {
+			l.done(<-finished)
+		}
+	}
 	return errs
 }
 
 // Run polls each source when it is due until ctx ends, then waits for the
 // polls in flight and returns nil. Schedules live in the SourceStates, so
 // a restart resumes them, and an instance of a fleet skips a source that
-// another instance polled in the meantime.
+// another instance polled in the meantime. Due polls start as the
+// launcher lets them.
 func (p *Poller) Run(ctx context.Context) error {
 	type done struct {
 		id   string
 		next time.Time
 		gone bool
 	}
+	l := p.newLauncher()
 	next := make(map[string]time.Time, len(p.sources))
 	gone := make(map[string]bool, len(p.sources))
 	for _, src := range p.sources {
@@ -103,6 +123,9 @@ func (p *Poller) Run(ctx context.Context) error {
 				}
 				continue
 			}
+			if !l.start(p.host[src.ID]) {
+				continue // started once a running poll finishes
+			}
 			running[src.ID] = true
 			go func() {
 				st, _ := p.poll(ctx, src, scheduled) // logged and recorded
@@ -126,6 +149,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			return nil
 		case d := <-finished:
 			delete(running, d.id)
+			l.done(p.host[d.id])
 			next[d.id], gone[d.id] = d.next, d.gone
 		case <-timer.C:
 		}
@@ -227,10 +251,7 @@ func leaseName(id string) string { return "src:" + id + ":poll" }
 // acquire takes a slot for src's host, then a worker slot: waiting for a
 // busy host holds no worker, so one slow host cannot stall the others.
 func (p *Poller) acquire(ctx context.Context, src *config.Source) (func(), error) {
-	host := src.URL
-	if u, err := url.Parse(src.URL); err == nil {
-		host = strings.ToLower(u.Host)
-	}
+	host := p.host[src.ID]
 	p.mu.Lock()
 	hs, ok := p.hosts[host]
 	if !ok {

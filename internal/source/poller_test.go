@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -469,6 +470,59 @@ func TestMayKeep(t *testing.T) {
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("mayKeep = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// Many sources due at once start their polls as slots free, not all at
+// once: every poll waiting for a slot would be a goroutine, with the stack
+// its store call grew.
+func TestDuePollsStartAsSlotsFree(t *testing.T) {
+	for _, mode := range []string{"cycle", "run"} {
+		t.Run(mode, func(t *testing.T) {
+			h := newHarness(t)
+			body := fixture(t, "rss2.xml")
+			var mu sync.Mutex
+			before, peak := runtime.NumGoroutine(), 0
+			h.srv.handle("/feed", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				peak = max(peak, runtime.NumGoroutine()-before)
+				mu.Unlock()
+				time.Sleep(10 * time.Millisecond)
+				w.Write(body)
+			})
+			const sources = 60
+			var srcs []config.Source
+			for i := range sources {
+				srcs = append(srcs, h.src(fmt.Sprintf("s%d", i), "/feed"))
+			}
+			h.start(fastFetch(), srcs...) // one host, two polls at a time
+			switch mode {
+			case "cycle":
+				if err := h.p.Cycle(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			case "run":
+				ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+				defer cancel()
+				go func() {
+					for h.changes() < sources && ctx.Err() == nil {
+						time.Sleep(5 * time.Millisecond)
+					}
+					cancel()
+				}()
+				if err := h.p.Run(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := h.srv.hitCount("/feed"); n != sources {
+				t.Fatalf("%d fetches, want %d", n, sources)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if peak > 20 {
+				t.Errorf("%d goroutines more than before the polls at their peak, want a few: two polls at a time, and their connections", peak)
 			}
 		})
 	}

@@ -90,6 +90,8 @@ type Poller struct {
 	// (make cyclebench -pprof).
 	bodies chan struct{}
 
+	host map[string]string // by source id: the host whose slots its polls take
+
 	mu      sync.Mutex
 	hosts   map[string]chan struct{} // Fetch.PerHost slots per host
 	busy    map[string]*sync.Mutex   // one poll of a source at a time
@@ -120,6 +122,7 @@ func NewPoller(o Options) *Poller {
 		workers:    make(chan struct{}, f.Workers),
 		processing: make(chan struct{}, runtime.GOMAXPROCS(0)),
 		bodies:     make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		host:       make(map[string]string, len(o.Sources)),
 		hosts:      map[string]chan struct{}{},
 		busy:       map[string]*sync.Mutex{},
 		checked:    map[string]bool{},
@@ -137,6 +140,7 @@ func NewPoller(o Options) *Poller {
 		cur := s
 		p.byID[s.ID] = &cur
 		p.busy[s.ID] = &sync.Mutex{}
+		p.host[s.ID] = hostOf(&s)
 	}
 	return p
 }
