@@ -373,6 +373,19 @@ func TestServeOpsListener(t *testing.T) {
 	}
 }
 
+func TestApplyGCPercent(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(before) })
+	t.Setenv("GOGC", "")
+	if !applyGCPercent(40) || debug.SetGCPercent(100) != 40 {
+		t.Fatal("gc_percent 40 not applied")
+	}
+	t.Setenv("GOGC", "200")
+	if applyGCPercent(40) || debug.SetGCPercent(100) != 100 {
+		t.Fatal("with GOGC set, gc_percent changed the collector's percent")
+	}
+}
+
 func TestApplyMemoryLimit(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
 	t.Cleanup(func() { debug.SetMemoryLimit(before) })

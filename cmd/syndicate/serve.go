@@ -32,6 +32,7 @@ func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) e
 	if limit, set := applyMemoryLimit(cfg.Server.MemoryLimit); set {
 		log.Info("soft memory limit", "bytes", limit, "from", "server.memory_limit")
 	}
+	applyGCPercent(cfg.Server.GCPercent)
 	app.Version = Version()
 	a, err := app.New(cfg, log)
 	if err != nil {
@@ -138,6 +139,17 @@ func applyMemoryLimit(limit int64) (int64, bool) {
 	}
 	debug.SetMemoryLimit(limit)
 	return limit, true
+}
+
+// applyGCPercent makes percent the collector's GOGC and reports whether
+// it did. GOGC, which the runtime has read already, wins, as GOMEMLIMIT
+// does over server.memory_limit.
+func applyGCPercent(percent int) bool {
+	if os.Getenv("GOGC") != "" {
+		return false
+	}
+	debug.SetGCPercent(percent)
+	return true
 }
 
 // loopback reports whether addr listens on this machine only.

@@ -77,6 +77,10 @@ type Server struct {
 	// runs more often rather than let the heap double what is live.
 	// GOMEMLIMIT, when set, wins.
 	MemoryLimit int64 `toml:"memory_limit"`
+	// GCPercent is the collector's GOGC: the heap may grow this many
+	// percent past what was live at the last collection. GOGC, when set,
+	// wins.
+	GCPercent int `toml:"gc_percent"`
 }
 
 // Store selects the store. With neither redis_url nor redis_addrs set it

@@ -84,6 +84,8 @@ func TestParseErrors(t *testing.T) {
 		{"ops_listen is listen", "[server]\nlisten = \"127.0.0.1:9090\"\nops_listen = \"127.0.0.1:9090\"\n", "c.toml:3: server.ops_listen is server.listen"},
 		{"negative memory limit", "[server]\nmemory_limit = -1\n", "c.toml:2: server.memory_limit"},
 		{"tiny memory limit", "[server]\nmemory_limit = 1048576\n", "c.toml:2: server.memory_limit must be 0 (none) or at least"},
+		{"gc percent too low", "[server]\ngc_percent = 0\n", "c.toml:2: server.gc_percent must be between 10 and 1000"},
+		{"gc percent too high", "\n[server]\ngc_percent = 5000\n", "c.toml:3: server.gc_percent"},
 		{"no connections", "[server]\nmax_connections = 0\n", "c.toml:2: server.max_connections"},
 		{"source bad public_url", "[[source]]\nid = \"wire\"\nurl = \"https://a.example/\"\nsections = [\"latest\"]\npublic_url = \"a.example/feed\"\n", "c.toml:5: source \"wire\": public_url"},
 		{"redis url and addrs", "[store]\nredis_url = \"redis://127.0.0.1:6379\"\nredis_addrs = [\"127.0.0.1:7000\"]\n", "c.toml:3: store: set redis_url or redis_addrs"},

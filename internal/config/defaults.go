@@ -17,6 +17,17 @@ const (
 	// instance of the sample site idle at about 20 MiB, and a limit
 	// below what is live makes the collector run all the time.
 	MinMemoryLimit = 32 << 20
+	// DefaultGCPercent is server.gc_percent, half Go's default of 100.
+	// What a refresh allocates is nearly all short-lived (parsed feeds,
+	// sanitized bodies, renders), so the heap Go's default lets grow is
+	// mostly garbage: in a refresh of 1,000 changed sources on Redis,
+	// 50 took peak RSS from 120 to 92 MiB for 16% more CPU and 10% more
+	// time (make cyclebench, medians of 3 rounds; GOGC=50 against none).
+	DefaultGCPercent = 50
+	// MinGCPercent and MaxGCPercent bound server.gc_percent: below, the
+	// collector runs nearly all the time; above, the heap may grow to
+	// many times what is live.
+	MinGCPercent, MaxGCPercent = 10, 1000
 )
 
 // Defaults is the configuration an empty file yields. Load also fills what
@@ -40,6 +51,7 @@ func Defaults() *Config {
 			// About 250 tags' feeds and pages of 50 articles each.
 			RenderCacheBytes: 256 << 20,
 			MaxConnections:   DefaultMaxConnections,
+			GCPercent:        DefaultGCPercent,
 		},
 		Store:   Store{Timeout: Duration{500 * time.Millisecond}, Prefix: "syndicate:"},
 		Content: Content{Dir: "feeds", PollInterval: Duration{time.Second}, TopicLimit: DefaultLimit},

@@ -80,6 +80,9 @@ func (c *Config) validate(lines *tomlpos.Lines) error {
 	if c.Server.MemoryLimit < 0 || (c.Server.MemoryLimit > 0 && c.Server.MemoryLimit < MinMemoryLimit) {
 		return fail("server", 0, "memory_limit", "server.memory_limit must be 0 (none) or at least %d (32 MiB)", MinMemoryLimit)
 	}
+	if c.Server.GCPercent < MinGCPercent || c.Server.GCPercent > MaxGCPercent {
+		return fail("server", 0, "gc_percent", "server.gc_percent must be between %d and %d", MinGCPercent, MaxGCPercent)
+	}
 	if c.Server.RenderCacheBytes <= 0 {
 		return fail("server", 0, "render_cache_bytes", "server.render_cache_bytes must be positive")
 	}
