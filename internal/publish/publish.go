@@ -111,7 +111,8 @@ func New(opts Options) *Publisher {
 }
 
 // OnPublish registers fn to receive the full document set after each
-// publish. fn must not modify the map.
+// publish, once the OnStale listeners are told what it made stale. fn
+// must not modify the map.
 func (p *Publisher) OnPublish(fn func(map[string]document.Document)) {
 	p.listenersMu.Lock()
 	defer p.listenersMu.Unlock()
@@ -340,10 +341,13 @@ func (p *Publisher) storeError(op string) {
 	}
 }
 
-// OnStale registers fn to receive, after each publish and after the
+// OnStale registers fn to receive, after each publish and before the
 // OnPublish listeners, the paths of documents rendered on demand that the
 // publish made stale (see Render): whoever keeps such documents must drop
-// them.
+// them. Before, so that no request sees the new section feeds and then an
+// archive month kept from before the publish: a reader who saw an item
+// withdrawn from the feed found it still in the month's archive
+// (TestFleetWithdrawOnReload failed so, now and then).
 func (p *Publisher) OnStale(fn func(paths []string)) {
 	p.listenersMu.Lock()
 	defer p.listenersMu.Unlock()
@@ -354,13 +358,12 @@ func (p *Publisher) notify(docs map[string]document.Document, stale []string) {
 	p.listenersMu.Lock()
 	listeners, staleListeners := p.listeners, p.staleListeners
 	p.listenersMu.Unlock()
+	if len(stale) > 0 {
+		for _, fn := range staleListeners {
+			fn(stale)
+		}
+	}
 	for _, fn := range listeners {
 		fn(docs)
-	}
-	if len(stale) == 0 {
-		return
-	}
-	for _, fn := range staleListeners {
-		fn(stale)
 	}
 }

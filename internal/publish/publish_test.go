@@ -57,6 +57,9 @@ func TestPublishRendersOnlyTouchedSections(t *testing.T) {
 	}
 	var stale []string
 	p.OnStale(func(paths []string) { stale = append(stale, paths...) })
+	var told []string
+	p.OnStale(func([]string) { told = append(told, "stale") })
+	p.OnPublish(func(map[string]document.Document) { told = append(told, "publish") })
 	docs := p.Documents()
 	for _, path := range []string{"/", "/opml.xml", "/static/style.css", "/latest/atom.xml", "/asia/rss.xml", "/asia/feed.json", "/middle-east/", "/articles/one/", "/articles/two/"} {
 		if _, ok := served(p, path); !ok {
@@ -76,6 +79,9 @@ func TestPublishRendersOnlyTouchedSections(t *testing.T) {
 	edited[0].Updated = edited[0].Updated.Add(time.Hour)
 	if err := p.Publish(ctx, edited, nil); err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(told, []string{"stale", "publish"}) {
+		t.Errorf("listeners told %v, want the stale ones first: a request between the two would see the new feed and an archive kept from before", told)
 	}
 	stats := p.Stats()
 	if stats["asia"].Renders != 2 || stats["latest"].Renders != 2 {
