@@ -61,7 +61,7 @@ func BenchmarkPoll(b *testing.B) {
 	defer srv.Close()
 	st := newTestStore()
 	src := config.Source{ID: "bench", URL: srv.URL + "/feed", Interval: config.Duration{Duration: time.Minute}, Sections: []string{"world"}, MaxItems: 100}
-	p := NewPoller(Options{Sources: []config.Source{src}, Store: st, States: st})
+	p := NewPoller(Options{Sources: []config.Source{src}, Fetch: config.Defaults().Fetch, Store: st, States: st})
 	ctx := context.Background()
 	for b.Loop() {
 		k.Add(1)
