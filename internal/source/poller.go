@@ -53,9 +53,8 @@ func (p *Poller) PollAll(ctx context.Context) (sources, failed int) {
 }
 
 // all polls every source in mode, as concurrently as the bounds allow,
-// and returns each poll's failure, in source order.
-// Polls start as the launcher lets them, in source order where their
-// hosts allow.
+// and returns each poll's failure, in source order. Polls start as the
+// launcher lets them, in source order where their hosts allow.
 func (p *Poller) all(ctx context.Context, mode pollMode) []error {
 	errs := make([]error, len(p.sources))
 	finished := make(chan string) // the host of a finished poll
