@@ -65,9 +65,15 @@ func (p *Poller) all(ctx context.Context, mode pollMode) []error {
 	}
 	for len(waiting) > 0 || l.running > 0 {
 		held := waiting[:0]
-		for _, i := range waiting {
+		for k, i := range waiting {
+			if l.full() {
+				// The rest wait as they are, unlooked at: only a poll
+				// finishing frees a slot.
+				held = append(held, waiting[k:]...)
+				break
+			}
 			src := p.sources[i]
-			if l.full() || !l.start(p.host[src.ID]) {
+			if !l.start(p.host[src.ID]) {
 				held = append(held, i)
 				continue
 			}
