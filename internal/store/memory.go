@@ -107,12 +107,14 @@ func (m *Memory) PutDocument(ctx context.Context, section, format string, doc do
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	doc, err := doc.Opened() // a sealed document's parts, read back
+	// The parts on the heap are copied; those sealed into files are read
+	// back, which makes copies already.
+	doc.Body = slices.Clone(doc.Body)
+	doc.Gzip = slices.Clone(doc.Gzip)
+	doc, err := doc.Opened()
 	if err != nil {
 		return fmt.Errorf("store: document %s/%s: %w", section, format, err)
 	}
-	doc.Body = slices.Clone(doc.Body)
-	doc.Gzip = slices.Clone(doc.Gzip)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.docs[section+"\x00"+format] = doc
