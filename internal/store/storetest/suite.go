@@ -264,14 +264,7 @@ func testDocumentsRoundTrip(t *testing.T, s store.Store) {
 		"zeros": {Body: []byte{0, 0, 1}, Gzip: []byte{0, 0}, ETag: `"z"`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if err := s.PutDocument(ctx, "asia", "atom.xml", doc); err != nil {
-				t.Fatal(err)
-			}
-			got, err := s.Document(ctx, "asia", "atom.xml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !sameDoc(got, doc) {
+			if got := stored(t, s, doc); !sameDoc(got, doc) {
 				t.Errorf("document changed in the store: etag %q lastmod %v rendered %v", got.ETag, got.LastModified, got.RenderedAt)
 			}
 		})
@@ -283,14 +276,7 @@ func testDocumentOverwrite(t *testing.T, s store.Store) {
 	if err := s.PutDocument(ctx, "asia", "atom.xml", sampleDoc("<feed>first</feed>")); err != nil {
 		t.Fatal(err)
 	}
-	second := document.Document{Body: []byte("<feed>second</feed>"), ETag: `"2"`}
-	if err := s.PutDocument(ctx, "asia", "atom.xml", second); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.Document(ctx, "asia", "atom.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := stored(t, s, document.Document{Body: []byte("<feed>second</feed>"), ETag: `"2"`})
 	if string(got.Body) != "<feed>second</feed>" || len(got.Gzip) != 0 || got.ETag != `"2"` ||
 		got.ContentType != "" || !got.LastModified.IsZero() || !got.RenderedAt.IsZero() || got.Input != "" {
 		t.Errorf("after overwrite: %+v", got)
@@ -302,15 +288,7 @@ func testDocumentOverwrite(t *testing.T, s store.Store) {
 func testSealedDocument(t *testing.T, s store.Store) {
 	doc := sampleDoc("<feed>" + strings.Repeat("sealed ", document.FileMin/7+1) + "</feed>")
 	doc.Gzip = bytes.Repeat([]byte{0x1f}, document.FileMin)
-	sealed := doc.Seal()
-	if err := s.PutDocument(ctx, "asia", "atom.xml", sealed); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.Document(ctx, "asia", "atom.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sameDoc(got, doc) {
+	if got := stored(t, s, doc.Seal()); !sameDoc(got, doc) {
 		t.Errorf("stored a sealed document as %d body and %d gzip bytes, want %d and %d", len(got.Body), len(got.Gzip), len(doc.Body), len(doc.Gzip))
 	}
 }
@@ -466,6 +444,19 @@ func testWholeWrites(t *testing.T, s store.Store) {
 
 // sameDoc compares documents by content: an empty and a nil byte slice
 // are the same, and times are equal whatever their location.
+// stored puts doc in s as asia's atom.xml and returns what s then holds.
+func stored(t *testing.T, s store.Store, doc document.Document) document.Document {
+	t.Helper()
+	if err := s.PutDocument(ctx, "asia", "atom.xml", doc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Document(ctx, "asia", "atom.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 func sameDoc(a, b document.Document) bool {
 	return bytes.Equal(a.Body, b.Body) && bytes.Equal(a.Gzip, b.Gzip) && a.ETag == b.ETag &&
 		a.ContentType == b.ContentType && a.LastModified.Equal(b.LastModified) && a.RenderedAt.Equal(b.RenderedAt) && a.Input == b.Input
