@@ -391,14 +391,14 @@ func TestApplyMemoryLimit(t *testing.T) {
 	t.Cleanup(func() { debug.SetMemoryLimit(before) })
 	t.Setenv("GOMEMLIMIT", "")
 
-	if _, set := applyMemoryLimit(0); set || debug.SetMemoryLimit(-1) != before {
+	if applyMemoryLimit(0) || debug.SetMemoryLimit(-1) != before {
 		t.Fatalf("memory_limit 0 changed the limit to %d", debug.SetMemoryLimit(-1))
 	}
-	if limit, set := applyMemoryLimit(96 << 20); !set || limit != 96<<20 || debug.SetMemoryLimit(-1) != 96<<20 {
+	if set := applyMemoryLimit(96 << 20); !set || debug.SetMemoryLimit(-1) != 96<<20 {
 		t.Fatalf("memory_limit 96 MiB: set %v, limit now %d", set, debug.SetMemoryLimit(-1))
 	}
 	t.Setenv("GOMEMLIMIT", "200MiB")
-	if _, set := applyMemoryLimit(64 << 20); set || debug.SetMemoryLimit(-1) != 96<<20 {
+	if applyMemoryLimit(64<<20) || debug.SetMemoryLimit(-1) != 96<<20 {
 		t.Fatalf("with GOMEMLIMIT set, memory_limit changed the limit to %d", debug.SetMemoryLimit(-1))
 	}
 }

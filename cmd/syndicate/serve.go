@@ -29,8 +29,8 @@ func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) e
 		return err
 	}
 	log := cfg.Log.NewLogger(logOut)
-	if limit, set := applyMemoryLimit(cfg.Server.MemoryLimit); set {
-		log.Info("soft memory limit", "bytes", limit, "from", "server.memory_limit")
+	if applyMemoryLimit(cfg.Server.MemoryLimit) {
+		log.Info("soft memory limit", "bytes", cfg.Server.MemoryLimit, "from", "server.memory_limit")
 	}
 	applyGCPercent(cfg.Server.GCPercent)
 	app.Version = Version()
@@ -133,12 +133,12 @@ func serve(ctx context.Context, configPath, fastPath string, logOut io.Writer) e
 // limit and reports whether it did. GOMEMLIMIT, which the runtime has
 // read already, wins: the environment is how a container's limit is
 // usually passed down.
-func applyMemoryLimit(limit int64) (int64, bool) {
+func applyMemoryLimit(limit int64) bool {
 	if limit <= 0 || os.Getenv("GOMEMLIMIT") != "" {
-		return 0, false
+		return false
 	}
 	debug.SetMemoryLimit(limit)
-	return limit, true
+	return true
 }
 
 // applyGCPercent makes percent the collector's GOGC and reports whether
