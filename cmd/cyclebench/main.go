@@ -6,8 +6,9 @@
 // its 20 items new. It prints, as medians of the rounds, the time from
 // the start of the cycle until every section shows its final items, the
 // CPU seconds and peak RSS (VmHWM) of the syndicate process and of
-// redis-server over that time, and how many times each section was
-// rendered.
+// redis-server over that time, the peaks of syndicate's in-memory files
+// and of its RSS and those files together (sampled), and how many times
+// each section was rendered.
 //
 // The instance starts with no state, so every source is due at once and
 // its first cycle fills the store (the benchmark asks for cycles until
@@ -64,10 +65,11 @@ type result struct {
 	CPU, RedisCPU float64       // seconds
 	HWM, RedisHWM int64         // bytes
 	// Files is the peak size of the in-memory files syndicate holds its
-	// documents in, sampled every 50 ms: memory VmHWM does not count.
-	Files      int64
-	RendersMax int // renders of the most rendered section
-	Renders    int // renders of all sections
+	// documents in, which VmHWM does not count, and Total the peak of its
+	// VmRSS and those files together, both sampled every 50 ms.
+	Files, Total int64
+	RendersMax   int // renders of the most rendered section
+	Renders      int // renders of all sections
 }
 
 func run(rounds int, stores []string, setup benchrun.Setup, profiles string) error {
@@ -92,8 +94,8 @@ func run(rounds int, stores []string, setup benchrun.Setup, profiles string) err
 	}
 	fmt.Printf("\n%d sources on %d loopback addresses, +%v per response, %d sections; medians of %d rounds\n",
 		p.Sources, p.Hosts, delay, p.Sections, rounds)
-	fmt.Printf("%-7s %-8s %9s %9s %8s %9s %9s %9s %9s %11s %13s\n",
-		"store", "scenario", "cycle_s", "polled_s", "cpu_s", "redis_cpu", "rss_MiB", "files_MiB", "redis_MiB", "renders_max", "renders_total")
+	fmt.Printf("%-7s %-8s %9s %9s %8s %9s %9s %9s %9s %9s %11s %13s\n",
+		"store", "scenario", "cycle_s", "polled_s", "cpu_s", "redis_cpu", "rss_MiB", "files_MiB", "total_MiB", "redis_MiB", "renders_max", "renders_total")
 	for _, st := range stores {
 		for _, sc := range []string{"all-304", "all-200"} {
 			rs := all[st][sc]
@@ -104,13 +106,14 @@ func run(rounds int, stores []string, setup benchrun.Setup, profiles string) err
 				}
 				return median(xs)
 			}
-			fmt.Printf("%-7s %-8s %9.2f %9.2f %8.2f %9.2f %9.0f %9.0f %9.0f %11.0f %13.0f\n", st, sc,
+			fmt.Printf("%-7s %-8s %9.2f %9.2f %8.2f %9.2f %9.0f %9.0f %9.0f %9.0f %11.0f %13.0f\n", st, sc,
 				m(func(r result) float64 { return r.Cycle.Seconds() }),
 				m(func(r result) float64 { return r.Polled.Seconds() }),
 				m(func(r result) float64 { return r.CPU }),
 				m(func(r result) float64 { return r.RedisCPU }),
 				m(func(r result) float64 { return float64(r.HWM) / (1 << 20) }),
 				m(func(r result) float64 { return float64(r.Files) / (1 << 20) }),
+				m(func(r result) float64 { return float64(r.Total) / (1 << 20) }),
 				m(func(r result) float64 { return float64(r.RedisHWM) / (1 << 20) }),
 				m(func(r result) float64 { return float64(r.RendersMax) }),
 				m(func(r result) float64 { return float64(r.Renders) }))
@@ -191,8 +194,8 @@ func measureStore(p plan, fx *fixture, store, bin, dir string, rounds int, profi
 			if err != nil {
 				return nil, fmt.Errorf("round %d %s: %w", r+1, sc, err)
 			}
-			fmt.Printf("%s round %d %s: cycle %.2f s (polls done %.2f s), cpu %.2f s + redis %.2f s, rss %d MiB + files %d MiB, redis %d MiB, renders max %d total %d\n",
-				store, r+1, sc, res.Cycle.Seconds(), res.Polled.Seconds(), res.CPU, res.RedisCPU, res.HWM>>20, res.Files>>20, res.RedisHWM>>20, res.RendersMax, res.Renders)
+			fmt.Printf("%s round %d %s: cycle %.2f s (polls done %.2f s), cpu %.2f s + redis %.2f s, rss %d MiB + files %d MiB (together %d MiB), redis %d MiB, renders max %d total %d\n",
+				store, r+1, sc, res.Cycle.Seconds(), res.Polled.Seconds(), res.CPU, res.RedisCPU, res.HWM>>20, res.Files>>20, res.Total>>20, res.RedisHWM>>20, res.RendersMax, res.Renders)
 			out[sc] = append(out[sc], res)
 		}
 	}
@@ -273,7 +276,7 @@ func (in *instance) cycle(p plan, fx *fixture, gen int) (result, error) {
 	if err := procstat.ResetPeak(pid); err != nil {
 		return res, fmt.Errorf("reset VmHWM: %w", err)
 	}
-	files := sampleMemFiles(pid)
+	peaks := procstat.Sample(pid, 50*time.Millisecond)
 	fx.reset()
 	start := time.Now()
 	polled := make(chan error, 1)
@@ -316,7 +319,8 @@ func (in *instance) cycle(p plan, fx *fixture, gen int) (result, error) {
 	}
 	time.Sleep(time.Second) // renders after the final state would count too
 	res.HWM, _ = procstat.PeakRSS(pid)
-	res.Files = files()
+	pk := peaks()
+	res.Files, res.Total = pk.Files, pk.Total
 	renders1, err := in.renders()
 	if err != nil {
 		return res, err
@@ -327,32 +331,6 @@ func (in *instance) cycle(p plan, fx *fixture, gen int) (result, error) {
 		res.RendersMax = max(res.RendersMax, n)
 	}
 	return res, nil
-}
-
-// sampleMemFiles samples procstat.MemFileBytes of pid every 50 ms until
-// the function it returns is called, which returns the largest sample.
-func sampleMemFiles(pid int) func() int64 {
-	stop, peak := make(chan struct{}), make(chan int64)
-	go func() {
-		var max int64
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			if n, err := procstat.MemFileBytes(pid); err == nil && n > max {
-				max = n
-			}
-			select {
-			case <-stop:
-				peak <- max
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() int64 {
-		close(stop)
-		return <-peak
-	}
 }
 
 func (in *instance) redisPid() int {

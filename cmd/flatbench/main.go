@@ -6,7 +6,9 @@
 // process start until GET /readyz answers 200, its peak resident memory
 // over the start (VmHWM), and its resident memory (VmRSS) once every
 // section's current page and feeds have been asked for once, each size's
-// figure against the smallest size's as a ratio. Run it with
+// figure against the smallest size's as a ratio; beside them, the
+// in-memory files its documents are in, which neither counts, and the
+// peak of its VmRSS and files together, sampled from start until then. Run it with
 // `make flatbench`; the per-operation costs (render, request, edit, and
 // start-up on the memory store) are BenchmarkFlat and BenchmarkFlatRender
 // in `make bench`.
@@ -62,6 +64,7 @@ type result struct {
 	HWM      int64         // peak resident bytes until then
 	RSS      int64         // resident bytes once every section was served
 	Files    int64         // bytes of its documents' in-memory files then, which RSS does not count
+	Total    int64         // peak of its VmRSS and those files together, sampled from start until then
 	RedisMem int64         // redis-server's resident bytes, holding the archive
 }
 
@@ -84,13 +87,13 @@ func run(sizes []int, rounds int, setup benchrun.Setup) error {
 		limit = ", GOMEMLIMIT=" + setup.GoMemLimit
 	}
 	fmt.Printf("\nsyndicate serve on Redis holding N items of 100 sources over 50 sections%s; medians of %d starts\n", limit, rounds)
-	fmt.Printf("%8s %9s %8s %9s %8s %9s %8s %10s %10s\n", "items", "ready_s", "x_first", "hwm_MiB", "x_first", "rss_MiB", "x_first", "files_MiB", "redis_MiB")
+	fmt.Printf("%8s %9s %8s %9s %8s %9s %8s %10s %10s %10s\n", "items", "ready_s", "x_first", "hwm_MiB", "x_first", "rss_MiB", "x_first", "files_MiB", "total_MiB", "redis_MiB")
 	for i, m := range medians {
 		first := medians[0]
-		fmt.Printf("%8d %9.2f %8.2f %9.0f %8.2f %9.0f %8.2f %10.0f %10.0f\n", sizes[i],
+		fmt.Printf("%8d %9.2f %8.2f %9.0f %8.2f %9.0f %8.2f %10.0f %10.0f %10.0f\n", sizes[i],
 			m.Ready.Seconds(), m.Ready.Seconds()/first.Ready.Seconds(),
 			mib(m.HWM), float64(m.HWM)/float64(first.HWM),
-			mib(m.RSS), float64(m.RSS)/float64(first.RSS), mib(m.Files), mib(m.RedisMem))
+			mib(m.RSS), float64(m.RSS)/float64(first.RSS), mib(m.Files), mib(m.Total), mib(m.RedisMem))
 	}
 	return nil
 }
@@ -147,8 +150,8 @@ func measureSize(n, rounds int, bin, dir string) ([]result, error) {
 			return nil, fmt.Errorf("start %d: %w", r+1, err)
 		}
 		res.RedisMem = redisRSS
-		fmt.Printf("%d items, start %d: ready in %.2f s, peak %.0f MiB, %.0f MiB once every section was served\n",
-			n, r+1, res.Ready.Seconds(), mib(res.HWM), mib(res.RSS))
+		fmt.Printf("%d items, start %d: ready in %.2f s, peak %.0f MiB, %.0f MiB + %.0f MiB of files once every section was served, %.0f MiB with files at the most\n",
+			n, r+1, res.Ready.Seconds(), mib(res.HWM), mib(res.RSS), mib(res.Files), mib(res.Total))
 		out = append(out, res)
 	}
 	return out, nil
@@ -174,6 +177,7 @@ func startOnce(bin, cfgPath, logPath, base, ops, heap string, plan archivefixtur
 		return res, err
 	}
 	defer p.Stop()
+	peaks := procstat.Sample(p.Pid(), 20*time.Millisecond)
 	// With an operator listener, /readyz is served there only.
 	ready := base + "/readyz"
 	if ops != "" {
@@ -199,6 +203,7 @@ func startOnce(bin, cfgPath, logPath, base, ops, heap string, plan archivefixtur
 		}
 	}
 	res.Files, _ = procstat.MemFileBytes(pid)
+	res.Total = peaks().Total
 	if res.RSS, _, err = procstat.Memory(pid); err != nil || heap == "" {
 		return res, err
 	}
@@ -220,6 +225,7 @@ func median(rs []result) result {
 		HWM:      pick(func(r result) int64 { return r.HWM }),
 		RSS:      pick(func(r result) int64 { return r.RSS }),
 		Files:    pick(func(r result) int64 { return r.Files }),
+		Total:    pick(func(r result) int64 { return r.Total }),
 		RedisMem: pick(func(r result) int64 { return r.RedisMem }),
 	}
 }

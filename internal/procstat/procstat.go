@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Memory is a process's resident set size now (VmRSS) and at its peak
@@ -110,4 +111,43 @@ func MemFileBytes(pid int) (int64, error) {
 		}
 	}
 	return n, nil
+}
+
+// Peaks are the largest readings of a process's memory over a sampled
+// span, in bytes.
+type Peaks struct {
+	Files int64 // its in-memory files (MemFileBytes)
+	// Total is its resident memory plus its in-memory files, read
+	// together: what the process holds in all. Sampled, it can miss a
+	// peak shorter than the interval; VmHWM cannot, but leaves the files
+	// out.
+	Total int64
+}
+
+// Sample reads process pid's memory every interval until the function
+// it returns is called, which returns the peaks seen.
+func Sample(pid int, interval time.Duration) func() Peaks {
+	stop, done := make(chan struct{}), make(chan Peaks)
+	go func() {
+		var p Peaks
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			files, err1 := MemFileBytes(pid)
+			rss, _, err2 := Memory(pid)
+			if err1 == nil && err2 == nil {
+				p.Files, p.Total = max(p.Files, files), max(p.Total, rss+files)
+			}
+			select {
+			case <-stop:
+				done <- p
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() Peaks {
+		close(stop)
+		return <-done
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"time"
 
 	"syndicate/internal/document"
 )
@@ -65,4 +66,25 @@ func TestMemFileBytesOfThisProcess(t *testing.T) {
 		t.Errorf("MemFileBytes grew by %d (%v) with a %d-byte file open", after-before, err, 3*document.FileMin)
 	}
 	runtime.KeepAlive(doc)
+}
+
+func TestSampleCountsFilesAndResidentMemory(t *testing.T) {
+	if _, _, err := Memory(os.Getpid()); err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	stop := Sample(os.Getpid(), time.Millisecond)
+	doc := document.Document{Body: make([]byte, 64*document.FileMin)}.Seal()
+	if doc.File(document.PartBody) == nil {
+		t.Skip("no in-memory files here")
+	}
+	time.Sleep(20 * time.Millisecond)
+	p := stop()
+	runtime.KeepAlive(doc)
+	rss, _, _ := Memory(os.Getpid())
+	if p.Files < 64*document.FileMin {
+		t.Errorf("peak files %d, want at least the %d-byte file open throughout", p.Files, 64*document.FileMin)
+	}
+	if p.Total < p.Files+rss/2 {
+		t.Errorf("peak total %d with files %d and VmRSS %d: the resident memory is missing", p.Total, p.Files, rss)
+	}
 }
