@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // POST /api/v1/poll polls every source at once, whatever its schedule,
@@ -88,45 +90,136 @@ func TestPollRoute(t *testing.T) {
 	}
 }
 
+// wires is an app with one section, "wires", fed by n upstream sources
+// that publish one story per generation. Source i answers after
+// delay(i, generation), and a delay cut short when the test ends.
+type wires struct {
+	app   *App
+	front string
+	gen   atomic.Int64
+	n     int
+}
+
+func newWires(t *testing.T, n int, delay func(source int, gen int64) time.Duration) *wires {
+	t.Helper()
+	w := &wires{n: n}
+	done := make(chan struct{})
+	upstream := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		g := w.gen.Load()
+		var i int
+		fmt.Sscanf(r.URL.Path, "/w%d", &i)
+		select {
+		case <-time.After(delay(i, g)):
+		case <-done:
+		case <-r.Context().Done():
+		}
+		rw.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(rw, `<rss version="2.0"><channel><title>%[1]s</title><link>https://up.example/</link><description>x</description>
+<item><title>Story %[1]s generation %[2]d</title><link>https://up.example%[1]s/%[2]d</link><guid>%[1]s-%[2]d</guid><pubDate>Mon, 0%[2]d Nov 2026 08:00:00 +0000</pubDate></item>
+</channel></rss>`, r.URL.Path, g+1)
+	}))
+	t.Cleanup(upstream.Close)
+	t.Cleanup(func() { close(done) }) // before the upstream closes: cleanups run last first
+	cfg := fmt.Sprintf("[site]\ntitle = \"T\"\nbase_url = \"%%s\"\n\n[server]\nops_token = \"tok\"\n\n[content]\ndir = \"feeds\"\n\n[fetch]\nallow_private = true\nper_host = %d\n\n[[section]]\nslug = \"wires\"\ntitle = \"Wires\"\n\n", n)
+	for i := range n {
+		cfg += fmt.Sprintf("[[source]]\nid = \"w%d\"\nurl = \"%s/w%d\"\ninterval = \"1h\"\nsections = [\"wires\"]\n\n", i, upstream.URL, i)
+	}
+	a, front, _ := serveApp(t, "gulf-ports.md", strings.Replace(testArticle, `"middle-east"`, `"wires"`, 1),
+		func(base string) string { return fmt.Sprintf(cfg, base) }, slog.New(slog.DiscardHandler))
+	w.app, w.front = a, front.URL
+	for i := range n {
+		w.waitShown(t, i, 1)
+	}
+	return w
+}
+
+// waitShown waits until the section shows source i's story of generation g.
+func (w *wires) waitShown(t *testing.T, i, g int) {
+	t.Helper()
+	waitFor(t, w.front+"/wires/feed.json", fmt.Sprintf("Story /w%d generation %d", i, g))
+}
+
+// renders is how many times the section has been rendered.
+func (w *wires) renders() int { return w.app.Publisher.Stats()["wires"].Renders }
+
+// pollAll asks for a cycle of every source, as an operator does, and
+// returns once every poll is done.
+func (w *wires) pollAll(ctx context.Context) error {
+	req, _ := http.NewRequestWithContext(ctx, "POST", w.front+"/api/v1/poll", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST /api/v1/poll: %s", resp.Status)
+	}
+	return nil
+}
+
+func noDelay(int, int64) time.Duration { return 0 }
+
 // A cycle in which every source changes renders each section a bounded
 // number of times, not once per source: the changes are published
 // together.
 func TestCycleRendersSectionsOnce(t *testing.T) {
 	const sources = 12
-	var gen atomic.Int64
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		g := gen.Load()
-		w.Header().Set("Content-Type", "application/rss+xml")
-		fmt.Fprintf(w, `<rss version="2.0"><channel><title>%[1]s</title><link>https://up.example/</link><description>x</description>
-<item><title>Story %[1]s generation %[2]d</title><link>https://up.example%[1]s/%[2]d</link><guid>%[1]s-%[2]d</guid><pubDate>Mon, 0%[2]d Nov 2026 08:00:00 +0000</pubDate></item>
-</channel></rss>`, r.URL.Path, g+1)
-	}))
-	defer upstream.Close()
-	cfg := "[site]\ntitle = \"T\"\nbase_url = \"%s\"\n\n[server]\nops_token = \"tok\"\n\n[content]\ndir = \"feeds\"\n\n[fetch]\nallow_private = true\nper_host = 12\n\n[[section]]\nslug = \"wires\"\ntitle = \"Wires\"\n\n"
-	for i := range sources {
-		cfg += fmt.Sprintf("[[source]]\nid = \"w%d\"\nurl = \"%s/w%d\"\ninterval = \"1h\"\nsections = [\"wires\"]\n\n", i, upstream.URL, i)
-	}
-	a, front, _ := serveApp(t, "gulf-ports.md", strings.Replace(testArticle, `"middle-east"`, `"wires"`, 1),
-		func(base string) string { return fmt.Sprintf(cfg, base) }, slog.New(slog.DiscardHandler))
-	showsAll := func(g int) {
-		t.Helper()
-		for i := range sources {
-			waitFor(t, front.URL+"/wires/feed.json", fmt.Sprintf("Story /w%d generation %d", i, g))
-		}
-	}
-	showsAll(1)
-	before := a.Publisher.Stats()["wires"].Renders
-
-	gen.Store(1)
-	req, _ := http.NewRequest("POST", front.URL+"/api/v1/poll", nil)
-	req.Header.Set("Authorization", "Bearer tok")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	w := newWires(t, sources, noDelay)
+	before := w.renders()
+	w.gen.Store(1)
+	if err := w.pollAll(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	showsAll(2)
-	if n := a.Publisher.Stats()["wires"].Renders - before; n > 2 {
+	for i := range sources {
+		w.waitShown(t, i, 2)
+	}
+	if n := w.renders() - before; n > 2 {
 		t.Errorf("a cycle of %d changed sources rendered the section %d times, want at most 2", sources, n)
+	}
+}
+
+// Polls of a cycle that end one after another over more than a second
+// are published together once the last is done, not once per coalescing
+// window as each ends.
+func TestCycleWaitsForPollsUnderWay(t *testing.T) {
+	const sources = 8
+	w := newWires(t, sources, func(i int, g int64) time.Duration {
+		if g == 0 {
+			return 0
+		}
+		return time.Duration(i) * 3 * coalesce / 4
+	})
+	before := w.renders()
+	w.gen.Store(1)
+	if err := w.pollAll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range sources {
+		w.waitShown(t, i, 2)
+	}
+	if n := w.renders() - before; n > 2 {
+		t.Errorf("polls ending %v apart over %v rendered the section %d times, want at most 2",
+			3*coalesce/4, time.Duration(sources-1)*3*coalesce/4, n)
+	}
+}
+
+// A poll that hangs holds back what the other polls changed for
+// coalesceBusy at most.
+func TestHangingPollHoldsBackPublishingForABoundedTime(t *testing.T) {
+	const hang = 4 * coalesceBusy
+	w := newWires(t, 2, func(i int, g int64) time.Duration {
+		if g > 0 && i == 1 {
+			return hang
+		}
+		return 0
+	})
+	w.gen.Store(1)
+	start := time.Now()
+	go w.pollAll(t.Context()) // answers when the hanging poll is done: the test does not wait for it
+	w.waitShown(t, 0, 2)
+	if took := time.Since(start); took < coalesceBusy || took > coalesceBusy+3*time.Second {
+		t.Errorf("a change was published %v after the cycle began, with another poll under way for %v; want after %v, soon after",
+			took, hang, coalesceBusy)
 	}
 }

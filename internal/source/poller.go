@@ -161,6 +161,11 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 }
 
+// Polling reports whether a poll is under way: fetching, waiting for a
+// slot, or storing what it fetched. Polls that skip a source not yet due
+// do not count.
+func (p *Poller) Polling() bool { return p.polling.Load() > 0 }
+
 // poll runs one poll of src, unless mode says to skip it, and returns the
 // state it left.
 func (p *Poller) poll(ctx context.Context, src *config.Source, mode pollMode) (store.SourceState, error) {
@@ -186,6 +191,8 @@ func (p *Poller) poll(ctx context.Context, src *config.Source, mode pollMode) (s
 	if mode == scheduled && st.NextFetch.After(p.now()) {
 		return st, nil
 	}
+	p.polling.Add(1)
+	defer p.polling.Add(-1)
 	release, err := p.acquire(ctx, src)
 	if err != nil {
 		return st, fmt.Errorf("source: %s: %w", src.ID, err)

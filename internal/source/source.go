@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"syndicate/internal/config"
@@ -91,6 +92,8 @@ type Poller struct {
 	bodies chan struct{}
 
 	host map[string]string // by source id: the host whose slots its polls take
+
+	polling atomic.Int64 // polls under way (see Polling)
 
 	mu      sync.Mutex
 	hosts   map[string]chan struct{} // Fetch.PerHost slots per host
