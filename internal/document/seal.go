@@ -171,3 +171,25 @@ func (d Document) Opened() (Document, error) {
 	d.sealed = nil
 	return d, nil
 }
+
+// Superseded is the size of the in-memory files the documents of old
+// hold and no document of current shares: what replacing old with
+// current leaves for the collector to close.
+func Superseded(old, current map[string]Document) int64 {
+	held := make(map[*sealed]bool, len(current))
+	for _, d := range current {
+		if d.sealed != nil {
+			held[d.sealed] = true
+		}
+	}
+	var n int64
+	for _, d := range old {
+		if s := d.sealed; s != nil && !held[s] {
+			held[s] = true // copies of one document count once
+			for _, size := range s.sizes {
+				n += int64(size)
+			}
+		}
+	}
+	return n
+}

@@ -99,3 +99,23 @@ func TestSealedFilesGoWithTheDocument(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestSuperseded(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("in-memory files are made on Linux only")
+	}
+	kept := Document{Body: filled(FileMin, 'k')}.Seal()
+	replaced := Document{Body: filled(FileMin+1, 'r'), Gzip: filled(FileMin+2, 'g')}.Seal()
+	dropped := Document{Body: filled(FileMin+3, 'd')}.Seal()
+	onHeap := Document{Body: filled(10, 'h')}.Seal()
+	newer := Document{Body: filled(FileMin+4, 'n')}.Seal()
+	old := map[string]Document{"/kept": kept, "/replaced": replaced, "/dropped": dropped, "/heap": onHeap, "/copy": dropped}
+	current := map[string]Document{"/kept": kept, "/replaced": newer, "/heap": onHeap, "/moved": kept}
+	want := int64(2*FileMin+3) + int64(FileMin+3) // replaced's two parts, and dropped once though held twice
+	if got := Superseded(old, current); got != want {
+		t.Errorf("Superseded = %d, want %d", got, want)
+	}
+	if got := Superseded(current, current); got != 0 {
+		t.Errorf("Superseded of a map by itself = %d, want 0", got)
+	}
+}

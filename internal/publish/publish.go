@@ -12,13 +12,14 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syndicate/internal/document"
 	"time"
 
 	"syndicate/internal/config"
+	"syndicate/internal/document"
 	"syndicate/internal/item"
 	"syndicate/internal/render"
 	"syndicate/internal/section"
@@ -248,6 +249,7 @@ func (p *Publisher) republish(ctx context.Context) error {
 	if err := p.renderSiteWide(docs, nav, media); err != nil {
 		return err
 	}
+	superseded := document.Superseded(p.docs, docs)
 	p.merged, p.docs, p.index, p.published, p.full = items, docs, ix, true, full
 	render.FitFragments(feedBytes(docs, ix))
 	articles := articlePages(p.opts.Site.BaseURL, p.site)
@@ -257,8 +259,25 @@ func (p *Publisher) republish(ctx context.Context) error {
 	}
 	p.onDemand.Store(&onDemand{site: p.opts.Site, index: ix, nav: nav, articles: articles, hydrate: p.hydrateOnDemand})
 	p.notify(docs, append(stalePaths(stale), staleArticles(prevArticles, articles)...))
+	if superseded > 0 && collectSuperseded {
+		go runtime.GC()
+	}
 	return nil
 }
+
+// collectSuperseded makes a publish that replaced documents held in
+// in-memory files start a collection once the server has the new ones,
+// so that the old files close now. They close when the collector finds
+// their documents unreachable, and on a quiet instance the next
+// collection may be two minutes away: until then it holds its served
+// documents twice, or more after several publishes. In
+// BenchmarkSupersededFiles, which publishes with and without it, the
+// files open 50 ms after a publish were 1.0x one set of documents
+// against 3.0x, for about 2 ms more CPU per publish (15 to 18 against 14
+// to 16 ms). It does not lower the peak of a refresh, whose new
+// documents are made before the old ones go (make cyclebench: 21 MiB of
+// files at the top either way).
+var collectSuperseded = true
 
 // feedBytes is the size of every section's current feeds, bodies and
 // gzip copies.
