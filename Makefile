@@ -30,8 +30,11 @@ bench:
 
 ## cyclebench: one polling cycle of 1,000 loopback sources (all 304, all 200)
 ## on a built `syndicate serve`, memory store and Redis: medians of 3 rounds
-## of cycle time, CPU seconds and peak RSS of syndicate and redis-server,
-## renders per section. CYCLEBENCH_FLAGS passes e.g. -stores memory -rounds 5
+## of cycle time, CPU seconds and peak RSS of syndicate and its store
+## (redis-server), renders per section. CYCLEBENCH_FLAGS passes e.g.
+## -stores memory -rounds 5; -stores redis,miniflux adds Miniflux v2.3.3 on
+## a PostgreSQL cluster of its own (needs initdb and the Go module proxy,
+## or -miniflux PATH) and prints syndicate's figures as ratios to it
 cyclebench:
 	$(GO) run ./cmd/cyclebench $(CYCLEBENCH_FLAGS)
 

@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"net"
 	"net/http"
 	"strconv"
@@ -30,8 +34,12 @@ type fixture struct {
 	bodies [][]byte // by source, for generation bodyGen
 	bodyG  int
 
-	served atomic.Int64 // responses since reset
+	served atomic.Int64 // responses to feed requests since reset
 	last   atomic.Int64 // unix nanoseconds of the latest response
+	// other counts responses to anything but a feed since reset: the
+	// site pages and icon an aggregator may look for (Miniflux does,
+	// for a feed it holds no icon of), which syndicate never asks for.
+	other atomic.Int64
 }
 
 // startFixture listens on every address of the plan; Linux routes all of
@@ -78,21 +86,29 @@ func (f *fixture) setGen(g int) {
 }
 
 // reset starts counting responses afresh.
-func (f *fixture) reset() { f.served.Store(0); f.last.Store(0) }
+func (f *fixture) reset() { f.served.Store(0); f.last.Store(0); f.other.Store(0) }
 
 func (f *fixture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(delay)
-	defer func() {
-		f.served.Add(1)
-		f.last.Store(time.Now().UnixNano())
-	}()
 	rest, ok := strings.CutPrefix(r.URL.Path, "/s/")
 	id, ok2 := strings.CutSuffix(rest, "/feed.xml")
 	s, err := strconv.Atoi(id)
 	if !ok || !ok2 || err != nil || s < 0 || s >= f.plan.Sources {
+		defer f.other.Add(1)
+		// Every site has an icon, as most real ones do: an aggregator
+		// that looks for one finds it once rather than at every poll.
+		if r.URL.Path == "/favicon.ico" {
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(favicon)
+			return
+		}
 		http.NotFound(w, r)
 		return
 	}
+	defer func() {
+		f.served.Add(1)
+		f.last.Store(time.Now().UnixNano())
+	}()
 	f.mu.RLock()
 	body, g := f.bodies[s], f.bodyG
 	f.mu.RUnlock()
@@ -105,6 +121,15 @@ func (f *fixture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 	w.Write(body)
 }
+
+// favicon is the icon every fixture site serves: a plain 16×16 PNG.
+var favicon = func() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.RGBA{0x2a, 0x6f, 0x97, 0xff}), image.Point{}, draw.Src)
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}()
 
 // words make up the fixture's prose; what they say does not matter, only
 // that every item's text differs.

@@ -18,6 +18,15 @@
 // over when that answer has come and every section's feed.json lists
 // exactly the newest items the fixture serves (polled every 50 ms with
 // If-None-Match). Run it with `make cyclebench`.
+//
+// With -stores ...,miniflux it also measures Miniflux (miniflux.go) on
+// the same fixture in the same run, and prints each syndicate store's
+// figures as ratios to Miniflux's. The store columns (store_cpu,
+// store_MiB) are the store process's: redis-server's CPU and VmHWM, and
+// for Miniflux PostgreSQL's, the CPU of its postmaster and every backend
+// and the peak of their summed Pss, sampled every 50 ms (shared buffers
+// would count once per backend in a sum of VmHWM). Miniflux renders no
+// sections, so its renders columns are 0.
 package main
 
 import (
@@ -43,14 +52,27 @@ import (
 
 func main() {
 	rounds := flag.Int("rounds", 3, "measured rounds of each scenario per store")
-	stores := flag.String("stores", "memory,redis", "stores to measure, comma-separated")
+	stores := flag.String("stores", "memory,redis", "stores to measure, comma-separated: memory, redis, miniflux (Miniflux on a PostgreSQL of its own, for comparison; needs initdb and the Go module proxy unless -miniflux)")
+	var mf minifluxOptions
+	flag.StringVar(&mf.Bin, "miniflux", "", "Miniflux binary to compare with; installed with go install into the user cache directory when empty")
+	flag.StringVar(&mf.Version, "miniflux-version", "v2.3.3", "version of miniflux.app/v2 to install when -miniflux is empty")
+	flag.StringVar(&mf.Refresh, "miniflux-refresh", "each", "how a Miniflux cycle is asked for: each (PUT /v1/feeds/{id}/refresh per feed, 64 at a time) or all (every feed made due, then PUT /v1/feeds/refresh to its worker pool)")
 	profiles := flag.String("pprof", "", "directory to write profiles of each store's last all-200 cycle to: CPU over its first 15 s, heap 4 s in and after it")
 	var setup benchrun.Setup
 	setup.Flags(flag.CommandLine)
 	flag.DurationVar(&cycleTimeout, "timeout", cycleTimeout, "longest a cycle may take before the run fails")
 	flag.Parse()
-	if err := run(*rounds, strings.Split(*stores, ","), setup, *profiles); err != nil {
-		fmt.Fprintln(os.Stderr, "cyclebench:", err)
+	if mf.Refresh != "each" && mf.Refresh != "all" {
+		fmt.Fprintf(os.Stderr, "cyclebench: -miniflux-refresh %q: want each or all\n", mf.Refresh)
+		os.Exit(2)
+	}
+	if err := run(*rounds, strings.Split(*stores, ","), setup, *profiles, mf); err != nil {
+		// The Miniflux runner's errors name the command already.
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "cyclebench: ") {
+			msg = "cyclebench: " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
 }
@@ -62,8 +84,8 @@ var cycleTimeout = 10 * time.Minute
 type result struct {
 	Cycle         time.Duration // start until every section is final and every poll done
 	Polled        time.Duration // start until every poll is done
-	CPU, RedisCPU float64       // seconds
-	HWM, RedisHWM int64         // bytes
+	CPU, StoreCPU float64       // seconds, of the process and of its store's
+	HWM, StoreHWM int64         // bytes, of the process and of its store's
 	// Files is the peak size of the in-memory files syndicate holds its
 	// documents in, which VmHWM does not count, and Total the peak of its
 	// VmRSS and those files together, both sampled every 50 ms.
@@ -72,52 +94,50 @@ type result struct {
 	Renders      int // renders of all sections
 }
 
-func run(rounds int, stores []string, setup benchrun.Setup, profiles string) error {
+func run(rounds int, stores []string, setup benchrun.Setup, profiles string, mf minifluxOptions) error {
 	work, bin, cleanup, err := setup.Prepare(context.Background(), "cyclebench-", os.Stdout)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	mfBin := ""
+	if slices.Contains(stores, "miniflux") {
+		if mfBin, err = minifluxBinary(context.Background(), mf, os.Stdout); err != nil {
+			return err
+		}
+	}
 	p := defaultPlan()
 	fx, err := startFixture(p)
 	if err != nil {
 		return err
 	}
 	defer fx.close()
-	all := map[string]map[string][]result{}
+	all := map[string]map[string]medians{}
 	for _, st := range stores {
-		res, err := measureStore(p, fx, st, bin, filepath.Join(work, st), rounds, profiles)
-		if err != nil {
+		var res map[string][]result
+		var err error
+		if st == "miniflux" {
+			if res, err = measureMiniflux(p, fx, mfBin, filepath.Join(work, st), work, rounds, mf.Refresh); err != nil {
+				return err
+			}
+		} else if res, err = measureStore(p, fx, st, bin, filepath.Join(work, st), rounds, profiles); err != nil {
 			return fmt.Errorf("%s: %w", st, err)
 		}
-		all[st] = res
+		all[st] = map[string]medians{"all-304": medianOf(res["all-304"]), "all-200": medianOf(res["all-200"])}
 	}
 	fmt.Printf("\n%d sources on %d loopback addresses, +%v per response, %d sections; medians of %d rounds\n",
 		p.Sources, p.Hosts, delay, p.Sections, rounds)
-	fmt.Printf("%-7s %-8s %9s %9s %8s %9s %9s %9s %9s %9s %11s %13s\n",
-		"store", "scenario", "cycle_s", "polled_s", "cpu_s", "redis_cpu", "rss_MiB", "files_MiB", "total_MiB", "redis_MiB", "renders_max", "renders_total")
+	fmt.Printf("%-8s %-8s %9s %9s %8s %9s %9s %9s %9s %9s %11s %13s\n",
+		"store", "scenario", "cycle_s", "polled_s", "cpu_s", "store_cpu", "rss_MiB", "files_MiB", "total_MiB", "store_MiB", "renders_max", "renders_total")
 	for _, st := range stores {
 		for _, sc := range []string{"all-304", "all-200"} {
-			rs := all[st][sc]
-			m := func(f func(result) float64) float64 {
-				xs := make([]float64, len(rs))
-				for i, r := range rs {
-					xs[i] = f(r)
-				}
-				return median(xs)
-			}
-			fmt.Printf("%-7s %-8s %9.2f %9.2f %8.2f %9.2f %9.0f %9.0f %9.0f %9.0f %11.0f %13.0f\n", st, sc,
-				m(func(r result) float64 { return r.Cycle.Seconds() }),
-				m(func(r result) float64 { return r.Polled.Seconds() }),
-				m(func(r result) float64 { return r.CPU }),
-				m(func(r result) float64 { return r.RedisCPU }),
-				m(func(r result) float64 { return float64(r.HWM) / (1 << 20) }),
-				m(func(r result) float64 { return float64(r.Files) / (1 << 20) }),
-				m(func(r result) float64 { return float64(r.Total) / (1 << 20) }),
-				m(func(r result) float64 { return float64(r.RedisHWM) / (1 << 20) }),
-				m(func(r result) float64 { return float64(r.RendersMax) }),
-				m(func(r result) float64 { return float64(r.Renders) }))
+			m := all[st][sc]
+			fmt.Printf("%-8s %-8s %9.2f %9.2f %8.2f %9.2f %9.0f %9.0f %9.0f %9.0f %11.0f %13.0f\n", st, sc,
+				m.Cycle, m.Polled, m.CPU, m.StoreCPU, m.HWM, m.Files, m.Total, m.StoreHWM, m.RendersMax, m.Renders)
 		}
+	}
+	if slices.Contains(stores, "miniflux") {
+		printRatios(os.Stdout, stores, all, mf.Refresh)
 	}
 	return nil
 }
@@ -195,7 +215,7 @@ func measureStore(p plan, fx *fixture, store, bin, dir string, rounds int, profi
 				return nil, fmt.Errorf("round %d %s: %w", r+1, sc, err)
 			}
 			fmt.Printf("%s round %d %s: cycle %.2f s (polls done %.2f s), cpu %.2f s + redis %.2f s, rss %d MiB + files %d MiB (together %d MiB), redis %d MiB, renders max %d total %d\n",
-				store, r+1, sc, res.Cycle.Seconds(), res.Polled.Seconds(), res.CPU, res.RedisCPU, res.HWM>>20, res.Files>>20, res.Total>>20, res.RedisHWM>>20, res.RendersMax, res.Renders)
+				store, r+1, sc, res.Cycle.Seconds(), res.Polled.Seconds(), res.CPU, res.StoreCPU, res.HWM>>20, res.Files>>20, res.Total>>20, res.StoreHWM>>20, res.RendersMax, res.Renders)
 			out[sc] = append(out[sc], res)
 		}
 	}
@@ -224,7 +244,7 @@ func start(p plan, fx *fixture, store, bin, dir string) (*instance, error) {
 		}
 		e.RedisURL = "redis://" + addr + "/0"
 	} else if store != "memory" {
-		return nil, fmt.Errorf("unknown store %q (memory, redis)", store)
+		return nil, fmt.Errorf("unknown store %q (memory, redis, miniflux)", store)
 	}
 	cfg := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfg, []byte(p.config(e)), 0o644); err != nil {
@@ -311,8 +331,8 @@ func (in *instance) cycle(p plan, fx *fixture, gen int) (result, error) {
 	res.CPU = cpu1 - cpu0
 	if rpid > 0 {
 		rcpu1, _ := procstat.CPU(rpid)
-		res.RedisCPU = rcpu1 - rcpu0
-		res.RedisHWM, _ = procstat.PeakRSS(rpid)
+		res.StoreCPU = rcpu1 - rcpu0
+		res.StoreHWM, _ = procstat.PeakRSS(rpid)
 	}
 	if n := fx.served.Load(); n != int64(p.Sources) {
 		return res, fmt.Errorf("the fixture answered %d requests, want %d", n, p.Sources)
