@@ -56,7 +56,7 @@ func main() {
 	var mf minifluxOptions
 	flag.StringVar(&mf.Bin, "miniflux", "", "Miniflux binary to compare with; installed with go install into the user cache directory when empty")
 	flag.StringVar(&mf.Version, "miniflux-version", "v2.3.3", "version of miniflux.app/v2 to install when -miniflux is empty")
-	flag.StringVar(&mf.Refresh, "miniflux-refresh", "each", "how a Miniflux cycle is asked for: each (PUT /v1/feeds/{id}/refresh per feed, 64 at a time) or all (every feed made due, then PUT /v1/feeds/refresh to its worker pool)")
+	flag.StringVar(&mf.Refresh, "miniflux-refresh", "all", "how a Miniflux cycle is asked for: each (PUT /v1/feeds/{id}/refresh per feed, 64 at a time) or all (every feed made due, then PUT /v1/feeds/refresh to its worker pool)")
 	profiles := flag.String("pprof", "", "directory to write profiles of each store's last all-200 cycle to: CPU over its first 15 s, heap 4 s in and after it")
 	var setup benchrun.Setup
 	setup.Flags(flag.CommandLine)
