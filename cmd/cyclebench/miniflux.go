@@ -35,13 +35,15 @@ import (
 // it would refresh nothing. A cycle is therefore asked for in one of two
 // ways (-miniflux-refresh):
 //
+//   - all (the default): every feed is made due with one UPDATE of
+//     next_check_at before the measurement starts, then one PUT
+//     /v1/feeds/refresh queues them all to the worker pool, as the
+//     scheduler does: Miniflux refreshing as it does on its own, with
+//     the 64 workers it was tuned with.
 //   - each: PUT /v1/feeds/{id}/refresh for every feed, minifluxWorkers at
 //     a time. The handler refreshes the feed before it answers, outside
 //     the worker pool; each request also costs Miniflux an API-key
 //     lookup and two writes (last login, key last used).
-//   - all: every feed is made due with one UPDATE of next_check_at
-//     before the measurement starts, then one PUT /v1/feeds/refresh
-//     queues them all to the worker pool, as the scheduler does.
 //
 // Either way the cycle is over when every feed's checked_at has moved
 // past the cycle's start (Miniflux writes it last, after the entries)
