@@ -378,3 +378,16 @@ func FuzzPlainTextStart(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCollapse holds Collapse to what it means: the words of the text
+// without the characters XML forbids, one space apart.
+func FuzzCollapse(f *testing.F) {
+	for _, s := range []string{"", "  a  b ", "\t\nx\u00a0y\u2028z\u0085", "a\x00b \x07 c", "\xff bad \xc3", "é  è"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if got, want := Collapse(in), strings.Join(strings.Fields(item.CleanText(in)), " "); got != want {
+			t.Fatalf("Collapse(%q) = %q, want %q", in, got, want)
+		}
+	})
+}
