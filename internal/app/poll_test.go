@@ -158,6 +158,22 @@ func (w *wires) pollAll(ctx context.Context) error {
 	return nil
 }
 
+// cycleRenders runs a cycle in which every source has a new story, as an
+// operator asks for one, waits until the section shows them all and
+// returns how many times it was rendered meanwhile.
+func (w *wires) cycleRenders(t *testing.T) int {
+	t.Helper()
+	before := w.renders()
+	w.gen.Add(1)
+	if err := w.pollAll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range w.n {
+		w.waitShown(t, i, int(w.gen.Load())+1)
+	}
+	return w.renders() - before
+}
+
 func noDelay(int, int64) time.Duration { return 0 }
 
 // A cycle in which every source changes renders each section a bounded
@@ -166,15 +182,7 @@ func noDelay(int, int64) time.Duration { return 0 }
 func TestCycleRendersSectionsOnce(t *testing.T) {
 	const sources = 12
 	w := newWires(t, sources, noDelay)
-	before := w.renders()
-	w.gen.Store(1)
-	if err := w.pollAll(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	for i := range sources {
-		w.waitShown(t, i, 2)
-	}
-	if n := w.renders() - before; n > 2 {
+	if n := w.cycleRenders(t); n > 2 {
 		t.Errorf("a cycle of %d changed sources rendered the section %d times, want at most 2", sources, n)
 	}
 }
@@ -190,15 +198,7 @@ func TestCycleWaitsForPollsUnderWay(t *testing.T) {
 		}
 		return time.Duration(i) * 3 * coalesce / 4
 	})
-	before := w.renders()
-	w.gen.Store(1)
-	if err := w.pollAll(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	for i := range sources {
-		w.waitShown(t, i, 2)
-	}
-	if n := w.renders() - before; n > 2 {
+	if n := w.cycleRenders(t); n > 2 {
 		t.Errorf("polls ending %v apart over %v rendered the section %d times, want at most 2",
 			3*coalesce/4, time.Duration(sources-1)*3*coalesce/4, n)
 	}
