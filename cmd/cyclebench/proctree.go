@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -78,29 +77,6 @@ func tree(root int, kids func(int) ([]int, error)) []int {
 	return out
 }
 
-// statCPUWithChildren is the CPU seconds of a stat line's process plus
-// those of its children it has waited for (cutime and cstime, fields 16
-// and 17). A backend that ended during a cycle is counted so, in its
-// parent, rather than lost with it.
-func statCPUWithChildren(b []byte) (float64, error) {
-	own, err := procstat.StatCPU(b)
-	if err != nil {
-		return 0, err
-	}
-	i := bytes.LastIndexByte(b, ')')
-	f := strings.Fields(string(b[i+1:]))
-	// f[0] is field 3, so field n is f[n-3].
-	if len(f) < 15 {
-		return 0, fmt.Errorf("cyclebench: stat has %d fields after the name", len(f))
-	}
-	cu, err1 := strconv.ParseInt(f[13], 10, 64)
-	cs, err2 := strconv.ParseInt(f[14], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("cyclebench: stat cutime %q cstime %q", f[13], f[14])
-	}
-	return own + float64(cu+cs)/100, nil // USER_HZ, as procstat reads it
-}
-
 // treeCPU is the CPU seconds used by root's tree: every live process's
 // own and its reaped children's. A difference of two readings is the
 // tree's CPU over that span, backends that came and went included.
@@ -114,7 +90,7 @@ func treeCPU(root int) (float64, error) {
 			}
 			continue // ended since the walk; its parent counts it now
 		}
-		s, err := statCPUWithChildren(b)
+		s, err := procstat.StatCPUWithChildren(b)
 		if err != nil {
 			return 0, err
 		}
@@ -152,25 +128,14 @@ func treePss(root int) (int64, error) {
 // miss a peak shorter than the interval; no kernel counter keeps the
 // peak of a sum over processes.
 func sampleTreePss(root int, interval time.Duration) func() int64 {
-	stop, done := make(chan struct{}), make(chan int64)
-	go func() {
-		var peak int64
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			if n, err := treePss(root); err == nil {
-				peak = max(peak, n)
-			}
-			select {
-			case <-stop:
-				done <- peak
-				return
-			case <-tick.C:
-			}
+	var peak int64
+	stop := procstat.Every(interval, func() {
+		if n, err := treePss(root); err == nil {
+			peak = max(peak, n)
 		}
-	}()
+	})
 	return func() int64 {
-		close(stop)
-		return <-done
+		stop()
+		return peak
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"math"
 	"slices"
 	"testing"
 )
@@ -58,35 +57,6 @@ func TestTree(t *testing.T) {
 			})
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestStatCPUWithChildren(t *testing.T) {
-	// Fields after the name: state ppid pgrp session tty tpgid flags
-	// minflt cminflt majflt cmajflt utime stime cutime cstime ...; times
-	// in ticks of 1/100 s.
-	for _, tc := range []struct {
-		name  string
-		line  string
-		want  float64
-		isErr bool
-	}{
-		{"own time only", "42 (postgres) S 1 1 1 0 -1 4194560 100 200 0 0 250 50 0 0 20 0 1 0 123456\n", 3.0, false},
-		{"reaped children added", "42 (postgres) S 1 1 1 0 -1 4194560 100 200 0 0 250 50 700 300 20 0 1 0 123456\n", 13.0, false},
-		{"a name with spaces and parentheses", "42 (postgres: bench (x) idle) S 1 1 1 0 -1 4194560 100 200 0 0 100 0 0 100 20 0 1 0 123456\n", 2.0, false},
-		{"cutime missing", "42 (postgres) S 1 1 1 0 -1 4194560 100 200 0 0 250 50\n", 0, true},
-		{"cstime not a number", "42 (postgres) S 1 1 1 0 -1 4194560 100 200 0 0 250 50 7 x 20\n", 0, true},
-		{"no name", "42 postgres S 1\n", 0, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := statCPUWithChildren([]byte(tc.line))
-			if (err != nil) != tc.isErr {
-				t.Fatalf("error %v, want error %v", err, tc.isErr)
-			}
-			if math.Abs(got-tc.want) > 1e-9 {
-				t.Errorf("got %v s, want %v s", got, tc.want)
 			}
 		})
 	}

@@ -71,24 +71,37 @@ func CPU(pid int) (float64, error) {
 	return StatCPU(b)
 }
 
-// StatCPU reads utime and stime, fields 14 and 15 of a stat line,
-// counting after the command name, which may itself hold spaces and ")".
-func StatCPU(b []byte) (float64, error) {
+// StatCPU reads utime and stime, fields 14 and 15 of a stat line, in
+// seconds.
+func StatCPU(b []byte) (float64, error) { return statSeconds(b, 14, 15) }
+
+// StatCPUWithChildren is StatCPU plus the CPU time of the children the
+// process has waited for (cutime and cstime, fields 16 and 17): a child
+// that ended is counted so, in its parent, rather than lost with it.
+func StatCPUWithChildren(b []byte) (float64, error) { return statSeconds(b, 14, 15, 16, 17) }
+
+// statSeconds sums the given fields of a stat line, times in clock
+// ticks, counting fields after the command name, which may itself hold
+// spaces and ")".
+func statSeconds(b []byte, fields ...int) (float64, error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
 		return 0, fmt.Errorf("procstat: stat without a command name")
 	}
 	f := strings.Fields(string(b[i+1:]))
 	// f[0] is field 3 (state), so field n is f[n-3].
-	if len(f) < 13 {
-		return 0, fmt.Errorf("procstat: stat has %d fields after the name", len(f))
+	var ticks int64
+	for _, n := range fields {
+		if n-3 >= len(f) {
+			return 0, fmt.Errorf("procstat: stat has %d fields after the name, want field %d", len(f), n)
+		}
+		v, err := strconv.ParseInt(f[n-3], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("procstat: stat field %d: %q", n, f[n-3])
+		}
+		ticks += v
 	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("procstat: stat utime %q stime %q", f[11], f[12])
-	}
-	return float64(u+s) / clockTicks, nil
+	return float64(ticks) / clockTicks, nil
 }
 
 // MemFileBytes is the size of every in-memory file (memfd) process pid
@@ -127,27 +140,40 @@ type Peaks struct {
 // Sample reads process pid's memory every interval until the function
 // it returns is called, which returns the peaks seen.
 func Sample(pid int, interval time.Duration) func() Peaks {
-	stop, done := make(chan struct{}), make(chan Peaks)
+	var p Peaks
+	stop := Every(interval, func() {
+		files, err1 := MemFileBytes(pid)
+		rss, _, err2 := Memory(pid)
+		if err1 == nil && err2 == nil {
+			p.Files, p.Total = max(p.Files, files), max(p.Total, rss+files)
+		}
+	})
+	return func() Peaks {
+		stop()
+		return p
+	}
+}
+
+// Every calls read at once and then every interval, on a goroutine of
+// its own, until the function it returns is called; that returns once
+// read has run for the last time, so that what read wrote may be read.
+func Every(interval time.Duration, read func()) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
-		var p Peaks
+		defer close(done)
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
-			files, err1 := MemFileBytes(pid)
-			rss, _, err2 := Memory(pid)
-			if err1 == nil && err2 == nil {
-				p.Files, p.Total = max(p.Files, files), max(p.Total, rss+files)
-			}
+			read()
 			select {
-			case <-stop:
-				done <- p
+			case <-quit:
 				return
 			case <-tick.C:
 			}
 		}
 	}()
-	return func() Peaks {
-		close(stop)
-		return <-done
+	return func() {
+		close(quit)
+		<-done
 	}
 }
