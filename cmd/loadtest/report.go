@@ -56,7 +56,7 @@ type row struct {
 
 func printSummary(w io.Writer, rows []row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\tserver\treq/s\tvs nginx\tp99\tµs CPU/req\tCPU vs nginx")
+	fmt.Fprintln(tw, "case\tserver\treq/s\tvs nginx\tp99\tµs CPU/req\tnginx CPU ÷ this")
 	last := ""
 	for _, r := range rows {
 		name := r.testCase
