@@ -58,10 +58,12 @@ type App struct {
 	fleet *fleet
 
 	// pending holds source ids whose stored items changed and are not
-	// yet republished; wake tells republishSources there is work.
-	pendingMu sync.Mutex
-	pending   map[string]bool
-	wake      chan struct{}
+	// yet republished, since pendingSince; wake tells republishSources
+	// there is work.
+	pendingMu    sync.Mutex
+	pending      map[string]bool
+	pendingSince time.Time
+	wake         chan struct{}
 
 	// pollMu lets one operator-asked cycle run at a time, so that
 	// repeated requests queue rather than multiply the polls.
@@ -304,6 +306,9 @@ func (a *App) sourceChanged(id string) { a.noteChange(id, true) }
 // fleet when this instance made the change.
 func (a *App) noteChange(id string, announce bool) {
 	a.pendingMu.Lock()
+	if len(a.pending) == 0 {
+		a.pendingSince = time.Now()
+	}
 	a.pending[id] = a.pending[id] || announce
 	a.pendingMu.Unlock()
 	select {
@@ -319,7 +324,13 @@ func (a *App) republishSources(ctx context.Context) {
 			return
 		case <-a.wake:
 		}
-		if !a.waitToPublish(ctx) {
+		a.pendingMu.Lock()
+		first, none := a.pendingSince, len(a.pending) == 0
+		a.pendingMu.Unlock()
+		if none {
+			continue // woken for changes the last publish took already
+		}
+		if !a.waitToPublish(ctx, first) {
 			return
 		}
 		a.pendingMu.Lock()
@@ -337,12 +348,11 @@ func (a *App) republishSources(ctx context.Context) {
 	}
 }
 
-// waitToPublish waits, from a first change, for coalesce, and then while
-// polls are under way, up to coalesceBusy. It reports false when ctx
-// ends first.
-func (a *App) waitToPublish(ctx context.Context) bool {
-	first := time.Now()
-	wait := time.NewTimer(coalesce)
+// waitToPublish waits until coalesce after first, the first change not
+// yet published, and then while polls are under way, until coalesceBusy
+// after it. It reports false when ctx ends first.
+func (a *App) waitToPublish(ctx context.Context, first time.Time) bool {
+	wait := time.NewTimer(coalesce - time.Since(first))
 	defer wait.Stop()
 	for {
 		select {
