@@ -163,6 +163,7 @@ func (w *wires) pollAll(ctx context.Context) error {
 // returns how many times it was rendered meanwhile.
 func (w *wires) cycleRenders(t *testing.T) int {
 	t.Helper()
+	w.quiet(t)
 	before := w.renders()
 	w.gen.Add(1)
 	if err := w.pollAll(t.Context()); err != nil {
@@ -172,6 +173,26 @@ func (w *wires) cycleRenders(t *testing.T) int {
 		w.waitShown(t, i, int(w.gen.Load())+1)
 	}
 	return w.renders() - before
+}
+
+// quiet waits until no change waits to be published: a poll of the fill
+// may note a change after a publish already showed its items, and that
+// change's window would start before the test's next cycle does.
+func (w *wires) quiet(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.app.pendingMu.Lock()
+		n := len(w.app.pending)
+		w.app.pendingMu.Unlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d changes still wait to be published", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func noDelay(int, int64) time.Duration { return 0 }
@@ -214,6 +235,7 @@ func TestHangingPollHoldsBackPublishingForABoundedTime(t *testing.T) {
 		}
 		return 0
 	})
+	w.quiet(t)
 	w.gen.Store(1)
 	start := time.Now()
 	go w.pollAll(t.Context()) // answers when the hanging poll is done: the test does not wait for it
