@@ -456,8 +456,10 @@ func (m *mfInstance) cycle(p plan, fx *fixture, gen int, scenario, mode string) 
 	if err := procstat.ResetPeak(pid); err != nil {
 		return res, fmt.Errorf("cyclebench: miniflux: reset VmHWM: %w", err)
 	}
-	peaks := procstat.Sample(pid, 50*time.Millisecond)
-	pss := sampleTreePss(pgpid, 50*time.Millisecond)
+	peaks, pss := procstat.Sample(pid, 50*time.Millisecond), sampleTreePss(pgpid, 50*time.Millisecond)
+	// Sampling ends once, whichever way the cycle ends.
+	stopSampling := sync.OnceValues(func() (procstat.Peaks, int64) { return peaks(), pss() })
+	defer stopSampling()
 	fx.reset()
 	start := time.Now()
 	asked := make(chan error, 1)
@@ -474,8 +476,6 @@ func (m *mfInstance) cycle(p plan, fx *fixture, gen int, scenario, mode string) 
 		case askErr = <-asked:
 			asked = nil
 			if askErr != nil {
-				peaks()
-				pss()
 				return res, fmt.Errorf("cyclebench: miniflux: refresh: %w", askErr)
 			}
 		case <-time.After(50 * time.Millisecond):
@@ -483,8 +483,6 @@ func (m *mfInstance) cycle(p plan, fx *fixture, gen int, scenario, mode string) 
 		if !done {
 			n, err := m.checkedSince(start)
 			if err != nil {
-				peaks()
-				pss()
 				return res, err
 			}
 			if done = n == int64(p.Sources); done {
@@ -492,8 +490,6 @@ func (m *mfInstance) cycle(p plan, fx *fixture, gen int, scenario, mode string) 
 			}
 		}
 		if time.Now().After(deadline) {
-			peaks()
-			pss()
 			return res, fmt.Errorf("cyclebench: miniflux: feeds not all checked after %v", cycleTimeout)
 		}
 	}
@@ -505,9 +501,8 @@ func (m *mfInstance) cycle(p plan, fx *fixture, gen int, scenario, mode string) 
 	}
 	res.CPU, res.StoreCPU = cpu1-cpu0, pgcpu1-pgcpu0
 	res.HWM, _ = procstat.PeakRSS(pid)
-	pk := peaks()
-	res.Files, res.Total = pk.Files, pk.Total
-	res.StoreHWM = pss()
+	pk, pssPeak := stopSampling()
+	res.Files, res.Total, res.StoreHWM = pk.Files, pk.Total, pssPeak
 	if n := fx.served.Load(); n != int64(p.Sources) {
 		return res, fmt.Errorf("cyclebench: miniflux: the fixture answered %d feed requests, want %d", n, p.Sources)
 	}
